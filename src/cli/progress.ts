@@ -1,0 +1,33 @@
+import type { Timestamped } from '../events.js';
+import { log } from '../log.js';
+
+/** Plain progress lines for a terminal or a CI log, from the engine's event stream. */
+export function progressLine(event: Timestamped): string | undefined {
+  switch (event.type) {
+    case 'image.resolving':
+      return `looking for image ${event.image}…`;
+    case 'image.building':
+      return `building image ${event.image} from ${event.from}…`;
+    case 'image.ready':
+      return `image ${event.image} (etcd ${event.etcdVersion})${event.built ? ' built' : ''}`;
+    case 'cluster.starting':
+      return `starting ${event.topology} cluster '${event.cluster}' with ${event.members} member${event.members === 1 ? '' : 's'}…`;
+    case 'member.started':
+      return `  ${event.member}: container started`;
+    case 'member.ready':
+      return `  ${event.member}: serving, leader known`;
+    case 'cluster.ready':
+      return `cluster '${event.cluster}' ready in ${(event.elapsedMs / 1000).toFixed(1)} s`;
+    case 'cluster.stopping':
+      return `removing cluster '${event.cluster}'…`;
+    case 'cluster.removed':
+      return `removed cluster '${event.cluster}' (${event.containers} containers, ${event.networks} network${event.networks === 1 ? '' : 's'})`;
+    case 'sweep.removed':
+      return `removed ${event.containers} containers and ${event.networks} networks left by processes that are gone`;
+  }
+}
+
+export function printProgress(event: Timestamped): void {
+  const line = progressLine(event);
+  if (line) log.info(line);
+}

@@ -1,0 +1,36 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * The typed event stream every layer emits into and every face (CLI lines, TUI, reports)
+ * subscribes to. Layers never render; faces never drive Docker.
+ */
+export type DrillEvent =
+  | { type: 'image.resolving'; image: string }
+  | { type: 'image.building'; image: string; from: string }
+  | { type: 'image.ready'; image: string; etcdVersion: string; built: boolean }
+  | { type: 'cluster.starting'; cluster: string; members: number; topology: string }
+  | { type: 'member.started'; cluster: string; member: string }
+  | { type: 'member.ready'; cluster: string; member: string }
+  | { type: 'cluster.ready'; cluster: string; elapsedMs: number }
+  | { type: 'cluster.stopping'; cluster: string }
+  | { type: 'cluster.removed'; cluster: string; containers: number; networks: number }
+  | { type: 'sweep.removed'; containers: number; networks: number; volumes: number };
+
+export type Timestamped<E extends DrillEvent = DrillEvent> = E & { at: number };
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  emit(event: DrillEvent): void {
+    this.emitter.emit('event', { ...event, at: Date.now() });
+  }
+
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (event: Timestamped) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+}
+
+/** A bus nobody listens to, for callers that do not care. */
+export const quietBus = (): EventBus => new EventBus();

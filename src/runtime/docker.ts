@@ -1,0 +1,246 @@
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { GenericContainer, getContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
+import { RuntimeUnavailableError, ConditionTimeoutError } from '../errors.js';
+import type { ContainerRuntime, ContainerSpec, ExecResult, ImageDetails, LabelledObjects, StartedContainer } from './runtime.js';
+
+// Ryuk's image cannot be pulled where there is no registry; our own labels and sweeper clean up instead.
+process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+
+const PING_TIMEOUT_MS = 5_000;
+
+/**
+ * testcontainers publishes on every interface and can only attach aliases by connecting a second
+ * network after creation; etcd access equals root on Kubernetes, so publish on 127.0.0.1 only and
+ * put the member on its network, with its aliases, at creation.
+ */
+class EtcdDrillContainer extends GenericContainer {
+  constructor(private readonly spec: ContainerSpec) {
+    super(spec.image);
+  }
+
+  protected override async beforeContainerCreated(): Promise<void> {
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const { containerPort, hostPort } of this.spec.publish) {
+      bindings[`${containerPort}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: hostPort === undefined ? '' : String(hostPort) }];
+    }
+    this.hostConfig.PortBindings = bindings;
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.spec.network]: { Aliases: this.spec.aliases } } };
+  }
+
+  protected override async containerStarting(): Promise<void> {
+    this.spec.onProcessStarted?.();
+  }
+}
+
+/** A testcontainers wait strategy that hands readiness to the caller's probe (no shell needed). */
+class ProbeWaitStrategy implements WaitStrategy {
+  constructor(
+    private readonly spec: ContainerSpec,
+    private timeoutMs: number,
+  ) {}
+
+  async waitUntilReady(container: Docker.Container): Promise<void> {
+    const info = await container.inspect();
+    const started: StartedContainer = { id: info.Id, name: info.Name.replace(/^\//, ''), hostPorts: hostPortsOf(info) };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ConditionTimeoutError(`${started.name} was not ready within ${this.timeoutMs} ms`, { hint: 'see `docker logs ' + started.name + '`' })),
+        this.timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.spec.ready(started), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  withStartupTimeout(ms: number): this {
+    this.timeoutMs = ms;
+    return this;
+  }
+  isStartupTimeoutSet(): boolean {
+    return true;
+  }
+  getStartupTimeout(): number {
+    return this.timeoutMs;
+  }
+}
+
+function hostPortsOf(info: Docker.ContainerInspectInfo): Record<number, number> {
+  const ports: Record<number, number> = {};
+  for (const [key, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
+    const hostPort = bindings?.[0]?.HostPort;
+    if (hostPort) ports[Number.parseInt(key, 10)] = Number.parseInt(hostPort, 10);
+  }
+  return ports;
+}
+
+function isNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === 404;
+}
+
+async function collectOutput(docker: Docker, stream: NodeJS.ReadableStream, tty: boolean): Promise<{ stdout: string; stderr: string }> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const stdout = new PassThrough().on('data', (c: Buffer) => out.push(c));
+  const stderr = new PassThrough().on('data', (c: Buffer) => err.push(c));
+  if (tty) stream.pipe(stdout);
+  else docker.modem.demuxStream(stream, stdout, stderr);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve).on('close', resolve).on('error', reject);
+  });
+  return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  private readonly docker = new Docker();
+
+  async ping(): Promise<void> {
+    const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.docker.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer')), PING_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (cause) {
+      throw new RuntimeUnavailableError(`Docker is not reachable at ${where}`, {
+        hint: 'run `npm run setup` (installs and starts the engine on Debian/Ubuntu as root) or set DOCKER_HOST',
+        cause,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async inspectImage(ref: string): Promise<ImageDetails | undefined> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      return { id: info.Id, labels: info.Config?.Labels ?? {} };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async pullImage(ref: string, timeoutMs: number): Promise<boolean> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      const stream = await this.docker.pull(ref, { abortSignal: abort.signal });
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()));
+      });
+      return (await this.inspectImage(ref)) !== undefined;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async buildImage(contextDir: string, tag: string): Promise<void> {
+    await GenericContainer.fromDockerfile(contextDir).build(tag, { deleteOnExit: false });
+  }
+
+  async runOnce(image: string, command: string[], labels: Record<string, string>): Promise<ExecResult> {
+    const container = await this.docker.createContainer({ Image: image, Cmd: command, Labels: labels, HostConfig: { NetworkMode: 'none' } });
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const output = collectOutput(this.docker, stream, false);
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      return { exitCode: StatusCode, ...(await output) };
+    } finally {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+    }
+  }
+
+  async createNetwork(name: string, labels: Record<string, string>): Promise<string> {
+    const client = await getContainerRuntimeClient();
+    const network = await client.network.create({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
+    return network.id;
+  }
+
+  async startContainer(spec: ContainerSpec): Promise<StartedContainer> {
+    const container = new EtcdDrillContainer(spec)
+      .withName(spec.name)
+      .withHostname(spec.hostname)
+      .withNetworkMode(spec.network)
+      .withCommand(spec.command)
+      .withLabels(spec.labels)
+      .withExposedPorts(...spec.publish.map((p) => p.containerPort))
+      .withCopyContentToContainer(spec.files.map((f) => ({ content: f.content, target: f.target, mode: f.mode })))
+      .withWaitStrategy(new ProbeWaitStrategy(spec, spec.readyTimeoutMs))
+      .withStartupTimeout(spec.readyTimeoutMs);
+    if (spec.resources?.cpus !== undefined || spec.resources?.memoryMb !== undefined) {
+      container.withResourcesQuota({ cpu: spec.resources.cpus, memory: spec.resources.memoryMb === undefined ? undefined : spec.resources.memoryMb / 1024 });
+    }
+    const started = await container.start();
+    const info = await this.docker.getContainer(started.getId()).inspect();
+    return { id: started.getId(), name: spec.name, hostPorts: hostPortsOf(info) };
+  }
+
+  async exec(containerId: string, command: string[], options: { timeoutMs?: number; env?: string[] } = {}): Promise<ExecResult> {
+    const exec = await this.docker.getContainer(containerId).exec({ Cmd: command, Env: options.env, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    let timer: NodeJS.Timeout | undefined;
+    const output = options.timeoutMs
+      ? Promise.race([
+          collectOutput(this.docker, stream, false),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              stream.removeAllListeners();
+              (stream as unknown as { destroy?: () => void }).destroy?.();
+              reject(new ConditionTimeoutError(`\`${command.join(' ')}\` gave no answer within ${options.timeoutMs} ms`));
+            }, options.timeoutMs);
+          }),
+        ])
+      : collectOutput(this.docker, stream, false);
+    try {
+      const { stdout, stderr } = await output;
+      const { ExitCode } = await exec.inspect();
+      return { exitCode: ExitCode ?? -1, stdout, stderr };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async isRunning(containerId: string): Promise<boolean> {
+    try {
+      const info = await this.docker.getContainer(containerId).inspect();
+      return info.State.Running && !info.State.Paused;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async findByLabels(labels: Record<string, string>): Promise<LabelledObjects> {
+    const label = Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`));
+    const filters = JSON.stringify({ label });
+    const [containers, networks, volumes] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }),
+      this.docker.listNetworks({ filters }),
+      this.docker.listVolumes({ filters }),
+    ]);
+    return {
+      containers: containers.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ''), labels: c.Labels, state: c.State })),
+      networks: networks.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} })),
+      volumes: (volumes.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} })),
+    };
+  }
+
+  async remove(objects: LabelledObjects): Promise<void> {
+    const ignoreGone = (err: unknown) => {
+      if (!isNotFound(err) && !String(err).includes('is already in progress')) throw err;
+    };
+    await Promise.all(objects.containers.map((c) => this.docker.getContainer(c.id).remove({ force: true, v: true }).catch(ignoreGone)));
+    await Promise.all(objects.networks.map((n) => this.docker.getNetwork(n.id).remove().catch(ignoreGone)));
+    await Promise.all(objects.volumes.map((v) => this.docker.getVolume(v.name).remove().catch(ignoreGone)));
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The narrow interface over the container engine. Everything that touches Docker goes through
+ * one of these; planners, parsers and faults' planning logic are tested against a fake.
+ */
+export interface FileToCopy {
+  /** Absolute path inside the container. */
+  target: string;
+  content: string | Buffer;
+  mode: number;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  hostname: string;
+  network: string;
+  aliases: string[];
+  command: string[];
+  labels: Record<string, string>;
+  files: FileToCopy[];
+  /** Container ports to publish on 127.0.0.1; a host port of undefined lets the engine pick a free one. */
+  publish: { containerPort: number; hostPort: number | undefined }[];
+  resources?: { cpus?: number | undefined; memoryMb?: number | undefined };
+  /** Resolves when the container is ready; runs after the engine reports it started. */
+  ready: (container: StartedContainer) => Promise<void>;
+  /** How long `ready` may take before the start counts as failed. */
+  readyTimeoutMs: number;
+  /** Called once the engine has started the process, before `ready` is awaited. */
+  onProcessStarted?: () => void;
+}
+
+export interface StartedContainer {
+  id: string;
+  name: string;
+  /** container port → host port on 127.0.0.1 */
+  hostPorts: Record<number, number>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface LabelledObjects {
+  containers: { id: string; name: string; labels: Record<string, string>; state: string }[];
+  networks: { id: string; name: string; labels: Record<string, string> }[];
+  volumes: { name: string; labels: Record<string, string> }[];
+}
+
+export interface ImageDetails {
+  id: string;
+  labels: Record<string, string>;
+}
+
+export interface ContainerRuntime {
+  /** Throws RuntimeUnavailableError with a hint when the engine cannot be reached. */
+  ping(): Promise<void>;
+  inspectImage(ref: string): Promise<ImageDetails | undefined>;
+  /** Gives up after `timeoutMs`; returns false instead of throwing when the image cannot be had. */
+  pullImage(ref: string, timeoutMs: number): Promise<boolean>;
+  buildImage(contextDir: string, tag: string): Promise<void>;
+  /** Runs a command in a throwaway container of `image` and returns its output. */
+  runOnce(image: string, command: string[], labels: Record<string, string>): Promise<ExecResult>;
+  createNetwork(name: string, labels: Record<string, string>): Promise<string>;
+  startContainer(spec: ContainerSpec): Promise<StartedContainer>;
+  exec(containerId: string, command: string[], options?: { timeoutMs?: number; env?: string[] }): Promise<ExecResult>;
+  isRunning(containerId: string): Promise<boolean>;
+  findByLabels(labels: Record<string, string>): Promise<LabelledObjects>;
+  /** Removes what exists; objects already gone are not an error. */
+  remove(objects: LabelledObjects): Promise<void>;
+}

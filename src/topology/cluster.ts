@@ -1,0 +1,542 @@
+import { connect, createServer } from 'node:net';
+import type { Etcd3 } from 'etcd3';
+import { CommandFailedError, DrillError, describeError } from '../errors.js';
+import { EventBus } from '../events.js';
+import { log } from '../log.js';
+import { DockerRuntime } from '../runtime/docker.js';
+import type { ContainerRuntime, FileToCopy, StartedContainer } from '../runtime/runtime.js';
+import { waitFor, withTimeout } from '../wait.js';
+import { createClient, memberIdHex, type ClientOptions } from './client.js';
+import { ETCD_BIN_DIR, ensureLoadBalancerImage, resolveEtcdImage, type EtcdImage } from './image.js';
+import { onInterrupt, processOwner } from './lifecycle.js';
+import { CLIENT_PORT, DETACHED_OWNER, PKI_DIR, labelKeys, planCluster, type ClusterPlan, type MemberPlan } from './plan.js';
+import { validateSpec, type ClusterSpec, type ClusterSpecInput } from './spec.js';
+import { clusterDir, drillHome, listStates, loadState, removeState, saveState, tlsDir, type ClusterState, type MemberState } from './state.js';
+import { sweepOrphans } from './sweep.js';
+import { timeoutsFor, type Timeouts } from './timeouts.js';
+import { generateTls, readTls, tlsFiles, writeTls, type TlsMaterial } from './tls.js';
+
+export interface StartOptions {
+  events?: EventBus;
+  runtime?: ContainerRuntime;
+  /** State folder root; default `$ETCD_DRILL_HOME` or the XDG state dir. */
+  home?: string;
+  /**
+   * Keep the cluster after this process ends, until `etcd-drill down` (what `etcd-drill up` does).
+   * Otherwise it is removed by `stop()`, on SIGINT/SIGTERM, or by the next start's sweep.
+   */
+  detached?: boolean;
+  /** `--etcd-image`. */
+  image?: string;
+  /** Pull the image even when a local one exists. */
+  pull?: boolean;
+}
+
+export interface MemberInfo {
+  name: string;
+  /** etcd member ID, hex. */
+  id: string;
+  containerId: string;
+  containerName: string;
+  /** Reachable from this host: `https://127.0.0.1:PORT`. */
+  endpoint: string;
+  /** Reachable inside the cluster network: `https://member1:2379`. */
+  clientUrl: string;
+  peerUrl: string;
+}
+
+export interface MemberStatus {
+  name: string;
+  endpoint: string;
+  healthy: boolean;
+  isLeader: boolean;
+  /** Hex ID of the leader this member follows; undefined when it knows none or did not answer. */
+  leaderId: string | undefined;
+  raftTerm: number | undefined;
+  raftIndex: number | undefined;
+  revision: number | undefined;
+  dbSizeBytes: number | undefined;
+  version: string | undefined;
+  error: string | undefined;
+}
+
+export interface EtcdctlResult {
+  /** The command as an operator would type it. */
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface EtcdctlOptions {
+  /** The member whose container runs etcdctl and, unless `--endpoints` is given, is talked to. */
+  member?: string;
+  /** Return non-zero exits instead of throwing CommandFailedError. */
+  allowFailure?: boolean;
+  timeoutMs?: number;
+}
+
+const ETCDCTL = `${ETCD_BIN_DIR}/etcdctl`;
+const BOOT_KEY = '/etcd-drill/boot';
+
+/** A running cluster. Obtained from `startCluster` or, in another process, `attachCluster`. */
+export class Cluster implements AsyncDisposable {
+  readonly timeouts: Timeouts;
+  private readonly clients: Etcd3[] = [];
+  private releaseInterrupt: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly tls: TlsMaterial | undefined,
+    private readonly runtime: ContainerRuntime,
+    private readonly home: string,
+    private readonly events: EventBus,
+  ) {
+    this.timeouts = timeoutsFor(state.spec.etcd);
+  }
+
+  get name(): string {
+    return this.state.name;
+  }
+  get spec(): ClusterSpec {
+    return this.state.spec;
+  }
+  get image(): EtcdImage {
+    return this.state.image;
+  }
+  get stateDir(): string {
+    return clusterDir(this.name, this.home);
+  }
+  get tlsDir(): string | undefined {
+    return this.tls ? tlsDir(this.name, this.home) : undefined;
+  }
+
+  get members(): readonly MemberInfo[] {
+    return this.state.members.map((m) => ({
+      name: m.name,
+      id: m.id,
+      containerId: m.containerId,
+      containerName: m.containerName,
+      endpoint: this.hostUrl(m.hostPort),
+      clientUrl: m.clientUrl,
+      peerUrl: m.peerUrl,
+    }));
+  }
+
+  member(name: string): MemberInfo {
+    const found = this.members.find((m) => m.name === name);
+    if (!found) {
+      throw new DrillError(`cluster '${this.name}' has no member '${name}'`, { hint: `members: ${this.members.map((m) => m.name).join(', ')}` });
+    }
+    return found;
+  }
+
+  /** The load balancer's endpoint, if the topology has one. */
+  get loadBalancerEndpoint(): string | undefined {
+    return this.state.loadBalancer ? this.hostUrl(this.state.loadBalancer.hostPort) : undefined;
+  }
+
+  /** What a client such as the API server is given: the load balancer, or every member (§1 of the seed). */
+  get endpoints(): string[] {
+    const lb = this.loadBalancerEndpoint;
+    return lb ? [lb] : this.members.map((m) => m.endpoint);
+  }
+
+  /** Client TLS material (CA + k8sclient pair), or undefined with `--insecure`. */
+  get clientTls(): { ca: string; cert: string; key: string } | undefined {
+    return this.tls ? { ca: this.tls.ca.cert, cert: this.tls.client.cert, key: this.tls.client.key } : undefined;
+  }
+
+  /** An etcd3 client with this cluster's TLS; closed by `stop()` if the caller does not close it. */
+  client(options: Partial<Pick<ClientOptions, 'hosts' | 'faultHandling' | 'requestTimeoutMs'>> = {}): Etcd3 {
+    const client = createClient({
+      hosts: options.hosts ?? this.endpoints,
+      tls: this.tls ? { ca: this.tls.ca.cert, client: this.tls.client } : undefined,
+      requestTimeoutMs: options.requestTimeoutMs ?? this.timeouts.requestMs,
+      faultHandling: options.faultHandling ?? 'resilient',
+    });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Every member's view, each asked directly with no retries, like `etcdctl endpoint status`. */
+  async status(): Promise<MemberStatus[]> {
+    return Promise.all(this.members.map((m) => this.memberStatus(m)));
+  }
+
+  private async memberStatus(member: MemberInfo): Promise<MemberStatus> {
+    const client = this.client({ hosts: [member.endpoint], faultHandling: 'none' });
+    try {
+      const s = await withTimeout(client.maintenance.status(), this.timeouts.requestMs, `status of ${member.name}`);
+      const leaderId = s.leader === '0' ? undefined : memberIdHex(s.leader);
+      return {
+        name: member.name,
+        endpoint: member.endpoint,
+        healthy: leaderId !== undefined,
+        isLeader: s.leader === s.header.member_id,
+        leaderId,
+        raftTerm: Number(s.raftTerm),
+        raftIndex: Number(s.raftIndex),
+        revision: Number(s.header.revision),
+        dbSizeBytes: Number(s.dbSize),
+        version: s.version,
+        error: leaderId === undefined ? 'no leader' : undefined,
+      };
+    } catch (err) {
+      return {
+        name: member.name,
+        endpoint: member.endpoint,
+        healthy: false,
+        isLeader: false,
+        leaderId: undefined,
+        raftTerm: undefined,
+        raftIndex: undefined,
+        revision: undefined,
+        dbSizeBytes: undefined,
+        version: undefined,
+        error: describeError(err).split('\n')[0],
+      };
+    } finally {
+      this.closeClient(client);
+    }
+  }
+
+  /** The member the healthy majority calls leader, or undefined while there is none. */
+  async leader(): Promise<MemberInfo | undefined> {
+    const statuses = await this.status();
+    const leader = statuses.find((s) => s.isLeader);
+    return leader ? this.member(leader.name) : undefined;
+  }
+
+  /**
+   * Runs the real etcdctl inside a running member's container with this cluster's TLS flags, so
+   * what the timeline shows is exactly what an operator would type.
+   */
+  async etcdctl(args: string[], options: EtcdctlOptions = {}): Promise<EtcdctlResult> {
+    const runner = await this.runningMember(options.member);
+    const flags: string[] = [];
+    if (!args.some((a) => a.startsWith('--endpoints'))) flags.push(`--endpoints=${runner.clientUrl}`);
+    if (this.tls) {
+      flags.push(`--cacert=${PKI_DIR}/${tlsFiles.caCert}`, `--cert=${PKI_DIR}/${tlsFiles.clientCert}`, `--key=${PKI_DIR}/${tlsFiles.clientKey}`);
+    }
+    const argv = [...flags, ...args];
+    const command = ['ETCDCTL_API=3', 'etcdctl', ...argv].join(' ');
+    const started = Date.now();
+    const result = await this.runtime.exec(runner.containerId, [ETCDCTL, ...argv], {
+      env: ['ETCDCTL_API=3'],
+      timeoutMs: options.timeoutMs ?? this.timeouts.requestMs + 5_000,
+    });
+    const outcome = { command, ...result, durationMs: Date.now() - started };
+    if (result.exitCode !== 0 && !options.allowFailure) throw new CommandFailedError(command, result.exitCode, result.stderr || result.stdout);
+    return outcome;
+  }
+
+  private async runningMember(name: string | undefined): Promise<MemberInfo> {
+    const candidates = name ? [this.member(name)] : this.members;
+    for (const m of candidates) if (await this.runtime.isRunning(m.containerId)) return m;
+    throw new DrillError(name ? `member ${name} is not running, so etcdctl cannot run in it` : `no member of '${this.name}' is running`, {
+      hint: name ? 'pick a running member' : 'heal the cluster or restore it first',
+    });
+  }
+
+  /** Removes every container and network of this cluster and its state folder. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.events.emit({ type: 'cluster.stopping', cluster: this.name });
+    for (const client of this.clients.splice(0)) client.close();
+    const removed = await removeCluster(this.runtime, this.name, this.home);
+    this.events.emit({ type: 'cluster.removed', cluster: this.name, ...removed });
+    this.releaseInterrupt?.();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** @internal startCluster hands over its interrupt registration to the handle. */
+  keepInterruptRegistration(release: () => void): void {
+    this.releaseInterrupt = release;
+  }
+
+  private closeClient(client: Etcd3): void {
+    client.close();
+    const at = this.clients.indexOf(client);
+    if (at >= 0) this.clients.splice(at, 1);
+  }
+
+  private hostUrl(port: number): string {
+    return `${this.state.spec.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  }
+}
+
+/** Removes every Docker object labelled with the cluster's name, and its state folder. */
+export async function removeCluster(runtime: ContainerRuntime, name: string, home = drillHome()): Promise<{ containers: number; networks: number }> {
+  const objects = await runtime.findByLabels({ [labelKeys.cluster]: name });
+  await runtime.remove(objects);
+  await removeState(name, home);
+  return { containers: objects.containers.length, networks: objects.networks.length };
+}
+
+/** Reattaches to a cluster another process started, by name. */
+export async function attachCluster(name: string, options: Pick<StartOptions, 'runtime' | 'home' | 'events'> = {}): Promise<Cluster> {
+  const home = options.home ?? drillHome();
+  const state = await loadState(name, home);
+  const tls = state.spec.tls ? await readTls(tlsDir(name, home), state.members.map((m) => m.name)) : undefined;
+  return new Cluster(state, tls, options.runtime ?? new DockerRuntime(), home, options.events ?? new EventBus());
+}
+
+export { listStates as listClusters };
+
+/**
+ * Carries out a plan: image, TLS, network, members, load balancer; returns when every member
+ * serves with a leader and a first put has been acknowledged. On failure or interruption
+ * everything it made is removed again.
+ */
+export async function startCluster(input: ClusterSpecInput | ClusterPlan, options: StartOptions = {}): Promise<Cluster> {
+  const plan = isPlan(input) ? input : planCluster(validateSpec(input));
+  const runtime = options.runtime ?? new DockerRuntime();
+  const events = options.events ?? new EventBus();
+  const home = options.home ?? drillHome();
+  const startedAt = Date.now();
+
+  await runtime.ping();
+  await sweepOrphans(runtime, home, events);
+  await refuseExisting(runtime, plan.cluster, home);
+  await refusePortsInUse(plan);
+
+  const owner = options.detached ? DETACHED_OWNER : processOwner();
+  const labels = { ...plan.labels, [labelKeys.owner]: owner };
+  const abort = new AbortController();
+  let boot: Promise<Cluster> | undefined;
+  const release = onInterrupt(async () => {
+    abort.abort(new DrillError('interrupted'));
+    await removeCluster(runtime, plan.cluster, home);
+    // A container create already sent to the engine can land after the first sweep: wait for the boot to settle, then sweep again.
+    await withTimeout(boot?.catch(() => undefined) ?? Promise.resolve(undefined), 10_000, 'the interrupted start').catch(() => undefined);
+    await removeCluster(runtime, plan.cluster, home);
+  });
+  boot = boot_(plan, { runtime, events, home, labels, owner, signal: abort.signal, options, startedAt });
+  try {
+    const cluster = await boot;
+    if (options.detached) release();
+    else cluster.keepInterruptRegistration(release);
+    return cluster;
+  } catch (err) {
+    release();
+    await removeCluster(runtime, plan.cluster, home).catch((cleanupErr) => log.error(`clean-up after a failed start: ${describeError(cleanupErr)}`));
+    throw abort.signal.aborted ? abort.signal.reason : err;
+  }
+}
+
+interface BootContext {
+  runtime: ContainerRuntime;
+  events: EventBus;
+  home: string;
+  labels: Record<string, string>;
+  owner: string;
+  signal: AbortSignal;
+  options: StartOptions;
+  startedAt: number;
+}
+
+async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
+  const { runtime, events, home, labels, signal } = ctx;
+  const timeouts = timeoutsFor(plan.spec.etcd);
+  events.emit({ type: 'cluster.starting', cluster: plan.cluster, members: plan.members.length, topology: plan.topology });
+
+  const [image, lbImage, tls] = await Promise.all([
+    resolveEtcdImage(runtime, { requested: ctx.options.image ?? plan.spec.image, pull: ctx.options.pull, events }),
+    plan.loadBalancer ? ensureLoadBalancerImage(runtime, events) : Promise.resolve(undefined),
+    plan.certificates ? generateTls(plan.certificates) : Promise.resolve(undefined),
+  ]);
+  if (tls) await writeTls(tlsDir(plan.cluster, home), tls);
+  signal.throwIfAborted();
+
+  const networkId = await runtime.createNetwork(plan.network, labels);
+  const clientTls = tls ? { ca: tls.ca.cert, client: tls.client } : undefined;
+
+  // Start containers one after another (two cores: parallel `docker run`s finish later), but
+  // let each member boot while the next container is created.
+  let previousStarted: Promise<void> = Promise.resolve();
+  const starting = plan.members.map((member) => {
+    let resolve!: () => void;
+    const processStarted = new Promise<void>((r) => (resolve = r));
+    const gate = previousStarted;
+    previousStarted = processStarted;
+    const start = gate.then(() => {
+      signal.throwIfAborted();
+      return runtime.startContainer({
+        name: member.containerName,
+        image: image.ref,
+        hostname: member.hostname,
+        network: plan.network,
+        aliases: [member.hostname],
+        command: [`${ETCD_BIN_DIR}/etcd`, ...member.args],
+        labels: { ...labels, [labelKeys.role]: 'member', [labelKeys.member]: member.name },
+        files: tls ? memberFiles(member, tls) : [],
+        publish: [{ containerPort: CLIENT_PORT, hostPort: member.hostPort }],
+        resources: plan.spec.resources,
+        readyTimeoutMs: timeouts.bootMs,
+        onProcessStarted: () => {
+          events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
+          resolve();
+        },
+        ready: (container) => waitForLeader(member, container, plan, clientTls, timeouts, signal),
+      });
+    });
+    start.catch(() => resolve());
+    return start.then((container) => {
+      events.emit({ type: 'member.ready', cluster: plan.cluster, member: member.name });
+      return container;
+    });
+  });
+  const lbStart = plan.loadBalancer && lbImage ? previousStarted.then(() => startLoadBalancer(plan, lbImage, ctx, timeouts)) : undefined;
+  const containers = await Promise.all(starting);
+  const lb = lbStart ? await lbStart : undefined;
+
+  const memberStates: MemberState[] = plan.members.map((m, i) => {
+    const container = containers[i] as StartedContainer;
+    return {
+      name: m.name,
+      id: '',
+      containerId: container.id,
+      containerName: container.name,
+      hostPort: container.hostPorts[CLIENT_PORT] as number,
+      clientUrl: m.clientUrl,
+      peerUrl: m.peerUrl,
+    };
+  });
+  const state: ClusterState = {
+    name: plan.cluster,
+    spec: plan.spec,
+    owner: ctx.owner,
+    image,
+    networkId,
+    members: memberStates,
+    loadBalancer: lb ? { containerId: lb.id, containerName: lb.name, hostPort: lb.hostPorts[CLIENT_PORT] as number } : undefined,
+    createdAt: new Date(ctx.startedAt).toISOString(),
+  };
+  const cluster = new Cluster(state, tls, runtime, home, events);
+  const client = cluster.client();
+  try {
+    await waitFor(async () => (await client.put(BOOT_KEY).value(new Date().toISOString()), true), {
+      timeoutMs: timeouts.bootMs,
+      intervalMs: timeouts.pollMs,
+      description: `the first put through ${cluster.endpoints.join(',')}`,
+      signal,
+    });
+    const { members } = await client.cluster.memberList({ linearizable: true });
+    for (const m of memberStates) m.id = memberIdHex(members.find((x) => x.name === m.name)?.ID ?? '0');
+  } finally {
+    client.close();
+  }
+  await saveState(state, home);
+  events.emit({ type: 'cluster.ready', cluster: plan.cluster, elapsedMs: Date.now() - ctx.startedAt });
+  return cluster;
+}
+
+function memberFiles(member: MemberPlan, tls: TlsMaterial): FileToCopy[] {
+  const own = tls.members[member.name];
+  if (!own) throw new Error(`no certificates were generated for ${member.name}`);
+  const file = (path: string, content: string, mode: number): FileToCopy => ({ target: `${PKI_DIR}/${path}`, content, mode });
+  return [
+    file(tlsFiles.caCert, tls.ca.cert, 0o644),
+    file(tlsFiles.serverCert(member.name), own.server.cert, 0o644),
+    file(tlsFiles.serverKey(member.name), own.server.key, 0o600),
+    file(tlsFiles.peerCert(member.name), own.peer.cert, 0o644),
+    file(tlsFiles.peerKey(member.name), own.peer.key, 0o600),
+    // etcdctl runs inside members' containers as the API server's identity.
+    file(tlsFiles.clientCert, tls.client.cert, 0o644),
+    file(tlsFiles.clientKey, tls.client.key, 0o600),
+  ];
+}
+
+/** A member is ready when it answers status on its published port and knows a leader. */
+async function waitForLeader(
+  member: MemberPlan,
+  container: StartedContainer,
+  plan: ClusterPlan,
+  tls: ClientOptions['tls'],
+  timeouts: Timeouts,
+  signal: AbortSignal,
+): Promise<void> {
+  const port = container.hostPorts[CLIENT_PORT];
+  const client = createClient({ hosts: [`${plan.scheme}://127.0.0.1:${port}`], tls, requestTimeoutMs: timeouts.requestMs, faultHandling: 'none' });
+  try {
+    await waitFor(async () => ((await client.maintenance.status()).leader !== '0' ? true : undefined), {
+      timeoutMs: timeouts.bootMs,
+      intervalMs: timeouts.pollMs,
+      description: `${member.name} to serve with a leader`,
+      hint: `see \`docker logs ${member.containerName}\``,
+      signal,
+    });
+  } finally {
+    client.close();
+  }
+}
+
+async function startLoadBalancer(plan: ClusterPlan, image: string, ctx: BootContext, timeouts: Timeouts): Promise<StartedContainer> {
+  const lb = plan.loadBalancer as NonNullable<ClusterPlan['loadBalancer']>;
+  const configPath = '/usr/local/etc/haproxy/haproxy.cfg';
+  return ctx.runtime.startContainer({
+    name: lb.containerName,
+    image,
+    hostname: lb.hostname,
+    network: plan.network,
+    aliases: [lb.hostname],
+    command: ['/usr/local/bin/haproxy', '-db', '-f', configPath],
+    labels: { ...ctx.labels, [labelKeys.role]: 'load-balancer' },
+    files: [{ target: configPath, content: lb.config, mode: 0o644 }],
+    publish: [{ containerPort: CLIENT_PORT, hostPort: lb.hostPort }],
+    readyTimeoutMs: timeouts.bootMs,
+    ready: async (container) => {
+      await waitFor(() => tcpAccepts(container.hostPorts[CLIENT_PORT] as number), {
+        timeoutMs: timeouts.bootMs,
+        intervalMs: timeouts.pollMs,
+        description: 'the load balancer to accept connections',
+        hint: `see \`docker logs ${lb.containerName}\``,
+        signal: ctx.signal,
+      });
+    },
+  });
+}
+
+function tcpAccepts(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(undefined));
+  });
+}
+
+function isPlan(input: ClusterSpecInput | ClusterPlan): input is ClusterPlan {
+  return typeof input === 'object' && input !== null && 'members' in input && Array.isArray((input as ClusterPlan).members);
+}
+
+async function refuseExisting(runtime: ContainerRuntime, name: string, home: string): Promise<void> {
+  const objects = await runtime.findByLabels({ [labelKeys.cluster]: name });
+  const known = (await listStates(home)).includes(name);
+  if (known || objects.containers.length > 0 || objects.networks.length > 0) {
+    throw new DrillError(`a cluster named '${name}' already exists`, { hint: `remove it with \`etcd-drill down ${name}\` or pick another --name` });
+  }
+}
+
+async function refusePortsInUse(plan: ClusterPlan): Promise<void> {
+  const ports = [...plan.members.map((m) => m.hostPort), plan.loadBalancer?.hostPort].filter((p): p is number => p !== undefined);
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer()
+        .once('error', () => resolve(false))
+        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (!free) {
+      throw new DrillError(`port ${port} on 127.0.0.1 is already in use`, { hint: 'pick another --base-port, or leave it out to use free ports' });
+    }
+  }
+}

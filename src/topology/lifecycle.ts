@@ -1,0 +1,74 @@
+import { hostname } from 'node:os';
+import { log } from '../log.js';
+import { describeError } from '../errors.js';
+import { DETACHED_OWNER } from './plan.js';
+
+/**
+ * Who owns a Docker object, written into its labels: this process (removed when it ends, and
+ * swept by the next start if it died without cleaning up) or nobody (`etcd-drill up`, until `down`).
+ */
+export function processOwner(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+export function ownerIsGone(owner: string | undefined): boolean {
+  if (!owner || owner === DETACHED_OWNER) return false;
+  const [host, pidText] = owner.split(':');
+  if (host !== hostname()) return false; // another machine's process: not ours to judge
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+type Cleanup = () => Promise<void>;
+const cleanups = new Map<symbol, Cleanup>();
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const exitCodes: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143 };
+let cleaningUp: Promise<void> | undefined;
+
+async function onSignal(signal: (typeof SIGNALS)[number]): Promise<void> {
+  if (cleaningUp) return;
+  log.info(`${signal}: removing the clusters this process started…`);
+  cleaningUp = runAll();
+  await cleaningUp;
+  // Someone else listens too (a test runner, the user's own handler): let them decide to exit.
+  if (process.listenerCount(signal) <= 1) process.exit(exitCodes[signal]);
+}
+
+async function runAll(): Promise<void> {
+  const pending = [...cleanups.values()];
+  cleanups.clear();
+  const results = await Promise.allSettled(pending.map((cleanup) => cleanup()));
+  for (const r of results) if (r.status === 'rejected') log.error(`clean-up failed: ${describeError(r.reason)}`);
+  syncHandlers();
+}
+
+const handlers = Object.fromEntries(SIGNALS.map((s) => [s, () => void onSignal(s)])) as Record<(typeof SIGNALS)[number], () => void>;
+
+function syncHandlers(): void {
+  for (const signal of SIGNALS) {
+    const installed = process.listeners(signal).includes(handlers[signal]);
+    if (cleanups.size > 0 && !installed) process.on(signal, handlers[signal]);
+    if (cleanups.size === 0 && installed) process.off(signal, handlers[signal]);
+  }
+}
+
+/**
+ * Runs `cleanup` if the process gets SIGINT or SIGTERM before the returned function is called.
+ * Handlers exist only while something is registered, so a library user's process is left alone
+ * once its clusters are stopped.
+ */
+export function onInterrupt(cleanup: Cleanup): () => void {
+  const key = Symbol('cleanup');
+  cleanups.set(key, cleanup);
+  syncHandlers();
+  return () => {
+    cleanups.delete(key);
+    syncHandlers();
+  };
+}

@@ -1,0 +1,191 @@
+import type { ClusterSpec, TopologyKind } from './spec.js';
+import { tlsFiles, type TlsRequest } from './tls.js';
+
+/**
+ * `planCluster(spec)` decides everything that can be decided without Docker: names, etcd flags,
+ * URLs, load-balancer config and certificate requests. Pure, so it is unit-tested exhaustively and
+ * `startCluster` only carries it out.
+ */
+export const CLIENT_PORT = 2379;
+export const PEER_PORT = 2380;
+export const DATA_DIR = '/var/lib/etcd';
+/** Where TLS material sits inside every container. */
+export const PKI_DIR = '/etc/etcd/pki';
+
+export const LABEL_PREFIX = 'io.etcd-drill';
+export const labelKeys = {
+  cluster: `${LABEL_PREFIX}.cluster`,
+  owner: `${LABEL_PREFIX}.owner`,
+  role: `${LABEL_PREFIX}.role`,
+  member: `${LABEL_PREFIX}.member`,
+} as const;
+/** Objects of a cluster that outlives the process that made it (`etcd-drill up`). */
+export const DETACHED_OWNER = 'detached';
+
+export interface MemberPlan {
+  name: string;
+  /** DNS name on the cluster network; also the container hostname and a certificate SAN. */
+  hostname: string;
+  containerName: string;
+  clientUrl: string;
+  peerUrl: string;
+  /** Host port to publish the client port on (127.0.0.1 only); undefined picks a free one. */
+  hostPort: number | undefined;
+  args: string[];
+}
+
+export interface LoadBalancerPlan {
+  hostname: string;
+  containerName: string;
+  hostPort: number | undefined;
+  config: string;
+}
+
+export interface ClusterPlan {
+  cluster: string;
+  topology: TopologyKind;
+  tls: boolean;
+  scheme: 'http' | 'https';
+  network: string;
+  token: string;
+  members: MemberPlan[];
+  loadBalancer: LoadBalancerPlan | undefined;
+  certificates: TlsRequest | undefined;
+  /** Labels every Docker object of this cluster carries; `owner` is set when the plan is carried out. */
+  labels: Record<string, string>;
+  spec: ClusterSpec;
+}
+
+export function memberName(index: number): string {
+  return `member${index}`;
+}
+
+export function containerName(cluster: string, member: string): string {
+  return `etcd-drill-${cluster}-${member}`;
+}
+
+export function planCluster(spec: ClusterSpec): ClusterPlan {
+  const scheme = spec.tls ? 'https' : 'http';
+  const names = Array.from({ length: spec.members }, (_, i) => memberName(i + 1));
+  const token = `etcd-drill-${spec.name}`;
+  const initialCluster = names.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
+  const firstMemberPort = spec.basePort === undefined ? undefined : spec.basePort + (spec.topology === 'lb' ? 1 : 0);
+  const members = names.map((name, i) =>
+    planMember(spec, {
+      name,
+      scheme,
+      initialCluster,
+      initialClusterState: 'new',
+      token,
+      hostPort: firstMemberPort === undefined ? undefined : firstMemberPort + i,
+    }),
+  );
+  return {
+    cluster: spec.name,
+    topology: spec.topology,
+    tls: spec.tls,
+    scheme,
+    network: `etcd-drill-${spec.name}`,
+    token,
+    members,
+    loadBalancer: spec.topology === 'lb' ? planLoadBalancer(spec.name, members, spec.basePort) : undefined,
+    certificates: spec.tls ? { clusterName: spec.name, members: members.map((m) => ({ name: m.name, hostname: m.hostname })) } : undefined,
+    labels: { [labelKeys.cluster]: spec.name },
+    spec,
+  };
+}
+
+export interface MemberFlags {
+  name: string;
+  scheme: 'http' | 'https';
+  initialCluster: string;
+  initialClusterState: 'new' | 'existing';
+  token: string;
+  hostPort: number | undefined;
+}
+
+/** Also used by runbooks that add a member to a running cluster (state `existing`). */
+export function planMember(spec: ClusterSpec, flags: MemberFlags): MemberPlan {
+  const { name, scheme } = flags;
+  const clientUrl = `${scheme}://${name}:${CLIENT_PORT}`;
+  const peerUrl = `${scheme}://${name}:${PEER_PORT}`;
+  const args = [
+    `--name=${name}`,
+    `--data-dir=${DATA_DIR}`,
+    `--listen-client-urls=${scheme}://0.0.0.0:${CLIENT_PORT}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${scheme}://0.0.0.0:${PEER_PORT}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=${flags.initialCluster}`,
+    `--initial-cluster-state=${flags.initialClusterState}`,
+    `--initial-cluster-token=${flags.token}`,
+    `--heartbeat-interval=${spec.etcd.heartbeatIntervalMs}`,
+    `--election-timeout=${spec.etcd.electionTimeoutMs}`,
+    '--logger=zap',
+    `--log-level=${spec.etcd.logLevel}`,
+  ];
+  if (spec.etcd.quotaBackendBytes !== undefined) args.push(`--quota-backend-bytes=${spec.etcd.quotaBackendBytes}`);
+  if (spec.etcd.snapshotCount !== undefined) args.push(`--snapshot-count=${spec.etcd.snapshotCount}`);
+  if (spec.tls) {
+    const pki = (file: string) => `${PKI_DIR}/${file}`;
+    args.push(
+      '--client-cert-auth=true',
+      `--trusted-ca-file=${pki(tlsFiles.caCert)}`,
+      `--cert-file=${pki(tlsFiles.serverCert(name))}`,
+      `--key-file=${pki(tlsFiles.serverKey(name))}`,
+      '--peer-client-cert-auth=true',
+      `--peer-trusted-ca-file=${pki(tlsFiles.caCert)}`,
+      `--peer-cert-file=${pki(tlsFiles.peerCert(name))}`,
+      `--peer-key-file=${pki(tlsFiles.peerKey(name))}`,
+    );
+  }
+  return {
+    name,
+    hostname: name,
+    containerName: containerName(spec.name, name),
+    clientUrl,
+    peerUrl,
+    hostPort: flags.hostPort,
+    args,
+  };
+}
+
+function planLoadBalancer(cluster: string, members: MemberPlan[], basePort: number | undefined): LoadBalancerPlan {
+  return {
+    hostname: 'lb',
+    containerName: containerName(cluster, 'lb'),
+    hostPort: basePort,
+    config: haproxyConfig(members.map((m) => m.name)),
+  };
+}
+
+/**
+ * L4 (TCP) pass-through, so clients still verify the members' certificates and present their own.
+ * Health checks every 250 ms mark a dead member down after one miss, and `on-marked-down
+ * shutdown-sessions` closes the connections already routed to it, so clients reconnect to a live one
+ * instead of waiting out a TCP timeout.
+ */
+export function haproxyConfig(memberNames: string[]): string {
+  const servers = memberNames.map(
+    (name) => `  server ${name} ${name}:${CLIENT_PORT} check inter 250ms fall 1 rise 2 on-marked-down shutdown-sessions init-addr last,libc,none resolvers docker`,
+  );
+  return [
+    'global',
+    '  maxconn 4096',
+    'resolvers docker',
+    '  nameserver dns 127.0.0.11:53',
+    '  hold valid 1s',
+    'defaults',
+    '  mode tcp',
+    '  timeout connect 1s',
+    '  timeout client 1h',
+    '  timeout server 1h',
+    'frontend etcd',
+    `  bind :${CLIENT_PORT}`,
+    '  default_backend members',
+    'backend members',
+    '  balance roundrobin',
+    ...servers,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,65 @@
+import { ConditionTimeoutError } from './errors.js';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  /** Says what was awaited, for the timeout error: "member1 to report a leader". */
+  description: string;
+  hint?: string;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Polls `probe` until it returns a value other than undefined, or throws a ConditionTimeoutError
+ * naming the condition and the last error seen. The only way etcd-drill waits: no fixed sleeps.
+ */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() + options.intervalMs > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message.split('\n')[0]})` : '';
+      throw new ConditionTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${options.description}${why}`, {
+        ...(options.hint ? { hint: options.hint } : {}),
+        cause: lastError,
+      });
+    }
+    await delay(options.intervalMs, options.signal);
+  }
+}
+
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Rejects with a ConditionTimeoutError if `work` takes longer than `timeoutMs`. */
+export async function withTimeout<T>(work: Promise<T>, timeoutMs: number, description: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ConditionTimeoutError(`${description} gave no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
