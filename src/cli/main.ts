@@ -6,6 +6,7 @@ import { DockerRuntime } from '../runtime/docker.js';
 import { attachCluster, listClusters, removeCluster, startCluster, type Cluster } from '../topology/cluster.js';
 import { resolveEtcdImage, ensureLoadBalancerImage } from '../topology/image.js';
 import { ETCD_LOG_LEVELS, SpecError, TOPOLOGIES, validateSpec, type ClusterSpecInput } from '../topology/spec.js';
+import { pendingInterruption } from '../topology/lifecycle.js';
 import { drillHome } from '../topology/state.js';
 import { sweepOrphans } from '../topology/sweep.js';
 import { envLines } from './env.js';
@@ -123,6 +124,7 @@ export function buildProgram(): Command {
       const level = cmd.opts().logLevel as typeof log.level | undefined;
       if (level) log.level = level;
     })
+    .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -213,10 +215,11 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    const interrupted = pendingInterruption();
+    if (interrupted) process.exit(await interrupted);
     const code = (err as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
     if (code?.startsWith('commander.')) process.exit(2);

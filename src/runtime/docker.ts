@@ -94,6 +94,18 @@ async function collectOutput(docker: Docker, stream: NodeJS.ReadableStream, tty:
   return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
+/** Docker frames non-TTY output as [stream, 0, 0, 0, size(4)] + payload; join the payloads. */
+function demuxBuffer(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= raw.length) {
+    const size = raw.readUInt32BE(offset + 4);
+    parts.push(raw.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker = new Docker();
 
@@ -218,6 +230,20 @@ export class DockerRuntime implements ContainerRuntime {
       if (isNotFound(err)) return false;
       throw err;
     }
+  }
+
+  async kill(containerId: string, signal = 'SIGKILL'): Promise<void> {
+    await this.docker.getContainer(containerId).kill({ signal });
+  }
+
+  async logs(containerId: string, options: { sinceMs?: number } = {}): Promise<string> {
+    const raw = (await this.docker.getContainer(containerId).logs({
+      stdout: true,
+      stderr: true,
+      follow: false,
+      since: options.sinceMs === undefined ? 0 : Math.floor(options.sinceMs / 1000),
+    })) as unknown as Buffer;
+    return demuxBuffer(raw);
   }
 
   async findByLabels(labels: Record<string, string>): Promise<LabelledObjects> {

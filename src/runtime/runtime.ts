@@ -66,6 +66,10 @@ export interface ContainerRuntime {
   startContainer(spec: ContainerSpec): Promise<StartedContainer>;
   exec(containerId: string, command: string[], options?: { timeoutMs?: number; env?: string[] }): Promise<ExecResult>;
   isRunning(containerId: string): Promise<boolean>;
+  /** SIGKILL by default: the process dies at once, as in a crash. */
+  kill(containerId: string, signal?: string): Promise<void>;
+  /** The container's output (stdout and stderr) since a time, for reading a process's own account of an event. */
+  logs(containerId: string, options?: { sinceMs?: number }): Promise<string>;
   findByLabels(labels: Record<string, string>): Promise<LabelledObjects>;
   /** Removes what exists; objects already gone are not an error. */
   remove(objects: LabelledObjects): Promise<void>;

@@ -274,10 +274,21 @@ export class Cluster implements AsyncDisposable {
 
 /** Removes every Docker object labelled with the cluster's name, and its state folder. */
 export async function removeCluster(runtime: ContainerRuntime, name: string, home = drillHome()): Promise<{ containers: number; networks: number }> {
-  const objects = await runtime.findByLabels({ [labelKeys.cluster]: name });
-  await runtime.remove(objects);
+  const removed = { containers: 0, networks: 0 };
+  // A container attached while we listed keeps its network busy: list again until nothing is left.
+  for (let pass = 1; ; pass += 1) {
+    const objects = await runtime.findByLabels({ [labelKeys.cluster]: name });
+    if (objects.containers.length + objects.networks.length + objects.volumes.length === 0) break;
+    removed.containers += objects.containers.length;
+    removed.networks += objects.networks.length;
+    try {
+      await runtime.remove(objects);
+    } catch (err) {
+      if (pass >= 3) throw err;
+    }
+  }
   await removeState(name, home);
-  return { containers: objects.containers.length, networks: objects.networks.length };
+  return removed;
 }
 
 /** Reattaches to a cluster another process started, by name. */
@@ -313,8 +324,7 @@ export async function startCluster(input: ClusterSpecInput | ClusterPlan, option
   let boot: Promise<Cluster> | undefined;
   const release = onInterrupt(async () => {
     abort.abort(new DrillError('interrupted'));
-    await removeCluster(runtime, plan.cluster, home);
-    // A container create already sent to the engine can land after the first sweep: wait for the boot to settle, then sweep again.
+    // Let container creates already sent to the engine land first, so the removal sees them.
     await withTimeout(boot?.catch(() => undefined) ?? Promise.resolve(undefined), 10_000, 'the interrupted start').catch(() => undefined);
     await removeCluster(runtime, plan.cluster, home);
   });
@@ -343,7 +353,10 @@ interface BootContext {
 }
 
 async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
-  const { runtime, events, home, labels, signal } = ctx;
+  const { runtime, events, home, labels } = ctx;
+  // One member failing stops the others' waits at once instead of after the boot timeout.
+  const boot = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, boot.signal]);
   const timeouts = timeoutsFor(plan.spec.etcd);
   events.emit({ type: 'cluster.starting', cluster: plan.cluster, members: plan.members.length, topology: plan.topology });
 
@@ -393,9 +406,8 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
       return container;
     });
   });
-  const lbStart = plan.loadBalancer && lbImage ? previousStarted.then(() => startLoadBalancer(plan, lbImage, ctx, timeouts)) : undefined;
-  const containers = await Promise.all(starting);
-  const lb = lbStart ? await lbStart : undefined;
+  const lbStart = plan.loadBalancer && lbImage ? previousStarted.then(() => startLoadBalancer(plan, lbImage, ctx, timeouts, signal)) : Promise.resolve(undefined);
+  const [containers, lb] = await allOrAbort([Promise.all(starting), lbStart], boot);
 
   const memberStates: MemberState[] = plan.members.map((m, i) => {
     const container = containers[i] as StartedContainer;
@@ -438,6 +450,21 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
   return cluster;
 }
 
+/**
+ * Like Promise.all, but on the first failure aborts the rest and waits until every start has
+ * settled, so no container create is still on its way to the engine when clean-up runs.
+ */
+async function allOrAbort<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }, boot: AbortController): Promise<T> {
+  const failFast = work.map((p) => p.catch((err: unknown) => {
+    boot.abort(err);
+    throw err;
+  }));
+  const settled = await Promise.allSettled(failFast);
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 function memberFiles(member: MemberPlan, tls: TlsMaterial): FileToCopy[] {
   const own = tls.members[member.name];
   if (!own) throw new Error(`no certificates were generated for ${member.name}`);
@@ -478,7 +505,7 @@ async function waitForLeader(
   }
 }
 
-async function startLoadBalancer(plan: ClusterPlan, image: string, ctx: BootContext, timeouts: Timeouts): Promise<StartedContainer> {
+async function startLoadBalancer(plan: ClusterPlan, image: string, ctx: BootContext, timeouts: Timeouts, signal: AbortSignal): Promise<StartedContainer> {
   const lb = plan.loadBalancer as NonNullable<ClusterPlan['loadBalancer']>;
   const configPath = '/usr/local/etc/haproxy/haproxy.cfg';
   return ctx.runtime.startContainer({
@@ -498,7 +525,7 @@ async function startLoadBalancer(plan: ClusterPlan, image: string, ctx: BootCont
         intervalMs: timeouts.pollMs,
         description: 'the load balancer to accept connections',
         hint: `see \`docker logs ${lb.containerName}\``,
-        signal: ctx.signal,
+        signal,
       });
     },
   });

@@ -29,15 +29,24 @@ type Cleanup = () => Promise<void>;
 const cleanups = new Map<symbol, Cleanup>();
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const exitCodes: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143 };
-let cleaningUp: Promise<void> | undefined;
+let interruption: Promise<number> | undefined;
 
 async function onSignal(signal: (typeof SIGNALS)[number]): Promise<void> {
-  if (cleaningUp) return;
+  if (interruption) return;
   log.info(`${signal}: removing the clusters this process started…`);
-  cleaningUp = runAll();
-  await cleaningUp;
+  const ownOnlyListener = process.listenerCount(signal) <= 1;
+  interruption = runAll().then(() => exitCodes[signal]);
+  const code = await interruption;
   // Someone else listens too (a test runner, the user's own handler): let them decide to exit.
-  if (process.listenerCount(signal) <= 1) process.exit(exitCodes[signal]);
+  if (ownOnlyListener) process.exit(code);
+}
+
+/**
+ * While a signal's clean-up runs, the exit code to leave with once it is done. A command whose work
+ * fails because of the interruption awaits this instead of exiting under the clean-up's feet.
+ */
+export function pendingInterruption(): Promise<number> | undefined {
+  return interruption;
 }
 
 async function runAll(): Promise<void> {

@@ -161,14 +161,12 @@ function planLoadBalancer(cluster: string, members: MemberPlan[], basePort: numb
 
 /**
  * L4 (TCP) pass-through, so clients still verify the members' certificates and present their own.
- * Health checks every 250 ms mark a dead member down after one miss, and `on-marked-down
- * shutdown-sessions` closes the connections already routed to it, so clients reconnect to a live one
- * instead of waiting out a TCP timeout.
+ * A killed container's address answers nothing, so everything is bounded by short timeouts: health
+ * checks every 200 ms mark a member down after one miss, `on-marked-down shutdown-sessions` closes
+ * connections already routed to it (clients reconnect instead of waiting out TCP), and a new
+ * connection that cannot reach its member within 500 ms is redispatched to another.
  */
 export function haproxyConfig(memberNames: string[]): string {
-  const servers = memberNames.map(
-    (name) => `  server ${name} ${name}:${CLIENT_PORT} check inter 250ms fall 1 rise 2 on-marked-down shutdown-sessions init-addr last,libc,none resolvers docker`,
-  );
   return [
     'global',
     '  maxconn 4096',
@@ -177,15 +175,19 @@ export function haproxyConfig(memberNames: string[]): string {
     '  hold valid 1s',
     'defaults',
     '  mode tcp',
-    '  timeout connect 1s',
+    '  timeout connect 500ms',
+    '  timeout check 300ms',
     '  timeout client 1h',
     '  timeout server 1h',
+    '  retries 2',
+    '  option redispatch 1',
+    '  default-server inter 200ms fastinter 100ms downinter 500ms fall 1 rise 2 on-marked-down shutdown-sessions init-addr last,libc,none resolvers docker',
     'frontend etcd',
     `  bind :${CLIENT_PORT}`,
     '  default_backend members',
     'backend members',
     '  balance roundrobin',
-    ...servers,
+    ...memberNames.map((name) => `  server ${name} ${name}:${CLIENT_PORT} check`),
     '',
   ].join('\n');
 }

@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { startCluster } from '../../src/index.js';
+import { labelKeys } from '../../src/topology/plan.js';
+import { cli, expectClusterGone, runtime } from './helpers.js';
+
+const run = promisify(execFile);
+
+describe('etcd-drill up / status / env / down, as a new user types them', () => {
+  it('starts a detached cluster, shows it, points etcdctl at it, and removes it', async () => {
+    const up = await cli(['up', '--name', 'it-cli', '--topology', 'single']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toMatch(/cluster 'it-cli' ready in/);
+    expect(up.stdout).toMatch(/IS LEADER/);
+
+    const status = await cli(['status', 'it-cli', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { members: { name: string; healthy: boolean; isLeader: boolean }[] };
+    expect(parsed.members).toEqual([expect.objectContaining({ name: 'member1', healthy: true, isLeader: true })]);
+
+    const env = await cli(['env', 'it-cli']);
+    expect(env.code, env.stderr).toBe(0);
+    expect(env.stdout).toMatch(/^export ETCDCTL_API=3$/m);
+    expect(env.stdout).toMatch(/^# kube-apiserver --etcd-servers=https:\/\/127\.0\.0\.1:\d+ --etcd-cafile=\S+ca\.crt --etcd-certfile=\S+k8sclient\.crt --etcd-keyfile=\S+k8sclient\.key$/m);
+    // The user's own etcdctl, from the host, through the exported environment.
+    const { stdout } = await run('bash', ['-c', `${env.stdout}\netcdctl put /registry/from-host yes >/dev/null && etcdctl get --print-value-only /registry/from-host`]);
+    expect(stdout.trim()).toBe('yes');
+
+    const down = await cli(['down', 'it-cli']);
+    expect(down.code, down.stderr).toBe(0);
+    await expectClusterGone('it-cli');
+  });
+
+  it.each([
+    [['up', '--topology', 'ring'], /--topology.*ring.*single, cluster, lb/],
+    [['up', '--members', '4'], /--members: 4 members: even sizes add no fault tolerance.*--allow-even/],
+    [['up', '--members', 'five'], /--members takes a whole number, not 'five'/],
+    [['up', '--heartbeat-interval', '500', '--election-timeout', '1000'], /--election-timeout: must be at least 5 × the heartbeat interval/],
+    [['up', '--topology', 'single', '--members', '3'], /--members: the single topology has exactly 1 member/],
+  ])('refuses %j with one clear line and exit 2, starting nothing', async (args, message) => {
+    const result = await cli([...args, '--name', 'it-bad']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help')).length).toBe(1);
+    await expectClusterGone('it-bad');
+  });
+
+  it('refuses a port that is already taken, and leaves nothing behind', async () => {
+    const cluster = await startCluster({ name: 'it-port-holder', topology: 'single' });
+    try {
+      const taken = Number(new URL(cluster.members[0]!.endpoint).port);
+      const result = await cli(['up', '--name', 'it-port', '--topology', 'single', '--base-port', String(taken)]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`port ${taken} on 127.0.0.1 is already in use`));
+      await expectClusterGone('it-port');
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('says which clusters exist when asked about one that does not', async () => {
+    const result = await cli(['status', 'nope']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^etcd-drill: no cluster named 'nope' — /);
+  });
+});
+
+describe('teardown when interrupted', () => {
+  it('removes everything when `up --foreground` gets SIGINT in the middle of booting', async () => {
+    let interrupted = false;
+    const result = await cli(['up', '--foreground', '--name', 'it-sigint', '--members', '3'], {
+      onStderr: (text, child) => {
+        if (!interrupted && /member2: container started/.test(text)) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(interrupted, result.stderr).toBe(true);
+    expect(result.code).toBe(130);
+    await expectClusterGone('it-sigint');
+  });
+
+  it('removes a foreground cluster on SIGTERM once it is up', async () => {
+    let terminated = false;
+    const result = await cli(['up', '--foreground', '--name', 'it-sigterm', '--topology', 'single'], {
+      onStderr: (text, child) => {
+        if (!terminated && /Ctrl-C removes the cluster/.test(text)) {
+          terminated = true;
+          child.kill('SIGTERM');
+        }
+      },
+    });
+    expect(terminated, result.stderr).toBe(true);
+    expect(result.code).toBe(143);
+    await expectClusterGone('it-sigterm');
+  });
+
+  it('sweeps the objects of a process that was SIGKILLed, at the next start', async () => {
+    let killed = false;
+    await cli(['up', '--foreground', '--name', 'it-orphan', '--topology', 'single'], {
+      onStderr: (text, child) => {
+        if (!killed && /Ctrl-C removes the cluster/.test(text)) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      },
+    });
+    expect(killed).toBe(true);
+    const left = await runtime.findByLabels({ [labelKeys.cluster]: 'it-orphan' });
+    expect(left.containers).toHaveLength(1);
+
+    const next = await startCluster({ name: 'it-after-orphan', topology: 'single' });
+    await next.stop();
+    await expectClusterGone('it-orphan');
+  });
+});

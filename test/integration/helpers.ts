@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
+import { DockerRuntime } from '../../src/runtime/docker.js';
+import { labelKeys } from '../../src/topology/plan.js';
+import { listStates } from '../../src/topology/state.js';
+
+export const runtime = new DockerRuntime();
+
+/** Asserts that no container, network or volume of the cluster exists, and no state folder. */
+export async function expectClusterGone(name: string): Promise<void> {
+  const objects = await runtime.findByLabels({ [labelKeys.cluster]: name });
+  expect([...objects.containers, ...objects.networks, ...objects.volumes].map((o) => ('id' in o ? o.name : o.name))).toEqual([]);
+  expect(await listStates()).not.toContain(name);
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI from source, as `etcd-drill ARGS`, with the test run's state folder. */
+export function cli(args: string[], options: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    options.onStderr?.(stderr, child);
+  });
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
