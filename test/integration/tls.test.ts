@@ -1,4 +1,4 @@
-import { Etcd3 } from 'etcd3';
+import { Etcd3, type IOptions } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCa, issueClientCert, startCluster, type Cluster, type PemPair } from '../../src/index.js';
 import { readTls } from '../../src/topology/tls.js';
@@ -23,7 +23,7 @@ describe('TLS on by default', () => {
   });
 
   /** Tries one put with the given credentials; returns the client's error and what etcd logged meanwhile. */
-  async function attempt(hosts: string[], credentials: ConstructorParameters<typeof Etcd3>[0]['credentials']) {
+  async function attempt(hosts: string[], credentials: IOptions['credentials']) {
     const since = Date.now();
     const client = new Etcd3({
       hosts,
