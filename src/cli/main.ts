@@ -6,7 +6,7 @@ import { DockerRuntime } from '../runtime/docker.js';
 import { attachCluster, listClusters, removeCluster, startCluster, type Cluster } from '../topology/cluster.js';
 import { resolveEtcdImage, ensureLoadBalancerImage } from '../topology/image.js';
 import { ETCD_LOG_LEVELS, SpecError, TOPOLOGIES, validateSpec, type ClusterSpecInput } from '../topology/spec.js';
-import { pendingInterruption } from '../topology/lifecycle.js';
+import { exitOnInterrupt, pendingInterruption } from '../topology/lifecycle.js';
 import { drillHome } from '../topology/state.js';
 import { sweepOrphans } from '../topology/sweep.js';
 import { envLines } from './env.js';
@@ -214,6 +214,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitOnInterrupt();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,8 +1,12 @@
+import { execFile, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { GenericContainer, getContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
 import { RuntimeUnavailableError, ConditionTimeoutError } from '../errors.js';
-import type { ContainerRuntime, ContainerSpec, ExecResult, ImageDetails, LabelledObjects, StartedContainer } from './runtime.js';
+import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, ImageDetails, LabelledObjects, Resources, StartedContainer } from './runtime.js';
+
+const run = promisify(execFile);
 
 // Ryuk's image cannot be pulled where there is no registry; our own labels and sweeper clean up instead.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
@@ -230,6 +234,83 @@ export class DockerRuntime implements ContainerRuntime {
       if (isNotFound(err)) return false;
       throw err;
     }
+  }
+
+  async inspect(containerId: string): Promise<ContainerState> {
+    const info = await this.docker.getContainer(containerId).inspect();
+    const ips: Record<string, string> = {};
+    for (const [network, endpoint] of Object.entries(info.NetworkSettings.Networks ?? {})) if (endpoint.IPAddress) ips[network] = endpoint.IPAddress;
+    const host = info.HostConfig;
+    return {
+      running: info.State.Running,
+      paused: info.State.Paused,
+      oomKilled: info.State.OOMKilled,
+      exitCode: info.State.ExitCode,
+      pid: info.State.Pid,
+      ips,
+      resources: {
+        nanoCpus: host.NanoCpus ?? 0,
+        cpuQuota: host.CpuQuota ?? 0,
+        cpuPeriod: host.CpuPeriod ?? 0,
+        memoryBytes: host.Memory ?? 0,
+        memorySwapBytes: host.MemorySwap ?? 0,
+      },
+    };
+  }
+
+  async start(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).start().catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 304) throw err; // already running
+    });
+  }
+
+  async stop(containerId: string, graceSeconds: number): Promise<void> {
+    await this.docker.getContainer(containerId).stop({ t: graceSeconds }).catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 304) throw err; // already stopped
+    });
+  }
+
+  async pause(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).pause();
+  }
+
+  async unpause(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).unpause();
+  }
+
+  async updateResources(containerId: string, resources: Partial<Resources>): Promise<void> {
+    await this.docker.getContainer(containerId).update({
+      ...(resources.nanoCpus !== undefined ? { NanoCpus: resources.nanoCpus } : {}),
+      ...(resources.cpuQuota !== undefined ? { CpuQuota: resources.cpuQuota } : {}),
+      ...(resources.cpuPeriod !== undefined ? { CpuPeriod: resources.cpuPeriod } : {}),
+      ...(resources.memoryBytes !== undefined ? { Memory: resources.memoryBytes } : {}),
+      ...(resources.memorySwapBytes !== undefined ? { MemorySwap: resources.memorySwapBytes } : {}),
+    });
+  }
+
+  async netnsExec(containerId: string, command: string[]): Promise<ExecResult> {
+    const pid = await this.runningPid(containerId);
+    try {
+      const { stdout, stderr } = await run('nsenter', [`--target=${pid}`, '--net', '--', ...command]);
+      return { exitCode: 0, stdout, stderr };
+    } catch (err) {
+      const failed = err as { code?: number; stdout?: string; stderr?: string };
+      return { exitCode: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? String(err) };
+    }
+  }
+
+  async netnsSpawn(containerId: string, command: string[]): Promise<number> {
+    const pid = await this.runningPid(containerId);
+    const child = spawn('nsenter', [`--target=${pid}`, '--net', '--', ...command], { detached: true, stdio: 'ignore' });
+    child.unref();
+    if (child.pid === undefined) throw new RuntimeUnavailableError(`could not start ${command[0]} in ${containerId.slice(0, 12)}'s network namespace`);
+    return child.pid;
+  }
+
+  private async runningPid(containerId: string): Promise<number> {
+    const { pid, running } = await this.inspect(containerId);
+    if (!running || pid === 0) throw new RuntimeUnavailableError(`container ${containerId.slice(0, 12)} is not running, so its network namespace is gone`);
+    return pid;
   }
 
   async kill(containerId: string, signal = 'SIGKILL'): Promise<void> {

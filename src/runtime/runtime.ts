@@ -53,6 +53,28 @@ export interface ImageDetails {
   labels: Record<string, string>;
 }
 
+export interface ContainerState {
+  running: boolean;
+  paused: boolean;
+  /** The kernel's OOM killer ended the process. */
+  oomKilled: boolean;
+  exitCode: number;
+  /** Host PID of the container's process (0 when not running): the key to its network namespace. */
+  pid: number;
+  /** IP address on each network it is attached to. */
+  ips: Record<string, string>;
+  resources: Resources;
+}
+
+/** CPU and memory limits as Docker keeps them; 0 means unlimited. */
+export interface Resources {
+  nanoCpus: number;
+  cpuQuota: number;
+  cpuPeriod: number;
+  memoryBytes: number;
+  memorySwapBytes: number;
+}
+
 export interface ContainerRuntime {
   /** Throws RuntimeUnavailableError with a hint when the engine cannot be reached. */
   ping(): Promise<void>;
@@ -66,6 +88,17 @@ export interface ContainerRuntime {
   startContainer(spec: ContainerSpec): Promise<StartedContainer>;
   exec(containerId: string, command: string[], options?: { timeoutMs?: number; env?: string[] }): Promise<ExecResult>;
   isRunning(containerId: string): Promise<boolean>;
+  inspect(containerId: string): Promise<ContainerState>;
+  start(containerId: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceSeconds`. */
+  stop(containerId: string, graceSeconds: number): Promise<void>;
+  pause(containerId: string): Promise<void>;
+  unpause(containerId: string): Promise<void>;
+  updateResources(containerId: string, resources: Partial<Resources>): Promise<void>;
+  /** Runs a host command inside the container's network namespace (iptables, a proxy); the container needs no tools. */
+  netnsExec(containerId: string, command: string[]): Promise<ExecResult>;
+  /** Starts a long-running host process inside the container's network namespace; returns its host PID. */
+  netnsSpawn(containerId: string, command: string[]): Promise<number>;
   /** SIGKILL by default: the process dies at once, as in a crash. */
   kill(containerId: string, signal?: string): Promise<void>;
   /** The container's output (stdout and stderr) since a time, for reading a process's own account of an event. */

@@ -31,14 +31,22 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const exitCodes: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143 };
 let interruption: Promise<number> | undefined;
 
+let exitAfterCleanup = false;
+
+/** The CLI owns its process: after an interrupt's clean-up it exits with 128 + the signal number. */
+export function exitOnInterrupt(): void {
+  exitAfterCleanup = true;
+}
+
 async function onSignal(signal: (typeof SIGNALS)[number]): Promise<void> {
   if (interruption) return;
   log.info(`${signal}: removing the clusters this process started…`);
-  const ownOnlyListener = process.listenerCount(signal) <= 1;
   interruption = runAll().then(() => exitCodes[signal]);
   const code = await interruption;
-  // Someone else listens too (a test runner, the user's own handler): let them decide to exit.
-  if (ownOnlyListener) process.exit(code);
+  if (exitAfterCleanup) process.exit(code);
+  // In someone else's process (a test runner, a user's script): our handlers are gone now, so
+  // raise the signal again for theirs, or for the default action that ends the process.
+  process.kill(process.pid, signal);
 }
 
 /**
