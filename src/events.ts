@@ -14,7 +14,14 @@ export type DrillEvent =
   | { type: 'cluster.ready'; cluster: string; elapsedMs: number }
   | { type: 'cluster.stopping'; cluster: string }
   | { type: 'cluster.removed'; cluster: string; containers: number; networks: number }
-  | { type: 'sweep.removed'; containers: number; networks: number; volumes: number };
+  | { type: 'sweep.removed'; containers: number; networks: number; volumes: number }
+  | { type: 'fault.injected'; cluster: string; id: string; kind: string; target: string; members: string[]; effect: string | undefined }
+  | { type: 'fault.healed'; cluster: string; id: string; kind: string; members: string[]; note: string | undefined }
+  | { type: 'leader.changed'; cluster: string; from: string | undefined; to: string | undefined; term: number | undefined }
+  | { type: 'write.failed'; cluster: string; key: string; error: string; errorKind: string }
+  | { type: 'write.recovered'; cluster: string; unavailableMs: number; failedOps: number }
+  | { type: 'observer.started'; cluster: string; ratePerSecond: number; endpoints: string[] }
+  | { type: 'observer.stopped'; cluster: string; operations: number; failed: number };
 
 export type Timestamped<E extends DrillEvent = DrillEvent> = E & { at: number };
 

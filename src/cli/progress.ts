@@ -24,6 +24,20 @@ export function progressLine(event: Timestamped): string | undefined {
       return `removed cluster '${event.cluster}' (${event.containers} containers, ${event.networks} network${event.networks === 1 ? '' : 's'})`;
     case 'sweep.removed':
       return `removed ${event.containers} containers and ${event.networks} networks left by processes that are gone`;
+    case 'fault.injected':
+      return `fault ${event.kind} (${event.id}) on ${event.members.join(', ') || 'nobody'} [target ${event.target}]${event.effect ? `: ${event.effect}` : ''}`;
+    case 'fault.healed':
+      return `healed ${event.kind} (${event.id}) on ${event.members.join(', ')}${event.note ? `: ${event.note}` : ''}`;
+    case 'leader.changed':
+      return event.to ? `leader is now ${event.to} (term ${event.term ?? '?'})${event.from ? `, was ${event.from}` : ''}` : `no leader${event.from ? ` (was ${event.from})` : ''}`;
+    case 'write.failed':
+      return `writes failing: ${event.errorKind} (${event.error})`;
+    case 'write.recovered':
+      return `writes recovered after ${(event.unavailableMs / 1000).toFixed(2)} s (${event.failedOps} failed)`;
+    case 'observer.started':
+      return `observer: ${event.ratePerSecond} ops/s through ${event.endpoints.join(', ')}`;
+    case 'observer.stopped':
+      return `observer: ${event.operations} operations, ${event.failed} failed`;
   }
 }
 

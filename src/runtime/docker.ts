@@ -1,9 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { GenericContainer, getContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
-import { RuntimeUnavailableError, ConditionTimeoutError } from '../errors.js';
+import { ConditionTimeoutError, RuntimeUnavailableError, describeError } from '../errors.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, ImageDetails, LabelledObjects, Resources, StartedContainer } from './runtime.js';
 
 const run = promisify(execFile);
@@ -305,6 +306,40 @@ export class DockerRuntime implements ContainerRuntime {
     child.unref();
     if (child.pid === undefined) throw new RuntimeUnavailableError(`could not start ${command[0]} in ${containerId.slice(0, 12)}'s network namespace`);
     return child.pid;
+  }
+
+  async throttleDiskWrites(containerId: string, limit: { iops: number; bytesPerSecond: number } | undefined): Promise<void> {
+    const pid = await this.runningPid(containerId);
+    const device = await this.dataDevice();
+    const cgroups = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+    const v1 = /^\d+:[^:]*\bblkio\b[^:]*:(.*)$/m.exec(cgroups)?.[1];
+    const v2 = /^0::(.*)$/m.exec(cgroups)?.[1];
+    const unsupported = (why: string) =>
+      new RuntimeUnavailableError(`disk I/O throttling is not available here: ${why}`, { hint: 'use cpu or latency faults to slow the member instead' });
+    try {
+      if (v1 !== undefined) {
+        const dir = `/sys/fs/cgroup/blkio${v1}`;
+        await writeFile(`${dir}/blkio.throttle.write_iops_device`, `${device} ${limit?.iops ?? 0}`);
+        await writeFile(`${dir}/blkio.throttle.write_bps_device`, `${device} ${limit?.bytesPerSecond ?? 0}`);
+      } else if (v2 !== undefined) {
+        const value = limit ? `wiops=${limit.iops} wbps=${limit.bytesPerSecond}` : 'wiops=max wbps=max';
+        await writeFile(`/sys/fs/cgroup${v2}/io.max`, `${device} ${value}`);
+      } else {
+        throw unsupported('the container has no block-I/O cgroup');
+      }
+    } catch (err) {
+      if (err instanceof RuntimeUnavailableError) throw err;
+      throw unsupported(describeError(err));
+    }
+  }
+
+  /** major:minor of the block device under the engine's data root, as the I/O cgroup names it. */
+  private async dataDevice(): Promise<string> {
+    const info = (await this.docker.info()) as { DockerRootDir?: string };
+    const { dev } = await stat(info.DockerRootDir ?? '/var/lib/docker');
+    const major = (dev >> 8) & 0xfff;
+    const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    return `${major}:${minor}`;
   }
 
   private async runningPid(containerId: string): Promise<number> {

@@ -95,6 +95,11 @@ export interface ContainerRuntime {
   pause(containerId: string): Promise<void>;
   unpause(containerId: string): Promise<void>;
   updateResources(containerId: string, resources: Partial<Resources>): Promise<void>;
+  /**
+   * Limits (or, with undefined, frees) the container's writes to the disk that holds the engine's
+   * data, through the kernel's block-I/O cgroup; throws where the engine is not on this host.
+   */
+  throttleDiskWrites(containerId: string, limit: { iops: number; bytesPerSecond: number } | undefined): Promise<void>;
   /** Runs a host command inside the container's network namespace (iptables, a proxy); the container needs no tools. */
   netnsExec(containerId: string, command: string[]): Promise<ExecResult>;
   /** Starts a long-running host process inside the container's network namespace; returns its host PID. */

@@ -100,6 +100,14 @@ export class Cluster implements AsyncDisposable {
   get name(): string {
     return this.state.name;
   }
+  /** The container engine this cluster runs on; faults act through it. */
+  get containers(): ContainerRuntime {
+    return this.runtime;
+  }
+  /** The event stream this cluster was started or attached with. */
+  get eventBus(): EventBus {
+    return this.events;
+  }
   get spec(): ClusterSpec {
     return this.state.spec;
   }
@@ -208,6 +216,24 @@ export class Cluster implements AsyncDisposable {
     const statuses = await this.status();
     const leader = statuses.find((s) => s.isLeader);
     return leader ? this.member(leader.name) : undefined;
+  }
+
+  /** Waits until the members that answer agree on a leader and a linearizable read succeeds. */
+  async waitForLeader(timeoutMs = this.timeouts.leaderElectionMs): Promise<MemberInfo> {
+    const client = this.client({ faultHandling: 'none' });
+    try {
+      return await waitFor(
+        async () => {
+          const leader = await this.leader();
+          if (!leader) return undefined;
+          await client.get(BOOT_KEY).string();
+          return leader;
+        },
+        { timeoutMs, intervalMs: this.timeouts.pollMs, description: `'${this.name}' to have a leader and answer a linearizable read` },
+      );
+    } finally {
+      this.closeClient(client);
+    }
   }
 
   /**

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { InvalidInputError, describeError } from '../errors.js';
+import { Random, randomSeed } from '../random.js';
+import type { Cluster } from '../topology/cluster.js';
+import type { FaultContext, FaultRecord } from './fault.js';
+import { addToLedger, readLedger, removeFromLedger } from './ledger.js';
+import { lookupFault } from './registry.js';
+import { formatTarget, parseTarget, resolveTarget, type MemberView, type Target } from './target.js';
+
+export function faultContext(cluster: Cluster, options: { seed?: number } = {}): FaultContext {
+  return { cluster, runtime: cluster.containers, random: new Random(options.seed ?? randomSeed()), events: cluster.eventBus };
+}
+
+/**
+ * Each member as target resolution sees it: up means its process runs unfrozen and no fault in
+ * force has cut it off; the leader is whom the members that answer name.
+ */
+export async function memberViews(ctx: FaultContext): Promise<MemberView[]> {
+  const [statuses, ledger] = await Promise.all([ctx.cluster.status(), readLedger(ctx.cluster)]);
+  const cutOff = new Set(ledger.filter((r) => r.takesMembersDown).flatMap((r) => r.members));
+  return Promise.all(
+    ctx.cluster.members.map(async (member) => {
+      const state = await ctx.runtime.inspect(member.containerId).catch(() => undefined);
+      const running = state !== undefined && state.running && !state.paused;
+      const status = statuses.find((s) => s.name === member.name);
+      return { name: member.name, up: running && !cutOff.has(member.name), isLeader: status?.isLeader ?? false };
+    }),
+  );
+}
+
+export interface FaultRequest {
+  kind: string;
+  target?: Target | string | undefined;
+  options?: Record<string, unknown> | undefined;
+}
+
+/** Validates, resolves the target on the live cluster, injects, records. Refusals touch nothing. */
+export async function injectFault(ctx: FaultContext, request: FaultRequest): Promise<FaultRecord> {
+  const fault = lookupFault(request.kind);
+  const parsed = fault.options.safeParse(request.options ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
+    throw new InvalidInputError(`fault ${fault.kind}: ${problems}`, { hint: `\`etcd-drill fault ${fault.kind} --help\` lists its options` });
+  }
+  const options = parsed.data;
+  const target = typeof request.target === 'string' ? parseTarget(request.target) : (request.target ?? fault.defaultTarget);
+  const views = await memberViews(ctx);
+  const names = resolveTarget(target, views, ctx.random);
+  fault.refuse?.({ members: names, views, cluster: ctx.cluster, options });
+  const members = names.map((n) => ctx.cluster.member(n));
+  const injectedAt = Date.now();
+  const injection = await fault.inject(ctx, members, options);
+  const record: FaultRecord = {
+    id: `${fault.kind}-${randomBytes(3).toString('hex')}`,
+    kind: fault.kind,
+    target: formatTarget(target),
+    members: injection.members ?? names,
+    options,
+    injectedAt,
+    clusterSize: ctx.cluster.members.length,
+    takesMembersDown: fault.takesMembersDown,
+    undo: injection.undo ?? {},
+    effect: injection.effect,
+  };
+  if (!fault.instant) await addToLedger(ctx.cluster, record);
+  ctx.events.emit({ type: 'fault.injected', cluster: ctx.cluster.name, id: record.id, kind: record.kind, target: record.target, members: record.members, effect: record.effect });
+  return record;
+}
+
+export async function healFault(ctx: FaultContext, id: string): Promise<FaultRecord> {
+  const record = (await readLedger(ctx.cluster)).find((r) => r.id === id);
+  if (!record) {
+    const known = (await readLedger(ctx.cluster)).map((r) => r.id);
+    throw new InvalidInputError(`no fault '${id}' is in force on '${ctx.cluster.name}'`, { hint: known.length ? `in force: ${known.join(', ')}` : 'nothing to heal' });
+  }
+  const note = await lookupFault(record.kind).heal(ctx, record);
+  await removeFromLedger(ctx.cluster, id);
+  ctx.events.emit({ type: 'fault.healed', cluster: ctx.cluster.name, id, kind: record.kind, members: record.members, note });
+  return record;
+}
+
+/** Heals every fault in force, newest first (a pause on top of a CPU limit unwinds in order). */
+export async function healAll(ctx: FaultContext): Promise<{ healed: FaultRecord[]; failed: { record: FaultRecord; error: string }[] }> {
+  const records = (await readLedger(ctx.cluster)).sort((a, b) => b.injectedAt - a.injectedAt);
+  const healed: FaultRecord[] = [];
+  const failed: { record: FaultRecord; error: string }[] = [];
+  for (const record of records) {
+    try {
+      healed.push(await healFault(ctx, record.id));
+    } catch (err) {
+      failed.push({ record, error: describeError(err) });
+    }
+  }
+  return { healed, failed };
+}

@@ -1,0 +1,3 @@
+import { runFromArgs } from './latency-proxy.js';
+
+runFromArgs(process.argv.slice(2));

@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { CommandFailedError, InvalidInputError } from '../errors.js';
+import { CLIENT_PORT, PEER_PORT } from '../topology/plan.js';
+import { waitFor } from '../wait.js';
+import { defineFault, type FaultContext, type FaultRecord } from './fault.js';
+
+/**
+ * Network faults, made with iptables inside each member's own network namespace (entered with
+ * nsenter), so nothing outside the project's containers is touched. Each fault owns one chain,
+ * which heal removes whole.
+ */
+
+/** Where the latency proxy listens inside the member's namespace. */
+const PROXY_PORT = 12_380;
+
+async function iptables(ctx: FaultContext, member: string, args: string[]): Promise<void> {
+  const result = await ctx.runtime.netnsExec(ctx.cluster.member(member).containerId, ['iptables', '-w', ...args]);
+  if (result.exitCode !== 0) throw new CommandFailedError(`iptables ${args.join(' ')} (in ${member})`, result.exitCode, result.stderr);
+}
+
+async function memberIps(ctx: FaultContext): Promise<Record<string, string>> {
+  const ips: Record<string, string> = {};
+  await Promise.all(
+    ctx.cluster.members.map(async (m) => {
+      const state = await ctx.runtime.inspect(m.containerId).catch(() => undefined);
+      const ip = state && Object.values(state.ips)[0];
+      if (ip) ips[m.name] = ip;
+    }),
+  );
+  return ips;
+}
+
+function newChain(): string {
+  return `DRILL-${randomBytes(4).toString('hex')}`;
+}
+
+/** Creates `chain` in the member's filter table with `rules`, hooked into INPUT and OUTPUT. */
+async function installChain(ctx: FaultContext, member: string, chain: string, rules: string[][]): Promise<void> {
+  await iptables(ctx, member, ['-N', chain]);
+  for (const rule of rules) await iptables(ctx, member, ['-A', chain, ...rule]);
+  await iptables(ctx, member, ['-I', 'INPUT', '-j', chain]);
+  await iptables(ctx, member, ['-I', 'OUTPUT', '-j', chain]);
+}
+
+/** Removes the chain; a member whose container stopped since has lost its namespace, and the rules with it. */
+async function removeChain(ctx: FaultContext, member: string, chain: string, table = 'filter', hooks = ['INPUT', 'OUTPUT']): Promise<void> {
+  const { containerId } = ctx.cluster.member(member);
+  if (!(await ctx.runtime.inspect(containerId).catch(() => undefined))?.running) return;
+  for (const hook of hooks) await iptables(ctx, member, ['-t', table, '-D', hook, '-j', chain]).catch(() => undefined);
+  await iptables(ctx, member, ['-t', table, '-F', chain]).catch(() => undefined);
+  await iptables(ctx, member, ['-t', table, '-X', chain]);
+}
+
+function dropBetween(ip: string): string[][] {
+  return [
+    ['-s', ip, '-j', 'DROP'],
+    ['-d', ip, '-j', 'DROP'],
+  ];
+}
+
+async function healChains(ctx: FaultContext, record: FaultRecord): Promise<undefined> {
+  const chains = record.undo.chains as Record<string, string>;
+  await Promise.all(Object.entries(chains).map(([member, chain]) => removeChain(ctx, member, chain)));
+  return undefined;
+}
+
+const scope = z.enum(['peer', 'client', 'both']).default('peer');
+
+export const isolate = defineFault({
+  kind: 'isolate',
+  summary: 'cut the member off: from its peers (scope peer), from clients (client), or both',
+  defaultTarget: { kind: 'leader' },
+  options: z.object({ scope }).strict(),
+  takesMembersDown: true,
+  inject: async (ctx, members, options) => {
+    const ips = await memberIps(ctx);
+    const chains: Record<string, string> = {};
+    for (const member of members) {
+      const rules: string[][] = [];
+      if (options.scope !== 'client') {
+        for (const [name, ip] of Object.entries(ips)) if (name !== member.name) rules.push(...dropBetween(ip));
+      }
+      if (options.scope !== 'peer') rules.push(['!', '-i', 'lo', '-p', 'tcp', '--dport', String(CLIENT_PORT), '-j', 'DROP']);
+      chains[member.name] = newChain();
+      await installChain(ctx, member.name, chains[member.name] as string, rules);
+    }
+    return { undo: { chains }, effect: `${options.scope} traffic cut` };
+  },
+  heal: healChains,
+});
+
+/** "2|3" (group sizes, members drawn by the seeded random source) or "member1,member2|member3,member4,member5". */
+export function parseGroups(spec: string, members: string[], shuffle: (names: string[]) => string[]): string[][] {
+  const parts = spec.split('|').map((p) => p.trim());
+  if (parts.length < 2) throw new InvalidInputError(`partition groups '${spec}' need at least two sides`, { hint: "write e.g. '2|3' or 'member1,member2|member3,member4,member5'" });
+  if (parts.every((p) => /^\d+$/.test(p))) {
+    const sizes = parts.map(Number);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total !== members.length || sizes.some((n) => n === 0)) {
+      throw new InvalidInputError(`partition '${spec}' has ${total} members; the cluster has ${members.length}`, { hint: 'group sizes must add up to the cluster size, none empty' });
+    }
+    const shuffled = shuffle(members);
+    return sizes.map((n, i) => shuffled.slice(sizes.slice(0, i).reduce((a, b) => a + b, 0), sizes.slice(0, i).reduce((a, b) => a + b, 0) + n));
+  }
+  const groups = parts.map((p) => p.split(',').map((n) => n.trim()).filter(Boolean));
+  const named = groups.flat();
+  const unknown = named.filter((n) => !members.includes(n));
+  if (unknown.length) throw new InvalidInputError(`partition names unknown member(s) ${unknown.join(', ')}`, { hint: `members: ${members.join(', ')}` });
+  if (new Set(named).size !== named.length) throw new InvalidInputError(`partition '${spec}' puts a member on two sides`);
+  const rest = members.filter((m) => !named.includes(m));
+  if (rest.length) (groups[groups.length - 1] as string[]).push(...rest);
+  return groups;
+}
+
+export const partition = defineFault({
+  kind: 'partition',
+  summary: "split the members into groups that can't reach each other (default: the target against the rest)",
+  defaultTarget: { kind: 'minority' },
+  options: z.object({ groups: z.string().optional() }).strict(),
+  takesMembersDown: true,
+  inject: async (ctx, members, options) => {
+    const names = ctx.cluster.members.map((m) => m.name);
+    const targeted = members.map((m) => m.name);
+    const groups = options.groups
+      ? parseGroups(options.groups, names, (n) => ctx.random.shuffle(n))
+      : [targeted, names.filter((n) => !targeted.includes(n))];
+    const ips = await memberIps(ctx);
+    const chains: Record<string, string> = {};
+    for (const group of groups) {
+      for (const member of group) {
+        const others = names.filter((n) => !group.includes(n) && ips[n]);
+        chains[member] = newChain();
+        await installChain(ctx, member, chains[member] as string, others.flatMap((n) => dropBetween(ips[n] as string)));
+      }
+    }
+    // Everyone outside the largest side has lost the cluster: those are the members this fault takes down.
+    const largest = groups.reduce((a, b) => (b.length > a.length ? b : a));
+    const cutOff = names.filter((n) => !largest.includes(n));
+    return { undo: { chains, cutOff }, effect: groups.map((g) => g.join(',')).join(' | '), members: cutOff };
+  },
+  heal: healChains,
+});
+
+export const loss = defineFault({
+  kind: 'loss',
+  summary: "drop a share of the member's peer packets at random",
+  defaultTarget: { kind: 'all' },
+  options: z.object({ percent: z.number().gt(0, 'must be more than 0').max(100, 'must be at most 100').default(30) }).strict(),
+  takesMembersDown: false,
+  inject: async (ctx, members, { percent }) => {
+    const ips = await memberIps(ctx);
+    const chains: Record<string, string> = {};
+    const probability = String(percent / 100);
+    for (const member of members) {
+      const rules = Object.entries(ips)
+        .filter(([name]) => name !== member.name)
+        .flatMap(([, ip]) => [
+          ['-s', ip, '-m', 'statistic', '--mode', 'random', '--probability', probability, '-j', 'DROP'],
+          ['-d', ip, '-m', 'statistic', '--mode', 'random', '--probability', probability, '-j', 'DROP'],
+        ]);
+      chains[member.name] = newChain();
+      await installChain(ctx, member.name, chains[member.name] as string, rules);
+    }
+    return { undo: { chains }, effect: `${percent}% of peer packets dropped` };
+  },
+  heal: healChains,
+});
+
+/** The proxy runs from the build, or from source under a TypeScript loader (tests, tsx). */
+function proxyCommand(args: string[]): string[] {
+  const built = fileURLToPath(new URL('./latency-proxy-main.js', import.meta.url));
+  if (existsSync(built)) return [process.execPath, built, ...args];
+  return [process.execPath, '--import', 'tsx', fileURLToPath(new URL('./latency-proxy-main.ts', import.meta.url)), ...args];
+}
+
+export const latency = defineFault({
+  kind: 'latency',
+  summary: "delay the member's peer traffic by a latency ± jitter, through a proxy in its network namespace",
+  defaultTarget: { kind: 'all' },
+  options: z.object({ ms: z.number().int().positive().max(10_000).default(100), jitterMs: z.number().int().min(0).default(0) }).strict(),
+  takesMembersDown: false,
+  refuse: ({ options }) => {
+    if (options.jitterMs > options.ms) throw new InvalidInputError(`jitter (${options.jitterMs} ms) cannot exceed the latency (${options.ms} ms)`);
+  },
+  inject: async (ctx, members, { ms, jitterMs }) => {
+    const proxies: Record<string, number> = {};
+    const chains: Record<string, string> = {};
+    for (const member of members) {
+      proxies[member.name] = await ctx.runtime.netnsSpawn(
+        member.containerId,
+        proxyCommand(['--listen', String(PROXY_PORT), '--target', `127.0.0.1:${PEER_PORT}`, '--latency', String(ms), '--jitter', String(jitterMs)]),
+      );
+      await waitFor(
+        async () => {
+          const { stdout } = await ctx.runtime.netnsExec(member.containerId, ['ss', '-Hltn', `sport = :${PROXY_PORT}`]);
+          return stdout.trim() ? true : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, description: `the latency proxy in ${member.name} to listen` },
+      );
+      const chain = newChain();
+      chains[member.name] = chain;
+      // New peer connections go through the proxy; established ones are reset so etcd redials through it.
+      await iptables(ctx, member.name, ['-t', 'nat', '-N', chain]);
+      await iptables(ctx, member.name, ['-t', 'nat', '-A', chain, '-p', 'tcp', '--dport', String(PEER_PORT), '-j', 'REDIRECT', '--to-ports', String(PROXY_PORT)]);
+      await iptables(ctx, member.name, ['-t', 'nat', '-I', 'PREROUTING', '-j', chain]);
+      await installChain(ctx, member.name, chain, [
+        ['!', '-i', 'lo', '-p', 'tcp', '--dport', String(PEER_PORT), '-m', 'conntrack', '--ctstate', 'ESTABLISHED', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
+      ]);
+    }
+    return { undo: { chains, proxies }, effect: `${ms} ms ± ${jitterMs} ms on peer traffic` };
+  },
+  heal: async (ctx, record) => {
+    const chains = record.undo.chains as Record<string, string>;
+    const proxies = record.undo.proxies as Record<string, number>;
+    for (const [member, chain] of Object.entries(chains)) {
+      await removeChain(ctx, member, chain, 'nat', ['PREROUTING']);
+      await removeChain(ctx, member, chain);
+    }
+    for (const pid of Object.values(proxies)) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone with its namespace
+      }
+    }
+    return undefined;
+  },
+});
