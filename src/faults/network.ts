@@ -202,23 +202,18 @@ export const latency = defineFault({
       );
       const chain = newChain();
       chains[member.name] = chain;
-      // New peer connections go through the proxy; established ones are reset so etcd redials through it.
+      // New peer connections go through the proxy; established ones are killed so etcd redials through it.
       await iptables(ctx, member.name, ['-t', 'nat', '-N', chain]);
       await iptables(ctx, member.name, ['-t', 'nat', '-A', chain, '-p', 'tcp', '--dport', String(PEER_PORT), '-j', 'REDIRECT', '--to-ports', String(PROXY_PORT)]);
       await iptables(ctx, member.name, ['-t', 'nat', '-I', 'PREROUTING', '-j', chain]);
-      await installChain(ctx, member.name, chain, [
-        ['!', '-i', 'lo', '-p', 'tcp', '--dport', String(PEER_PORT), '-m', 'conntrack', '--ctstate', 'ESTABLISHED', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
-      ]);
+      await ctx.runtime.netnsExec(member.containerId, ['ss', '-K', '-Htn', 'state', 'established', `( sport = :${PEER_PORT} )`]);
     }
     return { undo: { chains, proxies }, effect: `${ms} ms ± ${jitterMs} ms on peer traffic` };
   },
   heal: async (ctx, record) => {
     const chains = record.undo.chains as Record<string, string>;
     const proxies = record.undo.proxies as Record<string, number>;
-    for (const [member, chain] of Object.entries(chains)) {
-      await removeChain(ctx, member, chain, 'nat', ['PREROUTING']);
-      await removeChain(ctx, member, chain);
-    }
+    for (const [member, chain] of Object.entries(chains)) await removeChain(ctx, member, chain, 'nat', ['PREROUTING']);
     for (const pid of Object.values(proxies)) {
       try {
         process.kill(pid, 'SIGTERM');

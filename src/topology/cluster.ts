@@ -1,4 +1,4 @@
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import type { Etcd3 } from 'etcd3';
 import { CommandFailedError, DrillError, describeError } from '../errors.js';
 import { EventBus } from '../events.js';
@@ -342,7 +342,7 @@ export async function startCluster(input: ClusterSpecInput | ClusterPlan, option
   await runtime.ping();
   await sweepOrphans(runtime, home, events);
   await refuseExisting(runtime, plan.cluster, home);
-  await refusePortsInUse(plan);
+  const pinned = await pinHostPorts(plan);
 
   const owner = options.detached ? DETACHED_OWNER : processOwner();
   const labels = { ...plan.labels, [labelKeys.owner]: owner };
@@ -354,7 +354,7 @@ export async function startCluster(input: ClusterSpecInput | ClusterPlan, option
     await withTimeout(boot?.catch(() => undefined) ?? Promise.resolve(undefined), 10_000, 'the interrupted start').catch(() => undefined);
     await removeCluster(runtime, plan.cluster, home);
   });
-  boot = boot_(plan, { runtime, events, home, labels, owner, signal: abort.signal, options, startedAt });
+  boot = boot_(pinned, { runtime, events, home, labels, owner, signal: abort.signal, options, startedAt });
   try {
     const cluster = await boot;
     if (options.detached) release();
@@ -580,16 +580,35 @@ async function refuseExisting(runtime: ContainerRuntime, name: string, home: str
   }
 }
 
-async function refusePortsInUse(plan: ClusterPlan): Promise<void> {
-  const ports = [...plan.members.map((m) => m.hostPort), plan.loadBalancer?.hostPort].filter((p): p is number => p !== undefined);
-  for (const port of ports) {
-    const free = await new Promise<boolean>((resolve) => {
+/**
+ * Fixes every published port before any container exists: requested ports must be free, the others
+ * are picked free now. Docker would pick new ports on every restart otherwise, and a member that
+ * comes back from a fault would move away from its endpoint and from `etcd-drill env`.
+ */
+async function pinHostPorts(plan: ClusterPlan): Promise<ClusterPlan> {
+  const held: Server[] = [];
+  const hold = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
       const server = createServer()
-        .once('error', () => resolve(false))
-        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+        .once('error', () => resolve(undefined))
+        .listen(port, '127.0.0.1', () => {
+          held.push(server);
+          resolve((server.address() as AddressInfo).port);
+        });
     });
-    if (!free) {
+  const pin = async (port: number | undefined): Promise<number> => {
+    const got = await hold(port ?? 0);
+    if (got === undefined) {
       throw new DrillError(`port ${port} on 127.0.0.1 is already in use`, { hint: 'pick another --base-port, or leave it out to use free ports' });
     }
+    return got;
+  };
+  try {
+    const members: MemberPlan[] = [];
+    for (const m of plan.members) members.push({ ...m, hostPort: await pin(m.hostPort) });
+    const loadBalancer = plan.loadBalancer ? { ...plan.loadBalancer, hostPort: await pin(plan.loadBalancer.hostPort) } : undefined;
+    return { ...plan, members, loadBalancer };
+  } finally {
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
   }
 }
