@@ -15,7 +15,7 @@ export type DrillEvent =
   | { type: 'cluster.stopping'; cluster: string }
   | { type: 'cluster.removed'; cluster: string; containers: number; networks: number }
   | { type: 'sweep.removed'; containers: number; networks: number; volumes: number }
-  | { type: 'fault.injected'; cluster: string; id: string; kind: string; target: string; members: string[]; effect: string | undefined }
+  | { type: 'fault.injected'; cluster: string; id: string; kind: string; target: string; members: string[]; takesMembersDown: boolean; effect: string | undefined }
   | { type: 'fault.healed'; cluster: string; id: string; kind: string; members: string[]; note: string | undefined }
   | { type: 'leader.changed'; cluster: string; from: string | undefined; to: string | undefined; term: number | undefined }
   | { type: 'write.failed'; cluster: string; key: string; error: string; errorKind: string }

@@ -10,8 +10,13 @@ import { exitOnInterrupt, pendingInterruption } from '../topology/lifecycle.js';
 import { drillHome } from '../topology/state.js';
 import { sweepOrphans } from '../topology/sweep.js';
 import { envLines } from './env.js';
-import { statusTable } from './format.js';
-import { printProgress } from './progress.js';
+import { statusTable, table } from './format.js';
+import { printProgress, progressLine } from './progress.js';
+import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
+import { followLedger } from '../faults/ledger.js';
+import { Observer } from '../faults/observer.js';
+import { FAULTS } from '../faults/registry.js';
+import { formatTarget } from '../faults/target.js';
 
 const DEFAULT_CLUSTER = 'drill';
 
@@ -62,6 +67,21 @@ interface UpFlags {
   etcdImage?: string;
   pull?: boolean;
   foreground?: boolean;
+}
+
+/** `--limit-mb 48 --scope client` → { limitMb: 48, scope: 'client' }: the fault's own schema judges them. */
+export function faultOptions(args: string[]): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (let i = 0; i < args.length; i += 1) {
+    const flag = args[i] as string;
+    const match = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(flag);
+    if (!match) throw new InvalidInputError(`unexpected argument '${flag}'`, { hint: 'fault options are written --name value' });
+    const name = (match[1] as string).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const raw = match[2] ?? args[(i += 1)];
+    if (raw === undefined) throw new InvalidInputError(`${flag} needs a value`);
+    options[name] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+  }
+  return options;
 }
 
 function specFromFlags(flags: UpFlags): ClusterSpecInput {
@@ -194,6 +214,75 @@ export function buildProgram(): Command {
       }
       const removed = await removeCluster(runtime, target);
       log.info(`removed cluster '${target}' (${removed.containers} containers, ${removed.networks} networks)`);
+    });
+
+  program
+    .command('faults')
+    .description('list the faults `etcd-drill fault` can inject')
+    .action(() => {
+      process.stdout.write(`${table(['FAULT', 'DEFAULT TARGET', 'WHAT IT DOES'], [...FAULTS.values()].map((f) => [f.kind, formatTarget(f.defaultTarget), f.summary]))}\n`);
+    });
+
+  program
+    .command('fault <kind>')
+    .description('inject a fault (`etcd-drill faults` lists them); fault options as --name value, e.g. --cpus 0.01, --ms 200, --groups 2|3')
+    .option('--target <target>', `leader, follower, member:NAME, minority, majority or all (default: the fault's own)`)
+    .option('--cluster <name>', 'cluster name', DEFAULT_CLUSTER)
+    .option('--seed <n>', 'seed for choices among equal members, to replay a run', wholeNumber('--seed'))
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (kind: string, flags: { target?: string; cluster: string; seed?: number }, command: Command) => {
+      const cluster = await attachCluster(flags.cluster, { events: progressBus() });
+      const ctx = faultContext(cluster, { seed: flags.seed });
+      const record = await injectFault(ctx, { kind, target: flags.target, options: faultOptions(command.args.slice(1)) });
+      process.stdout.write(`${record.id}\n`);
+    });
+
+  program
+    .command('heal [id]')
+    .description('undo a fault by its id, or every fault in force with --all')
+    .option('--all', 'heal every fault in force on the cluster')
+    .option('--cluster <name>', 'cluster name', DEFAULT_CLUSTER)
+    .action(async (id: string | undefined, flags: { all?: boolean; cluster: string }) => {
+      if (!id && !flags.all) throw new InvalidInputError('name a fault id or give --all', { hint: '`etcd-drill heal --all` undoes everything in force' });
+      const cluster = await attachCluster(flags.cluster, { events: progressBus() });
+      const ctx = faultContext(cluster);
+      if (id) {
+        await healFault(ctx, id);
+        return;
+      }
+      const { healed, failed } = await healAll(ctx);
+      if (healed.length === 0 && failed.length === 0) log.info(`no fault is in force on '${cluster.name}'`);
+      if (failed.length) throw new DrillError(`could not heal ${failed.map((f) => `${f.record.id} (${f.error})`).join('; ')}`, { hint: 'run `etcd-drill heal --all` again, or `etcd-drill down` the cluster' });
+    });
+
+  program
+    .command('watch')
+    .description("run an API-server-like workload and stream what it sees (leader changes, failed and recovered writes) until Ctrl-C")
+    .option('--cluster <name>', 'cluster name', DEFAULT_CLUSTER)
+    .option('--rate <n>', 'operations per second', wholeNumber('--rate'), 20)
+    .option('--json', 'one JSON event a line')
+    .action(async (flags: { cluster: string; rate: number; json?: boolean }) => {
+      const events = new EventBus();
+      events.subscribe((event) => {
+        if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+        else {
+          const line = progressLine(event);
+          if (line) process.stdout.write(`${new Date(event.at).toISOString().slice(11, 23)} ${line}\n`);
+        }
+      });
+      const cluster = await attachCluster(flags.cluster, { events });
+      const observer = new Observer(cluster, { ratePerSecond: flags.rate });
+      const follower = followLedger(cluster);
+      await observer.start();
+      const stop = async () => {
+        follower.stop();
+        await observer.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+      await new Promise(() => setInterval(() => undefined, 1 << 30));
     });
 
   program

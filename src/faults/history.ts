@@ -5,8 +5,9 @@
  */
 export type OpKind = 'put' | 'get' | 'get-serializable' | 'lease-grant';
 
-/** How an operation failed, in the words an operator searches for. */
-export type ErrorKind = 'timeout' | 'no-leader' | 'nospace' | 'connection-refused' | 'unavailable' | 'leader-changed' | 'other';
+import type { ErrorKind } from '../topology/client.js';
+
+export { classifyError, type ErrorKind } from '../topology/client.js';
 
 export interface Operation {
   id: number;
@@ -59,14 +60,4 @@ export function sequenceOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   return Number.isInteger(n) ? n : undefined;
-}
-
-export function classifyError(message: string): ErrorKind {
-  if (/database space exceeded|NOSPACE/i.test(message)) return 'nospace';
-  if (/no leader/i.test(message)) return 'no-leader';
-  if (/leader changed/i.test(message)) return 'leader-changed';
-  if (/request timed out|DEADLINE_EXCEEDED|deadline exceeded/i.test(message)) return 'timeout';
-  if (/ECONNREFUSED|connection refused/i.test(message)) return 'connection-refused';
-  if (/UNAVAILABLE|No connection established|ECONNRESET|Connection dropped/i.test(message)) return 'unavailable';
-  return 'other';
 }

@@ -63,7 +63,7 @@ export async function injectFault(ctx: FaultContext, request: FaultRequest): Pro
     effect: injection.effect,
   };
   if (!fault.instant) await addToLedger(ctx.cluster, record);
-  ctx.events.emit({ type: 'fault.injected', cluster: ctx.cluster.name, id: record.id, kind: record.kind, target: record.target, members: record.members, effect: record.effect });
+  ctx.events.emit({ type: 'fault.injected', cluster: ctx.cluster.name, id: record.id, kind: record.kind, target: record.target, members: record.members, takesMembersDown: record.takesMembersDown, effect: record.effect });
   return record;
 }
 

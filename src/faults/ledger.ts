@@ -37,3 +37,30 @@ export function addToLedger(cluster: Cluster, record: FaultRecord): Promise<void
 export function removeFromLedger(cluster: Cluster, id: string): Promise<void> {
   return serialised(async () => writeLedger(cluster, (await readLedger(cluster)).filter((r) => r.id !== id)));
 }
+
+/**
+ * Replays on this cluster's event stream the faults other processes inject and heal, by polling
+ * the ledger: `etcd-drill watch` shows a fault injected from another terminal.
+ */
+export function followLedger(cluster: Cluster, intervalMs = 500): { stop: () => void } {
+  let known = new Map<string, FaultRecord>();
+  let first = true;
+  const timer = setInterval(() => {
+    void readLedger(cluster).then((records) => {
+      const now = new Map(records.map((r) => [r.id, r]));
+      if (!first) {
+        for (const [id, r] of now) {
+          if (!known.has(id)) {
+            cluster.eventBus.emit({ type: 'fault.injected', cluster: cluster.name, id, kind: r.kind, target: r.target, members: r.members, takesMembersDown: r.takesMembersDown, effect: r.effect });
+          }
+        }
+        for (const [id, r] of known) {
+          if (!now.has(id)) cluster.eventBus.emit({ type: 'fault.healed', cluster: cluster.name, id, kind: r.kind, members: r.members, note: undefined });
+        }
+      }
+      first = false;
+      known = now;
+    }, () => undefined);
+  }, intervalMs);
+  return { stop: () => clearInterval(timer) };
+}

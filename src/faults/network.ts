@@ -83,7 +83,8 @@ export const isolate = defineFault({
       if (options.scope !== 'client') {
         for (const [name, ip] of Object.entries(ips)) if (name !== member.name) rules.push(...dropBetween(ip));
       }
-      if (options.scope !== 'peer') rules.push(['!', '-i', 'lo', '-p', 'tcp', '--dport', String(CLIENT_PORT), '-j', 'DROP']);
+      // Loopback stays open: etcd's gateway dials itself there, and so does an operator's etcdctl inside.
+      if (options.scope !== 'peer') rules.push(['!', '-s', '127.0.0.1', '-p', 'tcp', '--dport', String(CLIENT_PORT), '-j', 'DROP']);
       chains[member.name] = newChain();
       await installChain(ctx, member.name, chains[member.name] as string, rules);
     }

@@ -18,6 +18,8 @@ export interface ClientOptions {
    * observer and probes see each failure exactly as it happened.
    */
   faultHandling?: 'resilient' | 'none';
+  /** With `resilient`: attempts per call, each on the next host (default: one per host, at least two). */
+  maxAttempts?: number;
 }
 
 /** The library defaults (retries, 30 s dial) would hide faults and outlast drills: set each one. */
@@ -33,7 +35,7 @@ export function createClient(options: ClientOptions): Etcd3 {
     faultHandling: resilient
       ? {
           host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: requestTimeoutMs, breaker: new ConsecutiveBreaker(3) }),
-          global: retry(handleWhen(isRecoverableError), { maxAttempts: Math.max(2, hosts.length), backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) }),
+          global: retry(handleWhen(isRecoverableError), { maxAttempts: options.maxAttempts ?? Math.max(2, hosts.length), backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) }),
           watchBackoff,
         }
       : { host: () => noop, global: noop, watchBackoff },
@@ -53,4 +55,17 @@ export function createClient(options: ClientOptions): Etcd3 {
 /** etcd reports member IDs as decimal uint64 strings; etcdctl and operators use hex. */
 export function memberIdHex(decimal: string): string {
   return BigInt(decimal).toString(16);
+}
+
+/** How an etcd call failed, in the words an operator searches for. */
+export type ErrorKind = 'timeout' | 'no-leader' | 'nospace' | 'connection-refused' | 'unavailable' | 'leader-changed' | 'other';
+
+export function classifyError(message: string): ErrorKind {
+  if (/database space exceeded|NOSPACE/i.test(message)) return 'nospace';
+  if (/no leader/i.test(message)) return 'no-leader';
+  if (/leader changed/i.test(message)) return 'leader-changed';
+  if (/request timed out|DEADLINE_EXCEEDED|deadline exceeded|gave no answer/i.test(message)) return 'timeout';
+  if (/ECONNREFUSED|connection refused/i.test(message)) return 'connection-refused';
+  if (/UNAVAILABLE|No connection established|ECONNRESET|Connection dropped|circuit breaker is open/i.test(message)) return 'unavailable';
+  return 'other';
 }

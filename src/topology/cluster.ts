@@ -6,7 +6,7 @@ import { log } from '../log.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import type { ContainerRuntime, FileToCopy, StartedContainer } from '../runtime/runtime.js';
 import { waitFor, withTimeout } from '../wait.js';
-import { createClient, memberIdHex, type ClientOptions } from './client.js';
+import { classifyError, createClient, memberIdHex, type ClientOptions } from './client.js';
 import { ETCD_BIN_DIR, ensureLoadBalancerImage, resolveEtcdImage, type EtcdImage } from './image.js';
 import { onInterrupt, processOwner } from './lifecycle.js';
 import { CLIENT_PORT, DETACHED_OWNER, PKI_DIR, labelKeys, planCluster, type ClusterPlan, type MemberPlan } from './plan.js';
@@ -158,12 +158,13 @@ export class Cluster implements AsyncDisposable {
   }
 
   /** An etcd3 client with this cluster's TLS; closed by `stop()` if the caller does not close it. */
-  client(options: Partial<Pick<ClientOptions, 'hosts' | 'faultHandling' | 'requestTimeoutMs'>> = {}): Etcd3 {
+  client(options: Partial<Pick<ClientOptions, 'hosts' | 'faultHandling' | 'requestTimeoutMs' | 'maxAttempts'>> = {}): Etcd3 {
     const client = createClient({
       hosts: options.hosts ?? this.endpoints,
       tls: this.tls ? { ca: this.tls.ca.cert, client: this.tls.client } : undefined,
       requestTimeoutMs: options.requestTimeoutMs ?? this.timeouts.requestMs,
       faultHandling: options.faultHandling ?? 'resilient',
+      maxAttempts: options.maxAttempts,
     });
     this.clients.push(client);
     return client;
@@ -204,7 +205,7 @@ export class Cluster implements AsyncDisposable {
         revision: undefined,
         dbSizeBytes: undefined,
         version: undefined,
-        error: describeError(err).split('\n')[0],
+        error: shortError(describeError(err)),
       };
     } finally {
       this.closeClient(client);
@@ -296,6 +297,12 @@ export class Cluster implements AsyncDisposable {
   private hostUrl(port: number): string {
     return `${this.state.spec.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   }
+}
+
+/** A status table cell, not a stack: the kind of failure, or the message's first clause. */
+function shortError(message: string): string {
+  const kind = classifyError(message);
+  return kind === 'other' ? (message.split('\n')[0] as string).slice(0, 80) : kind;
 }
 
 /** Removes every Docker object labelled with the cluster's name, and its state folder. */

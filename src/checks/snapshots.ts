@@ -1,0 +1,50 @@
+import type { Cluster, MemberStatus } from '../topology/cluster.js';
+import { memberIdHex } from '../topology/client.js';
+import { waitFor } from '../wait.js';
+import type { MemberSnapshot } from './converged.js';
+
+/**
+ * Each member's own account, for the converged check: its revision, the hash of its key space at a
+ * revision all members have reached, its member list and its leader. Waits (bounded by the
+ * election timeout) for the members to reach the same revision; if they never do, the snapshots
+ * say so and the check names who lags.
+ */
+export async function memberSnapshots(cluster: Cluster): Promise<MemberSnapshot[]> {
+  let statuses: MemberStatus[] = [];
+  await waitFor(
+    async () => {
+      statuses = await cluster.status();
+      const revisions = new Set(statuses.map((s) => s.revision));
+      return statuses.every((s) => s.healthy) && revisions.size === 1 ? true : undefined;
+    },
+    { timeoutMs: 2 * cluster.timeouts.leaderElectionMs, intervalMs: cluster.timeouts.pollMs, description: 'every member to reach the same revision' },
+  ).catch(() => undefined);
+  const common = Math.min(...statuses.map((s) => s.revision ?? Number.POSITIVE_INFINITY));
+  return Promise.all(
+    statuses.map(async (status): Promise<MemberSnapshot> => {
+      const client = cluster.client({ hosts: [status.endpoint], faultHandling: 'none' });
+      try {
+        // The etcd3 client's protocol files lack HashKV: ask etcdctl, as an operator would.
+        const [hashed, list] = await Promise.all([
+          Number.isFinite(common)
+            ? cluster.etcdctl(['endpoint', 'hashkv', `--endpoints=${cluster.member(status.name).clientUrl}`, `--rev=${common}`, '-w', 'json'])
+            : Promise.reject(new Error('no revision')),
+          client.cluster.memberList({ linearizable: false }),
+        ]);
+        const [hash] = JSON.parse(hashed.stdout) as { HashKV: { hash: number } }[];
+        return {
+          name: status.name,
+          reachable: true,
+          revision: status.revision,
+          hashKV: hash?.HashKV.hash,
+          memberIds: list.members.map((m) => memberIdHex(m.ID)).sort(),
+          leaderId: status.leaderId,
+        };
+      } catch {
+        return { name: status.name, reachable: false, revision: status.revision, hashKV: undefined, memberIds: undefined, leaderId: status.leaderId };
+      } finally {
+        client.close();
+      }
+    }),
+  );
+}

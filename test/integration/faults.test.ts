@@ -1,0 +1,230 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ackedWritesDurable, converged, percentiles, quorumSemantics, unavailabilityWindows } from '../../src/checks/index.js';
+import { memberSnapshots } from '../../src/checks/snapshots.js';
+import { faultContext, healAll, injectFault } from '../../src/faults/inject.js';
+import { Observer, timeToNewLeader } from '../../src/faults/observer.js';
+import { readLedger } from '../../src/faults/ledger.js';
+import { startCluster, type Cluster } from '../../src/index.js';
+import { waitFor } from '../../src/wait.js';
+import { expectClusterGone, runtime } from './helpers.js';
+
+/**
+ * Every fault on a real five-member TLS cluster, one after another on the same cluster: each test
+ * heals and proves convergence before the next starts, so sharing it stays honest.
+ */
+describe('faults on five members with TLS', () => {
+  let cluster: Cluster;
+  let observer: Observer | undefined;
+  const seed = 7;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ name: 'it-faults', topology: 'cluster' });
+  });
+  afterEach(async () => {
+    await observer?.stop();
+    observer = undefined;
+    const { failed } = await healAll(faultContext(cluster));
+    expect(failed).toEqual([]);
+    await cluster.waitForLeader();
+    const verdict = converged(await memberSnapshots(cluster), cluster.members.map((m) => m.name));
+    expect(verdict.ok, verdict.message).toBe(true);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    await expectClusterGone('it-faults');
+  });
+
+  async function observe(): Promise<Observer> {
+    observer = new Observer(cluster, { ratePerSecond: 20 });
+    await observer.start();
+    await waitFor(async () => (observer!.history.operations.some((o) => o.kind === 'put' && o.ok) ? true : undefined), {
+      timeoutMs: cluster.timeouts.requestMs * 3,
+      intervalMs: 50,
+      description: 'the first observed write',
+    });
+    return observer;
+  }
+
+  async function acknowledgedPutAfter(obs: Observer, since: number, timeoutMs: number): Promise<number> {
+    return waitFor(async () => obs.history.operations.find((o) => o.kind === 'put' && o.ok && o.start > since)?.end, {
+      timeoutMs,
+      intervalMs: 50,
+      description: `an acknowledged write after ${new Date(since).toISOString()}`,
+    });
+  }
+
+  it('kill the leader: a new leader within the election bound, the window measured, no acknowledged write lost', async () => {
+    const obs = await observe();
+    const ctx = faultContext(cluster, { seed });
+    const oldLeader = (await cluster.leader())!.name;
+    const fault = await injectFault(ctx, { kind: 'kill', target: 'leader' });
+    expect(fault.members).toEqual([oldLeader]);
+    await acknowledgedPutAfter(obs, fault.injectedAt, cluster.timeouts.leaderElectionMs);
+    await waitFor(async () => timeToNewLeader(obs.history.leaders, fault.injectedAt, oldLeader), {
+      timeoutMs: cluster.timeouts.leaderElectionMs,
+      intervalMs: 50,
+      description: 'a new leader',
+    });
+    const electedAfter = timeToNewLeader(obs.history.leaders, fault.injectedAt, oldLeader)!;
+    expect(electedAfter).toBeLessThanOrEqual(cluster.timeouts.leaderElectionMs);
+    await healAll(ctx);
+    await cluster.waitForLeader();
+    const history = await obs.stop();
+    const windows = unavailabilityWindows(history);
+    console.log(`kill leader: new leader after ${electedAfter} ms; unavailability ${windows.map((w) => `${(w.end ?? NaN) - w.start} ms`).join(', ') || 'none seen'}`);
+    expect(windows.every((w) => w.end !== undefined)).toBe(true);
+    const durable = ackedWritesDurable(history, await obs.finalValues());
+    expect(durable.ok, durable.message).toBe(true);
+  });
+
+  it('kill 2 of 5: writes go on; kill 3 of 5: writes fail, serializable reads answer; heal: writes come back', async () => {
+    const obs = await observe();
+    const ctx = faultContext(cluster, { seed });
+    const minority = await injectFault(ctx, { kind: 'kill', target: 'minority' });
+    expect(minority.members).toHaveLength(2);
+    await acknowledgedPutAfter(obs, minority.injectedAt + cluster.spec.etcd.electionTimeoutMs, cluster.timeouts.leaderElectionMs);
+    await healAll(ctx);
+    await cluster.waitForLeader();
+
+    const quorum = await injectFault(ctx, { kind: 'quorum-loss', options: { mode: 'kill' } });
+    expect(quorum.members).toHaveLength(3);
+    // Long enough for writes to be attempted and refused, and for serializable reads to be tried on survivors.
+    const settle = cluster.spec.etcd.electionTimeoutMs;
+    await waitFor(
+      async () => {
+        const during = obs.history.operations.filter((o) => o.start > quorum.injectedAt + settle);
+        return during.some((o) => o.kind === 'put' && !o.ok) && during.some((o) => o.kind === 'get-serializable' && o.ok) ? true : undefined;
+      },
+      { timeoutMs: cluster.timeouts.leaderElectionMs * 2, intervalMs: 100, description: 'refused writes and answered serializable reads during quorum loss' },
+    );
+    await healAll(ctx);
+    const healedAt = Date.now();
+    await cluster.waitForLeader(cluster.timeouts.bootMs);
+    await acknowledgedPutAfter(obs, healedAt, cluster.timeouts.bootMs);
+    const history = await obs.stop();
+    const semantics = quorumSemantics(history, { settleMs: settle });
+    expect(semantics.ok, semantics.message).toBe(true);
+    const durable = ackedWritesDurable(history, await obs.finalValues());
+    expect(durable.ok, durable.message).toBe(true);
+  });
+
+  it('partition 2|3: the minority side refuses writes, the majority side keeps a leader', async () => {
+    const ctx = faultContext(cluster, { seed });
+    const fault = await injectFault(ctx, { kind: 'partition', options: { groups: '2|3' } });
+    expect(fault.members).toHaveLength(2);
+    const majority = cluster.members.filter((m) => !fault.members.includes(m.name));
+    await waitFor(async () => ((await cluster.status()).some((s) => s.isLeader && majority.some((m) => m.name === s.name)) ? true : undefined), {
+      timeoutMs: cluster.timeouts.leaderElectionMs,
+      intervalMs: 100,
+      description: 'a leader on the majority side',
+    });
+    await cluster.client({ hosts: majority.map((m) => m.endpoint) }).put('/registry/partition/majority').value('ok');
+    const minorityClient = cluster.client({ hosts: [cluster.member(fault.members[0]!).endpoint], faultHandling: 'none', requestTimeoutMs: 3000 });
+    await expect(minorityClient.put('/registry/partition/minority').value('lost')).rejects.toThrow(/timed out|no leader|DEADLINE|leader changed/i);
+  });
+
+  it('CPU starvation of the leader causes a leader change: the term moves', async () => {
+    const ctx = faultContext(cluster, { seed });
+    const before = (await cluster.status()).find((s) => s.isLeader)!;
+    const fault = await injectFault(ctx, { kind: 'cpu', target: 'leader', options: { cpus: 0.01 } });
+    expect(fault.members).toEqual([before.name]);
+    const after = await waitFor(
+      async () => (await cluster.status()).find((s) => s.isLeader && s.name !== before.name && (s.raftTerm ?? 0) > (before.raftTerm ?? 0)),
+      { timeoutMs: cluster.timeouts.leaderElectionMs * 3, intervalMs: 200, description: 'a leader other than the starved one, in a later term' },
+    );
+    console.log(`cpu: leader ${before.name} (term ${before.raftTerm}) → ${after.name} (term ${after.raftTerm})`);
+  });
+
+  it('a memory limit under load gets the member OOM-killed, and reports it', async () => {
+    const ctx = faultContext(cluster, { seed });
+    const fault = await injectFault(ctx, { kind: 'memory', target: 'follower', options: { limitMb: 48 } });
+    expect(fault.effect).toMatch(/OOMKilled/);
+    const state = await runtime.inspect(cluster.member(fault.members[0]!).containerId);
+    expect(state.oomKilled).toBe(true);
+    expect(state.running).toBe(false);
+  });
+
+  it('latency on peer traffic raises put latency by roughly the injected amount', async () => {
+    const ctx = faultContext(cluster, { seed });
+    const client = cluster.client();
+    const putLatencies = async () => {
+      const samples: number[] = [];
+      for (let i = 0; i < 15; i += 1) {
+        const t0 = performance.now();
+        await client.put('/registry/latency/probe').value(String(i));
+        samples.push(performance.now() - t0);
+      }
+      return percentiles(samples).p50!;
+    };
+    const baseline = await putLatencies();
+    const injected = 150;
+    await injectFault(ctx, { kind: 'latency', target: 'leader', options: { ms: injected } });
+    await cluster.waitForLeader();
+    const slowed = await putLatencies();
+    console.log(`latency: p50 put ${baseline.toFixed(1)} ms → ${slowed.toFixed(1)} ms with ${injected} ms injected on the leader`);
+    expect(slowed - baseline).toBeGreaterThan(injected * 0.7);
+    expect(slowed - baseline).toBeLessThan(injected * 3 + 100);
+  });
+
+  it('isolating a member from clients only leaves its peers in touch', async () => {
+    const ctx = faultContext(cluster, { seed });
+    const fault = await injectFault(ctx, { kind: 'isolate', target: 'follower', options: { scope: 'client' } });
+    const cut = cluster.member(fault.members[0]!);
+    const direct = cluster.client({ hosts: [cut.endpoint], faultHandling: 'none', requestTimeoutMs: 1500 });
+    await expect(direct.get('/registry/x').string()).rejects.toThrow();
+    await cluster.client().put('/registry/isolate/others').value('ok');
+    // From inside, over loopback, the member still answers and still follows the leader: its peers reach it.
+    const inside = await cluster.etcdctl(['endpoint', 'status', '-w', 'json', '--endpoints=https://127.0.0.1:2379'], { member: cut.name });
+    const [status] = JSON.parse(inside.stdout) as { Status: { leader: number; header: { revision: number } } }[];
+    expect(status!.Status.leader).not.toBe(0);
+    await cluster.client().put('/registry/isolate/others').value('ok');
+  });
+
+  it('disk write throttling slows commits on the leader', async () => {
+    const ctx = faultContext(cluster, { seed });
+    await injectFault(ctx, { kind: 'disk-io', target: 'leader', options: { iops: 5, bytesPerSecond: 64 * 1024 } });
+    const client = cluster.client({ requestTimeoutMs: 10_000 });
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i += 1) await client.put('/registry/disk/probe').value(String(i));
+    console.log(`disk-io: 5 puts at 5 write IOPS took ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(performance.now() - t0).toBeGreaterThan(300);
+  });
+
+  it('refuses faults that make no sense, touching nothing', async () => {
+    const ctx = faultContext(cluster, { seed });
+    await expect(injectFault(ctx, { kind: 'explode' })).rejects.toMatchObject({ message: "unknown fault 'explode'", hint: expect.stringMatching(/^known faults: kill, stop, pause/) });
+    await expect(injectFault(ctx, { kind: 'nospace' })).rejects.toThrow(/needs a cluster started with a small --quota-backend-bytes/);
+    await expect(injectFault(ctx, { kind: 'cpu', options: { cpus: 0 } })).rejects.toThrow(/cpus/);
+    const paused = await injectFault(ctx, { kind: 'pause', target: 'follower' });
+    await expect(injectFault(ctx, { kind: 'pause', target: `member:${paused.members[0]}` })).rejects.toThrow(/already down/);
+    expect((await readLedger(cluster)).map((r) => r.id)).toEqual([paused.id]);
+  });
+});
+
+describe('faults that need their own cluster', () => {
+  it('nospace: the NOSPACE alarm refuses writes, and the operator’s cure restores them', async () => {
+    const cluster = await startCluster({ name: 'it-nospace', topology: 'single', etcd: { quotaBackendBytes: 16 * 1024 * 1024 } });
+    try {
+      const ctx = faultContext(cluster);
+      const fault = await injectFault(ctx, { kind: 'nospace' });
+      expect(fault.effect).toMatch(/NOSPACE/);
+      await expect(cluster.client({ faultHandling: 'none' }).put('/registry/after-nospace').value('x')).rejects.toThrow(/database space exceeded/);
+      expect((await cluster.etcdctl(['alarm', 'list'])).stdout).toMatch(/alarm:NOSPACE/);
+      await healAll(ctx);
+      expect((await cluster.etcdctl(['alarm', 'list'])).stdout.trim()).toBe('');
+      await cluster.client().put('/registry/after-cure').value('ok');
+    } finally {
+      await cluster.stop();
+    }
+    await expectClusterGone('it-nospace');
+  });
+
+  it('quorum-loss is refused on a single member', async () => {
+    const cluster = await startCluster({ name: 'it-single-q', topology: 'single' });
+    try {
+      await expect(injectFault(faultContext(cluster), { kind: 'quorum-loss' })).rejects.toThrow(/1-member cluster has no quorum to lose/);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
