@@ -1,8 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../../src/index.js';
 import { labelKeys } from '../../src/topology/plan.js';
+import { waitFor } from '../../src/wait.js';
 import { cli, expectClusterGone, runtime } from './helpers.js';
 
 const run = promisify(execFile);
@@ -114,5 +115,46 @@ describe('teardown when interrupted', () => {
     const next = await startCluster({ name: 'it-after-orphan', topology: 'single' });
     await next.stop();
     await expectClusterGone('it-orphan');
+  });
+});
+
+describe('etcd-drill fault / heal / watch across processes', () => {
+  it('injects from one process, watches from another, heals with --all from a third', async () => {
+    const up = await cli(['up', '--name', 'it-cli-faults', '--members', '3']);
+    expect(up.code, up.stderr).toBe(0);
+    try {
+      const seen: string[] = [];
+      let watchChild: ChildProcess | undefined;
+      const watching = cli(['watch', '--cluster', 'it-cli-faults', '--json', '--rate', '10'], {
+        onStdout: (text, child) => {
+          watchChild = child;
+          seen.splice(0, seen.length, ...text.trim().split('\n'));
+        },
+      });
+      const events = () => seen.filter(Boolean).map((line) => JSON.parse(line) as { type: string; kind?: string; to?: string });
+      await waitFor(async () => (events().some((e) => e.type === 'observer.started') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100, description: 'the watch to start' });
+
+      const fault = await cli(['fault', 'kill', '--target', 'leader', '--cluster', 'it-cli-faults']);
+      expect(fault.code, fault.stderr).toBe(0);
+      expect(fault.stdout.trim()).toMatch(/^kill-[0-9a-f]{6}$/);
+      const refused = await cli(['fault', 'pause', '--target', 'member:member9', '--cluster', 'it-cli-faults']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr.trim()).toMatch(/^etcd-drill: no member named 'member9' — members: member1, member2, member3$/);
+
+      await waitFor(async () => (events().some((e) => e.type === 'fault.injected' && e.kind === 'kill') && events().some((e) => e.type === 'leader.changed' && e.to) ? true : undefined), {
+        timeoutMs: 20_000,
+        intervalMs: 100,
+        description: 'the watch to see the fault and a new leader',
+      });
+      const heal = await cli(['heal', '--all', '--cluster', 'it-cli-faults']);
+      expect(heal.code, heal.stderr).toBe(0);
+      expect(heal.stderr).toMatch(/healed kill/);
+      await waitFor(async () => (events().some((e) => e.type === 'fault.healed') ? true : undefined), { timeoutMs: 10_000, intervalMs: 100, description: 'the watch to see the heal' });
+      watchChild?.kill('SIGINT');
+      expect((await watching).code).toBe(0);
+    } finally {
+      await cli(['down', 'it-cli-faults']);
+    }
+    await expectClusterGone('it-cli-faults');
   });
 });

@@ -9,7 +9,7 @@ export const runtime = new DockerRuntime();
 /** Asserts that no container, network or volume of the cluster exists, and no state folder. */
 export async function expectClusterGone(name: string): Promise<void> {
   const objects = await runtime.findByLabels({ [labelKeys.cluster]: name });
-  expect([...objects.containers, ...objects.networks, ...objects.volumes].map((o) => ('id' in o ? o.name : o.name))).toEqual([]);
+  expect([...objects.containers, ...objects.networks, ...objects.volumes].map((o) => o.name)).toEqual([]);
   expect(await listStates()).not.toContain(name);
 }
 
@@ -21,14 +21,19 @@ export interface CliRun {
 }
 
 /** Runs the CLI from source, as `etcd-drill ARGS`, with the test run's state folder. */
-export function cli(args: string[], options: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+type OnOutput = (text: string, child: ReturnType<typeof spawn>) => void;
+
+export function cli(args: string[], options: { onStderr?: OnOutput; onStdout?: OnOutput; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    options.onStdout?.(stdout, child);
+  });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     options.onStderr?.(stderr, child);
