@@ -57,8 +57,8 @@ export class Observer {
   ) {
     this.options = {
       ratePerSecond: options.ratePerSecond ?? 20,
-      keys: options.keys ?? 16,
-      maxInFlight: options.maxInFlight ?? 4,
+      keys: options.keys ?? 64,
+      maxInFlight: options.maxInFlight ?? 32,
       endpoints: options.endpoints ?? cluster.endpoints,
     };
   }
