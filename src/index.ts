@@ -17,3 +17,15 @@ export { DrillError, InvalidInputError, RuntimeUnavailableError, ConditionTimeou
 export { DockerRuntime } from './runtime/docker.js';
 export type { ContainerRuntime } from './runtime/runtime.js';
 export { log } from './log.js';
+export { faultContext, injectFault, healFault, healAll, memberViews } from './faults/inject.js';
+export type { FaultRequest } from './faults/inject.js';
+export type { Fault, FaultContext, FaultRecord } from './faults/fault.js';
+export { FAULTS, lookupFault } from './faults/registry.js';
+export { parseTarget, resolveTarget } from './faults/target.js';
+export type { Target } from './faults/target.js';
+export { Observer, timeToNewLeader } from './faults/observer.js';
+export type { ObserverOptions } from './faults/observer.js';
+export type { History, Operation, LeaderSample, FaultWindow } from './faults/history.js';
+export * from './checks/index.js';
+export { memberSnapshots } from './checks/snapshots.js';
+export { Random } from './random.js';

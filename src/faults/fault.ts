@@ -20,6 +20,9 @@ export interface FaultRecord {
   target: string;
   members: string[];
   options: Record<string, unknown>;
+  /** When injection began: the earliest the fault can have had an effect (e.g. the time base for "new leader after"). */
+  startedAt: number;
+  /** When injection returned: from here the fault is surely in force (e.g. `docker kill` has answered). */
   injectedAt: number;
   clusterSize: number;
   takesMembersDown: boolean;

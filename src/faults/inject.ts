@@ -48,8 +48,8 @@ export async function injectFault(ctx: FaultContext, request: FaultRequest): Pro
   const names = resolveTarget(target, views, ctx.random);
   fault.refuse?.({ members: names, views, cluster: ctx.cluster, options });
   const members = names.map((n) => ctx.cluster.member(n));
+  const startedAt = Date.now();
   const injection = await fault.inject(ctx, members, options);
-  // In force from when injection returned (a container is dead once `docker kill` has answered).
   const injectedAt = Date.now();
   const record: FaultRecord = {
     id: `${fault.kind}-${randomBytes(3).toString('hex')}`,
@@ -57,6 +57,7 @@ export async function injectFault(ctx: FaultContext, request: FaultRequest): Pro
     target: formatTarget(target),
     members: injection.members ?? names,
     options,
+    startedAt,
     injectedAt,
     clusterSize: ctx.cluster.members.length,
     takesMembersDown: fault.takesMembersDown,

@@ -3,7 +3,7 @@
  * runs it inside a member's network namespace, in front of its peer port: this kernel has no netem,
  * and etcd's own functional tester injects peer latency through a proxy it controls too.
  *
- *   node latency-proxy-main.js --listen PORT --target HOST:PORT --latency MS [--jitter MS]
+ *   node latency-proxy-main.js --listen PORT --target HOST:PORT --latency MS [--jitter MS] [--exit-with PID]
  */
 import { createServer, connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -60,8 +60,26 @@ export function startProxy(listenPort: number, target: { host: string; port: num
 export function runFromArgs(args: string[]): void {
   const { values } = parseArgs({
     args,
-    options: { listen: { type: 'string' }, target: { type: 'string' }, latency: { type: 'string' }, jitter: { type: 'string', default: '0' } },
+    options: {
+      listen: { type: 'string' },
+      target: { type: 'string' },
+      latency: { type: 'string' },
+      jitter: { type: 'string', default: '0' },
+      'exit-with': { type: 'string' },
+    },
   });
+  // Outlive neither the member nor its namespace: when etcd's process is gone (down, destroy,
+  // kill), so is the reason to run, even if the process that injected the fault died first.
+  const member = Number(values['exit-with']);
+  if (member > 0) {
+    setInterval(() => {
+      try {
+        process.kill(member, 0);
+      } catch {
+        process.exit(0);
+      }
+    }, 1000).unref();
+  }
   const [host, port] = (values.target ?? '').split(':');
   startProxy(Number(values.listen), { host: host ?? '127.0.0.1', port: Number(port) }, { latencyMs: Number(values.latency), jitterMs: Number(values.jitter) });
 }

@@ -190,9 +190,10 @@ export const latency = defineFault({
     const proxies: Record<string, number> = {};
     const chains: Record<string, string> = {};
     for (const member of members) {
+      const { pid } = await ctx.runtime.inspect(member.containerId);
       proxies[member.name] = await ctx.runtime.netnsSpawn(
         member.containerId,
-        proxyCommand(['--listen', String(PROXY_PORT), '--target', `127.0.0.1:${PEER_PORT}`, '--latency', String(ms), '--jitter', String(jitterMs)]),
+        proxyCommand(['--listen', String(PROXY_PORT), '--target', `127.0.0.1:${PEER_PORT}`, '--latency', String(ms), '--jitter', String(jitterMs), '--exit-with', String(pid)]),
       );
       await waitFor(
         async () => {

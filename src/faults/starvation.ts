@@ -83,10 +83,19 @@ export const memory = defineFault({
   kind: 'memory',
   summary: 'set a memory limit, then write until the member is OOM-killed (reports OOMKilled)',
   defaultTarget: { kind: 'follower' },
-  options: z.object({ limitMb: z.number().int().min(16, 'etcd does not even start under 16 MB').default(64) }).strict(),
+  // Default: a little above what the member uses now, so the load, not the limit itself, does the killing.
+  options: z.object({ limitMb: z.number().int().min(16, 'etcd does not even start under 16 MB').optional() }).strict(),
   takesMembersDown: true,
-  inject: async (ctx, members, { limitMb }) => {
+  inject: async (ctx, members, options) => {
     const original: Record<string, { memoryBytes: number; memorySwapBytes: number }> = {};
+    const usage = Math.max(...(await Promise.all(members.map((m) => ctx.runtime.memoryUsage(m.containerId)))));
+    const mb = (bytes: number) => Math.ceil(bytes / 1024 / 1024);
+    if (options.limitMb !== undefined && options.limitMb * 1024 * 1024 <= usage) {
+      throw new InvalidInputError(`a ${options.limitMb} MB limit is below what the member already uses (${mb(usage)} MB)`, {
+        hint: `pick --limit-mb above ${mb(usage)}, or leave it out`,
+      });
+    }
+    const limitMb = options.limitMb ?? mb(usage) + 16;
     const limit = limitMb * 1024 * 1024;
     await Promise.all(
       members.map(async (m) => {

@@ -289,6 +289,11 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
+  async memoryUsage(containerId: string): Promise<number> {
+    const stats = (await this.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as { memory_stats?: { usage?: number } };
+    return stats.memory_stats?.usage ?? 0;
+  }
+
   async netnsExec(containerId: string, command: string[]): Promise<ExecResult> {
     const pid = await this.runningPid(containerId);
     try {

@@ -95,6 +95,8 @@ export interface ContainerRuntime {
   pause(containerId: string): Promise<void>;
   unpause(containerId: string): Promise<void>;
   updateResources(containerId: string, resources: Partial<Resources>): Promise<void>;
+  /** Memory the container's cgroup charges now, page cache included: what a new limit must exceed. */
+  memoryUsage(containerId: string): Promise<number>;
   /**
    * Limits (or, with undefined, frees) the container's writes to the disk that holds the engine's
    * data, through the kernel's block-I/O cgroup; throws where the engine is not on this host.

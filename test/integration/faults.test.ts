@@ -60,12 +60,12 @@ describe('faults on five members with TLS', () => {
     const fault = await injectFault(ctx, { kind: 'kill', target: 'leader' });
     expect(fault.members).toEqual([oldLeader]);
     await acknowledgedPutAfter(obs, fault.injectedAt, cluster.timeouts.leaderElectionMs);
-    await waitFor(async () => timeToNewLeader(obs.history.leaders, fault.injectedAt, oldLeader), {
+    await waitFor(async () => timeToNewLeader(obs.history.leaders, fault.startedAt, oldLeader), {
       timeoutMs: cluster.timeouts.leaderElectionMs,
       intervalMs: 50,
       description: 'a new leader',
     });
-    const electedAfter = timeToNewLeader(obs.history.leaders, fault.injectedAt, oldLeader)!;
+    const electedAfter = timeToNewLeader(obs.history.leaders, fault.startedAt, oldLeader)!;
     expect(electedAfter).toBeLessThanOrEqual(cluster.timeouts.leaderElectionMs);
     await healAll(ctx);
     await cluster.waitForLeader();
@@ -137,7 +137,8 @@ describe('faults on five members with TLS', () => {
 
   it('a memory limit under load gets the member OOM-killed, and reports it', async () => {
     const ctx = faultContext(cluster, { seed });
-    const fault = await injectFault(ctx, { kind: 'memory', target: 'follower', options: { limitMb: 48 } });
+    await expect(injectFault(ctx, { kind: 'memory', target: 'follower', options: { limitMb: 16 } })).rejects.toThrow(/is below what the member already uses/);
+    const fault = await injectFault(ctx, { kind: 'memory', target: 'follower' });
     expect(fault.effect).toMatch(/OOMKilled/);
     const state = await runtime.inspect(cluster.member(fault.members[0]!).containerId);
     expect(state.oomKilled).toBe(true);
@@ -190,6 +191,43 @@ describe('faults on five members with TLS', () => {
     expect(performance.now() - t0).toBeGreaterThan(300);
   });
 
+  it('stop and pause take a follower out while writes go on; heal brings it back in', async () => {
+    const ctx = faultContext(cluster, { seed });
+    for (const kind of ['stop', 'pause']) {
+      const fault = await injectFault(ctx, { kind, target: 'follower' });
+      const state = await runtime.inspect(cluster.member(fault.members[0]!).containerId);
+      expect(kind === 'stop' ? !state.running : state.paused, kind).toBe(true);
+      const statuses = await cluster.status();
+      expect(statuses.find((s) => s.name === fault.members[0])?.healthy, kind).toBe(false);
+      await cluster.client().put(`/registry/${kind}/during`).value('ok');
+      await healAll(ctx);
+      await waitFor(async () => ((await cluster.status()).every((s) => s.healthy) ? true : undefined), {
+        timeoutMs: cluster.timeouts.bootMs,
+        intervalMs: 100,
+        description: `${fault.members[0]} back after ${kind}`,
+      });
+    }
+  });
+
+  it('restart brings the leader back by itself, with an election', async () => {
+    const ctx = faultContext(cluster, { seed });
+    const before = (await cluster.status()).find((s) => s.isLeader)!;
+    const fault = await injectFault(ctx, { kind: 'restart', target: 'leader' });
+    expect(await readLedger(cluster)).toEqual([]);
+    await waitFor(async () => ((await cluster.status()).every((s) => s.healthy && (s.raftTerm ?? 0) > (before.raftTerm ?? 0)) ? true : undefined), {
+      timeoutMs: cluster.timeouts.bootMs,
+      intervalMs: 100,
+      description: `${fault.members[0]} back in a later term`,
+    });
+  });
+
+  it('packet loss on peer traffic slows writes but does not stop them', async () => {
+    const ctx = faultContext(cluster, { seed });
+    await injectFault(ctx, { kind: 'loss', options: { percent: 20 } });
+    const client = cluster.client({ requestTimeoutMs: 10_000 });
+    for (let i = 0; i < 5; i += 1) await client.put('/registry/loss/probe').value(String(i));
+  });
+
   it('refuses faults that make no sense, touching nothing', async () => {
     const ctx = faultContext(cluster, { seed });
     await expect(injectFault(ctx, { kind: 'explode' })).rejects.toMatchObject({ message: "unknown fault 'explode'", hint: expect.stringMatching(/^known faults: kill, stop, pause/) });
@@ -217,6 +255,23 @@ describe('faults that need their own cluster', () => {
       await cluster.stop();
     }
     await expectClusterGone('it-nospace');
+  });
+
+  it('destroy removes a member and its data for good; heal says to replace it', async () => {
+    const cluster = await startCluster({ name: 'it-destroy', topology: 'cluster', members: 3 });
+    try {
+      const ctx = faultContext(cluster);
+      const fault = await injectFault(ctx, { kind: 'destroy', target: 'follower' });
+      await expect(runtime.inspect(cluster.member(fault.members[0]!).containerId)).rejects.toThrow();
+      await cluster.client().put('/registry/after-destroy').value('ok');
+      const healed: string[] = [];
+      cluster.eventBus.subscribe((e) => e.type === 'fault.healed' && e.note && healed.push(e.note));
+      await healAll(ctx);
+      expect(healed.join()).toMatch(/cannot come back: replace it with the replace-member runbook/);
+    } finally {
+      await cluster.stop();
+    }
+    await expectClusterGone('it-destroy');
   });
 
   it('quorum-loss is refused on a single member', async () => {
