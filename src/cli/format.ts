@@ -12,13 +12,15 @@ export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined) return '-';
   if (bytes < 1024) return `${bytes} B`;
   const units = ['kB', 'MB', 'GB'];
+  const shown = (v: number) => v.toFixed(v < 10 ? 1 : 0);
   let value = bytes / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  // Compare what will be printed, so 1048575 B reads "1.0 MB", not "1024 kB".
+  while (Number(shown(value)) >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit += 1;
   }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  return `${shown(value)} ${units[unit]}`;
 }
 
 export function statusTable(statuses: MemberStatus[], ids: Record<string, string>): string {

@@ -49,27 +49,7 @@ const specSchema = z
       .strict()
       .prefault({}),
   })
-  .strict()
-  .superRefine((spec, ctx) => {
-    const members = spec.members ?? defaultMembers(spec.topology);
-    if (spec.topology === 'single' && members !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['members'], message: 'the single topology has exactly 1 member; use --topology cluster for more' });
-    }
-    if (spec.topology !== 'single' && members % 2 === 0 && !spec.allowEven) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['members'],
-        message: `${members} members: even sizes add no fault tolerance over ${members - 1}; use an odd number or --allow-even`,
-      });
-    }
-    if (spec.etcd.electionTimeoutMs < 5 * spec.etcd.heartbeatIntervalMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['etcd', 'electionTimeoutMs'],
-        message: `must be at least 5 × the heartbeat interval (${5 * spec.etcd.heartbeatIntervalMs} ms), as etcd itself requires`,
-      });
-    }
-  });
+  .strict();
 
 export type ClusterSpecInput = z.input<typeof specSchema>;
 type ParsedSpec = z.output<typeof specSchema>;
@@ -92,16 +72,48 @@ export class SpecError extends InvalidInputError {
   }
 }
 
+/**
+ * Rules between fields. They run on the raw input, not after the schema, so they are reported
+ * together with every other problem; a rule whose fields are themselves invalid stays silent.
+ */
+function crossFieldProblems(input: unknown): SpecProblem[] {
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const etcd = (typeof raw.etcd === 'object' && raw.etcd !== null ? raw.etcd : {}) as Record<string, unknown>;
+  const valid = <T>(schema: z.ZodType<T>, value: unknown): T | undefined => {
+    const result = schema.safeParse(value);
+    return result.success ? result.data : undefined;
+  };
+  const shape = specSchema.shape;
+  const topology = valid(shape.topology, raw.topology);
+  const members = topology === undefined ? undefined : (valid(shape.members, raw.members) ?? defaultMembers(topology));
+  const allowEven = valid(shape.allowEven, raw.allowEven);
+  const heartbeat = valid(shape.etcd.unwrap().shape.heartbeatIntervalMs, etcd.heartbeatIntervalMs);
+  const election = valid(shape.etcd.unwrap().shape.electionTimeoutMs, etcd.electionTimeoutMs);
+  const problems: SpecProblem[] = [];
+  if (topology === 'single' && members !== undefined && members !== 1) {
+    problems.push({ path: 'members', message: 'the single topology has exactly 1 member; use --topology cluster for more' });
+  }
+  if (topology !== undefined && topology !== 'single' && members !== undefined && members % 2 === 0 && allowEven === false) {
+    problems.push({ path: 'members', message: `${members} members: even sizes add no fault tolerance over ${members - 1}; use an odd number or --allow-even` });
+  }
+  if (heartbeat !== undefined && election !== undefined && election < 5 * heartbeat) {
+    problems.push({ path: 'etcd.electionTimeoutMs', message: `must be at least 5 × the heartbeat interval (${5 * heartbeat} ms), as etcd itself requires` });
+  }
+  return problems;
+}
+
 /** Returns the complete spec, or throws a SpecError naming every problem. */
 export function validateSpec(input: unknown): ClusterSpec {
   const parsed = specSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    throw new SpecError(
-      parsed.error.issues.map((issue) => ({
-        path: issue.path.length ? issue.path.join('.') : '(spec)',
-        message: issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message,
-      })),
-    );
-  }
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => ({
+          path: issue.path.length ? issue.path.join('.') : '(spec)',
+          message: issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message,
+        }))),
+    ...crossFieldProblems(input),
+  ];
+  if (!parsed.success || problems.length > 0) throw new SpecError(problems);
   return { ...parsed.data, members: parsed.data.members ?? defaultMembers(parsed.data.topology) };
 }
