@@ -56,7 +56,6 @@ describe('formatBytes', () => {
     expect(formatBytes(2048 * 1024 ** 3)).toBe('2048 GB');
   });
 
-  // Known cosmetic bug (see report): a value that rounds up to 1024 is not carried to the next unit.
   it('never prints 1024 of a unit that has a bigger one', () => {
     expect(formatBytes(1024 * 1024 - 1)).toBe('1.0 MB');
   });
