@@ -78,6 +78,7 @@ export interface EtcdctlOptions {
 }
 
 const ETCDCTL = `${ETCD_BIN_DIR}/etcdctl`;
+const START_LANES = 2;
 const BOOT_KEY = '/etcd-drill/boot';
 
 /** A running cluster. Obtained from `startCluster` or, in another process, `attachCluster`. */
@@ -404,14 +405,16 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
   const networkId = await runtime.createNetwork(plan.network, labels);
   const clientTls = tls ? { ca: tls.ca.cert, client: tls.client } : undefined;
 
-  // Start containers one after another (two cores: parallel `docker run`s finish later), but
-  // let each member boot while the next container is created.
-  let previousStarted: Promise<void> = Promise.resolve();
-  const starting = plan.members.map((member) => {
+  // Containers start in two lanes, each member booting while the next container is created:
+  // measured on two cores, all at once contend (5 members: 6.6 s), one by one leave the engine
+  // idle (5.4 s), two lanes are fastest (5.0 s).
+  const lanes = START_LANES;
+  const started: Promise<void>[] = [];
+  const starting = plan.members.map((member, i) => {
     let resolve!: () => void;
     const processStarted = new Promise<void>((r) => (resolve = r));
-    const gate = previousStarted;
-    previousStarted = processStarted;
+    const gate = started[i - lanes] ?? Promise.resolve();
+    started.push(processStarted);
     const start = gate.then(() => {
       signal.throwIfAborted();
       return runtime.startContainer({
@@ -439,7 +442,7 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
       return container;
     });
   });
-  const lbStart = plan.loadBalancer && lbImage ? previousStarted.then(() => startLoadBalancer(plan, lbImage, ctx, timeouts, signal)) : Promise.resolve(undefined);
+  const lbStart = plan.loadBalancer && lbImage ? (started[started.length - lanes] ?? Promise.resolve()).then(() => startLoadBalancer(plan, lbImage, ctx, timeouts, signal)) : Promise.resolve(undefined);
   const [containers, lb] = await allOrAbort([Promise.all(starting), lbStart], boot);
 
   const memberStates: MemberState[] = plan.members.map((m, i) => {
