@@ -8,6 +8,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -94,11 +95,11 @@ async function containerFloor(plan: ClusterPlan, image: string, lbImage: string,
 }
 
 async function processFloor(plan: ClusterPlan, tlsDir: string, tls: ClientTls): Promise<number> {
-  const base = 40000 + Math.floor(Math.random() * 10000);
+  const ports = await freePorts(2 * plan.members.length + 1);
   const dataRoot = await mkdtemp(join(tmpdir(), 'bench-etcd-'));
   const children: ChildProcess[] = [];
-  const peer = (i: number) => `https://127.0.0.1:${base + 2 * i + 1}`;
-  const client = (i: number) => `https://127.0.0.1:${base + 2 * i}`;
+  const peer = (i: number) => `https://127.0.0.1:${ports[2 * i + 1]}`;
+  const client = (i: number) => `https://127.0.0.1:${ports[2 * i]}`;
   const initialCluster = plan.members.map((m, i) => `${m.name}=${peer(i)}`).join(',');
   // The same flags as the containers, but every URL on 127.0.0.1 and host paths for data and TLS.
   const hostArgs = (args: string[], i: number) =>
@@ -119,7 +120,7 @@ async function processFloor(plan: ClusterPlan, tlsDir: string, tls: ClientTls): 
     let clientEndpoints = memberEndpoints;
     if (plan.loadBalancer) {
       const cfg = join(dataRoot, 'haproxy.cfg');
-      const lbPort = base + 100;
+      const lbPort = ports[ports.length - 1] as number;
       const config = haproxyConfig(plan.members.map((m) => m.name))
         .replace(/^resolvers docker\n.*\n.*\n/m, '')
         .replace(/ resolvers docker/, '')
@@ -135,6 +136,16 @@ async function processFloor(plan: ClusterPlan, tlsDir: string, tls: ClientTls): 
     await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : (c.once('exit', resolve), c.kill('SIGKILL'))))));
     await rm(dataRoot, { recursive: true, force: true });
   }
+}
+
+/** Ports the kernel calls free right now, all distinct. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<Server>((resolve) => { const server = createServer().listen(0, '127.0.0.1', () => resolve(server)); })),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 function median(values: number[]): number {

@@ -20,6 +20,12 @@ export type DrillEvent =
   | { type: 'leader.changed'; cluster: string; from: string | undefined; to: string | undefined; term: number | undefined }
   | { type: 'write.failed'; cluster: string; key: string; error: string; errorKind: string }
   | { type: 'write.recovered'; cluster: string; unavailableMs: number; failedOps: number }
+  | { type: 'command.ran'; cluster: string; member: string; command: string; exitCode: number; output: string; durationMs: number }
+  | { type: 'runbook.started'; cluster: string; runbook: string }
+  | { type: 'runbook.finished'; cluster: string; runbook: string; ok: boolean; summary: string; durationMs: number }
+  | { type: 'step.started'; scenario: string; index: number; name: string }
+  | { type: 'step.finished'; scenario: string; index: number; name: string; state: 'passed' | 'failed' | 'skipped'; message: string }
+  | { type: 'check.verdict'; scenario: string; check: string; ok: boolean; message: string }
   | { type: 'observer.started'; cluster: string; ratePerSecond: number; endpoints: string[] }
   | { type: 'observer.stopped'; cluster: string; operations: number; failed: number };
 

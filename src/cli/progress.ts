@@ -34,6 +34,18 @@ export function progressLine(event: Timestamped): string | undefined {
       return `writes failing: ${event.errorKind} (${event.error})`;
     case 'write.recovered':
       return `writes recovered after ${(event.unavailableMs / 1000).toFixed(2)} s (${event.failedOps} failed)`;
+    case 'command.ran':
+      return `  $ ${event.command}  (${event.durationMs} ms${event.exitCode ? `, exit ${event.exitCode}` : ''})`;
+    case 'runbook.started':
+      return `runbook ${event.runbook}…`;
+    case 'runbook.finished':
+      return `runbook ${event.runbook} ${event.ok ? 'done' : 'FAILED'} in ${(event.durationMs / 1000).toFixed(1)} s: ${event.summary}`;
+    case 'step.started':
+      return `step ${event.index + 1}: ${event.name}`;
+    case 'step.finished':
+      return `step ${event.index + 1} ${event.state}: ${event.message}`;
+    case 'check.verdict':
+      return `check ${event.check}: ${event.ok ? 'ok' : 'FAILED'} — ${event.message}`;
     case 'observer.started':
       return `observer: ${event.ratePerSecond} ops/s through ${event.endpoints.join(', ')}`;
     case 'observer.stopped':

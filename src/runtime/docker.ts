@@ -3,9 +3,10 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import tar from 'tar-stream';
 import { GenericContainer, getContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
 import { ConditionTimeoutError, RuntimeUnavailableError, describeError } from '../errors.js';
-import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, ImageDetails, LabelledObjects, Resources, StartedContainer } from './runtime.js';
+import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, Resources, StartedContainer } from './runtime.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +31,7 @@ class EtcdDrillContainer extends GenericContainer {
       bindings[`${containerPort}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: hostPort === undefined ? '' : String(hostPort) }];
     }
     this.hostConfig.PortBindings = bindings;
+    if (this.spec.volumes?.length) this.hostConfig.Binds = this.spec.volumes.map((v) => `${v.name}:${v.target}`);
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.spec.network]: { Aliases: this.spec.aliases } } };
   }
 
@@ -99,6 +101,41 @@ async function collectOutput(docker: Docker, stream: NodeJS.ReadableStream, tty:
   return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
+/** A tar archive of files at their absolute paths, as the engine's archive endpoint takes it. */
+async function tarOf(files: FileToCopy[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve, reject) => pack.on('end', resolve).on('error', reject));
+  for (const file of files) {
+    const content = typeof file.content === 'string' ? Buffer.from(file.content) : file.content;
+    pack.entry({ name: file.target.replace(/^\//, ''), mode: file.mode, size: content.length }, content);
+  }
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** The first regular file in a tar stream (the engine wraps a copied file in one). */
+function firstFileOf(archive: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const extract = tar.extract();
+    let found: Buffer | undefined;
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        if (!found && header.type === 'file') found = Buffer.concat(chunks);
+        next();
+      });
+      stream.resume();
+    });
+    extract.on('finish', () => (found ? resolve(found) : reject(new Error('the archive held no file'))));
+    extract.on('error', reject);
+    archive.pipe(extract);
+  });
+}
+
 /** Docker frames non-TTY output as [stream, 0, 0, 0, size(4)] + payload; join the payloads. */
 function demuxBuffer(raw: Buffer): string {
   const parts: Buffer[] = [];
@@ -164,9 +201,15 @@ export class DockerRuntime implements ContainerRuntime {
     await GenericContainer.fromDockerfile(contextDir).build(tag, { deleteOnExit: false });
   }
 
-  async runOnce(image: string, command: string[], labels: Record<string, string>): Promise<ExecResult> {
-    const container = await this.docker.createContainer({ Image: image, Cmd: command, Labels: labels, HostConfig: { NetworkMode: 'none' } });
+  async runOnce(image: string, command: string[], labels: Record<string, string>, extra: { files?: FileToCopy[]; volumes?: { name: string; target: string }[] } = {}): Promise<ExecResult> {
+    const container = await this.docker.createContainer({
+      Image: image,
+      Cmd: command,
+      Labels: labels,
+      HostConfig: { NetworkMode: 'none', Binds: (extra.volumes ?? []).map((v) => `${v.name}:${v.target}`) },
+    });
     try {
+      if (extra.files?.length) await container.putArchive(await tarOf(extra.files), { path: '/' });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const output = collectOutput(this.docker, stream, false);
       await container.start();
@@ -175,6 +218,23 @@ export class DockerRuntime implements ContainerRuntime {
     } finally {
       await container.remove({ force: true, v: true }).catch(() => undefined);
     }
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.docker.createVolume({ Name: name, Labels: labels });
+  }
+
+  async copyFromContainer(containerId: string, path: string): Promise<Buffer> {
+    const archive = await this.docker.getContainer(containerId).getArchive({ path });
+    return firstFileOf(archive);
+  }
+
+  async copyToContainer(containerId: string, files: FileToCopy[]): Promise<void> {
+    await this.docker.getContainer(containerId).putArchive(await tarOf(files), { path: '/' });
+  }
+
+  async restart(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).restart({ t: 10 });
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<string> {

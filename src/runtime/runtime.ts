@@ -21,6 +21,8 @@ export interface ContainerSpec {
   /** Container ports to publish on 127.0.0.1; a host port of undefined lets the engine pick a free one. */
   publish: { containerPort: number; hostPort: number | undefined }[];
   resources?: { cpus?: number | undefined; memoryMb?: number | undefined };
+  /** Named volumes to mount (a restored member's data dir). */
+  volumes?: { name: string; target: string }[];
   /** Resolves when the container is ready; runs after the engine reports it started. */
   ready: (container: StartedContainer) => Promise<void>;
   /** How long `ready` may take before the start counts as failed. */
@@ -82,8 +84,14 @@ export interface ContainerRuntime {
   /** Gives up after `timeoutMs`; returns false instead of throwing when the image cannot be had. */
   pullImage(ref: string, timeoutMs: number): Promise<boolean>;
   buildImage(contextDir: string, tag: string): Promise<void>;
-  /** Runs a command in a throwaway container of `image` and returns its output. */
-  runOnce(image: string, command: string[], labels: Record<string, string>): Promise<ExecResult>;
+  /** Runs a command in a throwaway container of `image` (with files copied in and volumes mounted) and returns its output. */
+  runOnce(image: string, command: string[], labels: Record<string, string>, extra?: { files?: FileToCopy[]; volumes?: { name: string; target: string }[] }): Promise<ExecResult>;
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** One file out of a container, running or stopped (`docker cp`). */
+  copyFromContainer(containerId: string, path: string): Promise<Buffer>;
+  /** Writes files into a container, running or stopped. */
+  copyToContainer(containerId: string, files: FileToCopy[]): Promise<void>;
+  restart(containerId: string): Promise<void>;
   createNetwork(name: string, labels: Record<string, string>): Promise<string>;
   startContainer(spec: ContainerSpec): Promise<StartedContainer>;
   exec(containerId: string, command: string[], options?: { timeoutMs?: number; env?: string[] }): Promise<ExecResult>;

@@ -4,17 +4,17 @@ import { CommandFailedError, DrillError, describeError } from '../errors.js';
 import { EventBus } from '../events.js';
 import { log } from '../log.js';
 import { DockerRuntime } from '../runtime/docker.js';
-import type { ContainerRuntime, FileToCopy, StartedContainer } from '../runtime/runtime.js';
+import type { ContainerRuntime, ContainerSpec, FileToCopy, StartedContainer } from '../runtime/runtime.js';
 import { waitFor, withTimeout } from '../wait.js';
 import { classifyError, createClient, memberIdHex, type ClientOptions } from './client.js';
 import { ETCD_BIN_DIR, ensureLoadBalancerImage, resolveEtcdImage, type EtcdImage } from './image.js';
 import { onInterrupt, processOwner } from './lifecycle.js';
-import { CLIENT_PORT, DETACHED_OWNER, PKI_DIR, labelKeys, planCluster, type ClusterPlan, type MemberPlan } from './plan.js';
+import { CLIENT_PORT, DETACHED_OWNER, PEER_PORT, PKI_DIR, haproxyConfig, labelKeys, planCluster, planMember, type ClusterPlan, type MemberPlan } from './plan.js';
 import { validateSpec, type ClusterSpec, type ClusterSpecInput } from './spec.js';
 import { clusterDir, drillHome, listStates, loadState, removeState, saveState, tlsDir, type ClusterState, type MemberState } from './state.js';
 import { sweepOrphans } from './sweep.js';
 import { timeoutsFor, type Timeouts } from './timeouts.js';
-import { generateTls, readTls, tlsFiles, writeTls, type TlsMaterial } from './tls.js';
+import { generateTls, issueMemberTls, readTls, tlsFiles, writeTls, type TlsMaterial } from './tls.js';
 
 export interface StartOptions {
   events?: EventBus;
@@ -79,6 +79,7 @@ export interface EtcdctlOptions {
 
 const ETCDCTL = `${ETCD_BIN_DIR}/etcdctl`;
 const START_LANES = 2;
+const HAPROXY_CONFIG = '/usr/local/etc/haproxy/haproxy.cfg';
 const BOOT_KEY = '/etcd-drill/boot';
 
 /** A running cluster. Obtained from `startCluster` or, in another process, `attachCluster`. */
@@ -257,6 +258,7 @@ export class Cluster implements AsyncDisposable {
       timeoutMs: options.timeoutMs ?? this.timeouts.requestMs + 5_000,
     });
     const outcome = { command, ...result, durationMs: Date.now() - started };
+    this.events.emit({ type: 'command.ran', cluster: this.name, member: runner.name, command, exitCode: result.exitCode, output: (result.stdout + result.stderr).slice(0, 4000), durationMs: outcome.durationMs });
     if (result.exitCode !== 0 && !options.allowFailure) throw new CommandFailedError(command, result.exitCode, result.stderr || result.stdout);
     return outcome;
   }
@@ -267,6 +269,95 @@ export class Cluster implements AsyncDisposable {
     throw new DrillError(name ? `member ${name} is not running, so etcdctl cannot run in it` : `no member of '${this.name}' is running`, {
       hint: name ? 'pick a running member' : 'heal the cluster or restore it first',
     });
+  }
+
+  private containerContext(): MemberContainerContext {
+    return {
+      cluster: this.name,
+      scheme: this.spec.tls ? 'https' : 'http',
+      network: this.state.network,
+      image: this.state.image.ref,
+      labels: { [labelKeys.cluster]: this.name, [labelKeys.owner]: this.state.owner },
+      tls: this.tls,
+      spec: this.spec,
+    };
+  }
+
+  /**
+   * Starts a member that `etcdctl member add` has just announced (§3.4 of the runbooks):
+   * `--initial-cluster-state=existing` with the list etcd printed, certificates from the cluster's CA.
+   */
+  async startAddedMember(name: string, initialCluster: string): Promise<MemberInfo> {
+    if (this.tls) {
+      this.tls.members[name] = await issueMemberTls(this.tls.ca, { name, hostname: name });
+      await writeTls(tlsDir(this.name, this.home), this.tls);
+    }
+    const [hostPort] = await pinPorts([undefined]);
+    const member = planMember(this.spec, { name, scheme: this.spec.tls ? 'https' : 'http', initialCluster, initialClusterState: 'existing', token: this.state.token, hostPort });
+    const container = await this.runtime.startContainer(memberContainer(this.containerContext(), member));
+    const client = this.client({ faultHandling: 'none' });
+    try {
+      const { members } = await client.cluster.memberList({ linearizable: true });
+      this.state.members.push({
+        name,
+        id: memberIdHex(members.find((m) => m.name === name)?.ID ?? '0'),
+        containerId: container.id,
+        containerName: container.name,
+        hostPort: container.hostPorts[CLIENT_PORT] as number,
+        clientUrl: member.clientUrl,
+        peerUrl: member.peerUrl,
+      });
+    } finally {
+      this.closeClient(client);
+    }
+    await saveState(this.state, this.home);
+    return this.member(name);
+  }
+
+  /** Drops a member that has left the cluster: its container (if any is left) and its record. */
+  async forgetMember(name: string): Promise<void> {
+    const member = this.member(name);
+    await this.runtime.remove({ containers: [{ id: member.containerId, name: member.containerName, labels: {}, state: '' }], networks: [], volumes: [] });
+    this.state.members = this.state.members.filter((m) => m.name !== name);
+    await saveState(this.state, this.home);
+  }
+
+  /**
+   * Replaces every member by one started on restored data: same names and endpoints, data from
+   * `volumes[name]` mounted at `dataDir`, a new cluster token. The old containers must be gone.
+   */
+  async startRestoredMembers(volumes: Record<string, string>, dataDir: string, token: string): Promise<void> {
+    const scheme = this.spec.tls ? 'https' : 'http';
+    const names = this.state.members.map((m) => m.name);
+    const initialCluster = names.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
+    const started = await Promise.all(
+      this.state.members.map(async (old) => {
+        const volume = volumes[old.name];
+        if (!volume) throw new DrillError(`no restored data for ${old.name}`, { hint: 'restore every member from the same snapshot' });
+        const planned = planMember(this.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort });
+        const member = { ...planned, args: planned.args.map((a) => (a.startsWith('--data-dir=') ? `--data-dir=${dataDir}` : a)) };
+        const container = await this.runtime.startContainer(memberContainer(this.containerContext(), member, undefined, [{ name: volume, target: dataDir.replace(/\/[^/]+$/, '') }]));
+        return { ...old, containerId: container.id, containerName: container.name };
+      }),
+    );
+    this.state.members = started;
+    this.state.token = token;
+    const client = this.client({ faultHandling: 'none' });
+    try {
+      const { members } = await client.cluster.memberList({ linearizable: true });
+      for (const m of this.state.members) m.id = memberIdHex(members.find((x) => x.name === m.name)?.ID ?? '0');
+    } finally {
+      this.closeClient(client);
+    }
+    await saveState(this.state, this.home);
+  }
+
+  /** Points the load balancer at the current members (§3.5: "update the load balancer"). */
+  async reloadLoadBalancer(): Promise<void> {
+    const lb = this.state.loadBalancer;
+    if (!lb) return;
+    await this.runtime.copyToContainer(lb.containerId, [{ target: HAPROXY_CONFIG, content: haproxyConfig(this.state.members.map((m) => m.name)), mode: 0o644 }]);
+    await this.runtime.restart(lb.containerId);
   }
 
   /** Removes every container and network of this cluster and its state folder. Safe to call twice. */
@@ -403,7 +494,6 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
   signal.throwIfAborted();
 
   const networkId = await runtime.createNetwork(plan.network, labels);
-  const clientTls = tls ? { ca: tls.ca.cert, client: tls.client } : undefined;
 
   // Containers start in two lanes, each member booting while the next container is created:
   // measured on two cores, all at once contend (5 members: 6.6 s), one by one leave the engine
@@ -417,24 +507,16 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
     started.push(processStarted);
     const start = gate.then(() => {
       signal.throwIfAborted();
-      return runtime.startContainer({
-        name: member.containerName,
-        image: image.ref,
-        hostname: member.hostname,
-        network: plan.network,
-        aliases: [member.hostname],
-        command: [`${ETCD_BIN_DIR}/etcd`, ...member.args],
-        labels: { ...labels, [labelKeys.role]: 'member', [labelKeys.member]: member.name },
-        files: tls ? memberFiles(member, tls) : [],
-        publish: [{ containerPort: CLIENT_PORT, hostPort: member.hostPort }],
-        resources: plan.spec.resources,
-        readyTimeoutMs: timeouts.bootMs,
-        onProcessStarted: () => {
-          events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
-          resolve();
-        },
-        ready: (container) => waitForLeader(member, container, plan, clientTls, timeouts, signal),
-      });
+      return runtime.startContainer(
+        memberContainer(
+          { cluster: plan.cluster, scheme: plan.scheme, network: plan.network, image: image.ref, labels, tls, spec: plan.spec, signal },
+          member,
+          () => {
+            events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
+            resolve();
+          },
+        ),
+      );
     });
     start.catch(() => resolve());
     return start.then((container) => {
@@ -463,6 +545,8 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
     owner: ctx.owner,
     image,
     networkId,
+    network: plan.network,
+    token: plan.token,
     members: memberStates,
     loadBalancer: lb ? { containerId: lb.id, containerName: lb.name, hostPort: lb.hostPorts[CLIENT_PORT] as number } : undefined,
     createdAt: new Date(ctx.startedAt).toISOString(),
@@ -518,16 +602,41 @@ function memberFiles(member: MemberPlan, tls: TlsMaterial): FileToCopy[] {
 }
 
 /** A member is ready when it answers status on its published port and knows a leader. */
-async function waitForLeader(
-  member: MemberPlan,
-  container: StartedContainer,
-  plan: ClusterPlan,
-  tls: ClientOptions['tls'],
-  timeouts: Timeouts,
-  signal: AbortSignal,
-): Promise<void> {
-  const port = container.hostPorts[CLIENT_PORT];
-  const client = createClient({ hosts: [`${plan.scheme}://127.0.0.1:${port}`], tls, requestTimeoutMs: timeouts.requestMs, faultHandling: 'none' });
+interface MemberContainerContext {
+  cluster: string;
+  scheme: 'http' | 'https';
+  network: string;
+  image: string;
+  labels: Record<string, string>;
+  tls: TlsMaterial | undefined;
+  spec: ClusterSpec;
+  signal?: AbortSignal | undefined;
+}
+
+/** How a member's container is made: at boot, when a member is added, when members are restored. */
+function memberContainer(ctx: MemberContainerContext, member: MemberPlan, onProcessStarted?: () => void, volumes?: { name: string; target: string }[]): ContainerSpec {
+  const timeouts = timeoutsFor(ctx.spec.etcd);
+  const clientTls = ctx.tls ? { ca: ctx.tls.ca.cert, client: ctx.tls.client } : undefined;
+  return {
+    name: member.containerName,
+    image: ctx.image,
+    hostname: member.hostname,
+    network: ctx.network,
+    aliases: [member.hostname],
+    command: [`${ETCD_BIN_DIR}/etcd`, ...member.args],
+    labels: { ...ctx.labels, [labelKeys.role]: 'member', [labelKeys.member]: member.name },
+    files: ctx.tls ? memberFiles(member, ctx.tls) : [],
+    publish: [{ containerPort: CLIENT_PORT, hostPort: member.hostPort }],
+    resources: ctx.spec.resources,
+    ...(volumes ? { volumes } : {}),
+    readyTimeoutMs: timeouts.bootMs,
+    ...(onProcessStarted ? { onProcessStarted } : {}),
+    ready: (container) => waitForLeader(member, `${ctx.scheme}://127.0.0.1:${container.hostPorts[CLIENT_PORT]}`, clientTls, timeouts, ctx.signal),
+  };
+}
+
+async function waitForLeader(member: MemberPlan, endpoint: string, tls: ClientOptions['tls'], timeouts: Timeouts, signal?: AbortSignal): Promise<void> {
+  const client = createClient({ hosts: [endpoint], tls, requestTimeoutMs: timeouts.requestMs, faultHandling: 'none' });
   try {
     await waitFor(async () => ((await client.maintenance.status()).leader !== '0' ? true : undefined), {
       timeoutMs: timeouts.bootMs,
@@ -543,7 +652,7 @@ async function waitForLeader(
 
 async function startLoadBalancer(plan: ClusterPlan, image: string, ctx: BootContext, timeouts: Timeouts, signal: AbortSignal): Promise<StartedContainer> {
   const lb = plan.loadBalancer as NonNullable<ClusterPlan['loadBalancer']>;
-  const configPath = '/usr/local/etc/haproxy/haproxy.cfg';
+  const configPath = HAPROXY_CONFIG;
   return ctx.runtime.startContainer({
     name: lb.containerName,
     image,
@@ -596,6 +705,16 @@ async function refuseExisting(runtime: ContainerRuntime, name: string, home: str
  * comes back from a fault would move away from its endpoint and from `etcd-drill env`.
  */
 async function pinHostPorts(plan: ClusterPlan): Promise<ClusterPlan> {
+  const ports = await pinPorts([...plan.members.map((m) => m.hostPort), ...(plan.loadBalancer ? [plan.loadBalancer.hostPort] : [])]);
+  return {
+    ...plan,
+    members: plan.members.map((m, i) => ({ ...m, hostPort: ports[i] })),
+    loadBalancer: plan.loadBalancer ? { ...plan.loadBalancer, hostPort: ports[plan.members.length] } : undefined,
+  };
+}
+
+/** Each requested port if free (else a clear error), a free one for each undefined; all distinct. */
+async function pinPorts(requested: (number | undefined)[]): Promise<number[]> {
   const held: Server[] = [];
   const hold = (port: number) =>
     new Promise<number | undefined>((resolve) => {
@@ -606,18 +725,16 @@ async function pinHostPorts(plan: ClusterPlan): Promise<ClusterPlan> {
           resolve((server.address() as AddressInfo).port);
         });
     });
-  const pin = async (port: number | undefined): Promise<number> => {
-    const got = await hold(port ?? 0);
-    if (got === undefined) {
-      throw new DrillError(`port ${port} on 127.0.0.1 is already in use`, { hint: 'pick another --base-port, or leave it out to use free ports' });
-    }
-    return got;
-  };
   try {
-    const members: MemberPlan[] = [];
-    for (const m of plan.members) members.push({ ...m, hostPort: await pin(m.hostPort) });
-    const loadBalancer = plan.loadBalancer ? { ...plan.loadBalancer, hostPort: await pin(plan.loadBalancer.hostPort) } : undefined;
-    return { ...plan, members, loadBalancer };
+    const ports: number[] = [];
+    for (const port of requested) {
+      const got = await hold(port ?? 0);
+      if (got === undefined) {
+        throw new DrillError(`port ${port} on 127.0.0.1 is already in use`, { hint: 'pick another --base-port, or leave it out to use free ports' });
+      }
+      ports.push(got);
+    }
+    return ports;
   } finally {
     await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
   }

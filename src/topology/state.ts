@@ -40,6 +40,9 @@ export interface ClusterState {
   owner: string;
   image: { ref: string; version: string; hasEtcdutl: boolean };
   networkId: string;
+  network: string;
+  /** `--initial-cluster-token` of the members' data: a restore starts a new one. */
+  token: string;
   members: MemberState[];
   loadBalancer: { containerId: string; containerName: string; hostPort: number } | undefined;
   createdAt: string;

@@ -76,25 +76,36 @@ export async function generateTls(req: TlsRequest): Promise<TlsMaterial> {
 
   const ca = await generateCa(`etcd-drill CA ${req.clusterName}`, { validDays, now });
   const issuer = await loadIssuer(ca);
-  // Both server and peer certs are used in both directions: peer TLS is mutual, and etcd's
-  // grpc-gateway dials its own client port with the server cert.
-  const memberLeaf = (m: TlsRequest['members'][number]): LeafSpec => ({
+  const [client, ...memberTls] = await Promise.all([
+    issueLeaf(issuer, { commonName: CLIENT_COMMON_NAME, dnsNames: [], ipAddresses: [], usages: [clientAuth], ...validity }),
+    ...req.members.map((m) => issueMemberPair(issuer, m, validity)),
+  ]);
+  const members: Record<string, MemberTls> = {};
+  req.members.forEach((m, i) => {
+    members[m.name] = memberTls[i] as MemberTls;
+  });
+  return { ca, members, client: client as PemPair };
+}
+
+/** Certificates for a member that joins later (replace-member), signed by the cluster's CA. */
+export async function issueMemberTls(ca: PemPair, member: { name: string; hostname: string }, validDays = 365): Promise<MemberTls> {
+  checkMemberName(member.name);
+  const now = new Date();
+  return issueMemberPair(await loadIssuer(ca), member, { notBefore: new Date(now.getTime() - CLOCK_SKEW_MS), notAfter: new Date(now.getTime() + validDays * DAY_MS) });
+}
+
+// Both server and peer certs are used in both directions: peer TLS is mutual, and etcd's
+// grpc-gateway dials its own client port with the server cert.
+async function issueMemberPair(issuer: Issuer, m: { name: string; hostname: string }, validity: { notBefore: Date; notAfter: Date }): Promise<MemberTls> {
+  const leaf: LeafSpec = {
     commonName: m.name,
     dnsNames: [...new Set([m.hostname, m.name, 'localhost'])],
     ipAddresses: ['127.0.0.1'],
     usages: [serverAuth, clientAuth],
     ...validity,
-  });
-
-  const [client, ...memberPairs] = await Promise.all([
-    issueLeaf(issuer, { commonName: CLIENT_COMMON_NAME, dnsNames: [], ipAddresses: [], usages: [clientAuth], ...validity }),
-    ...req.members.flatMap((m) => [issueLeaf(issuer, memberLeaf(m)), issueLeaf(issuer, memberLeaf(m))]),
-  ]);
-  const members: Record<string, MemberTls> = {};
-  req.members.forEach((m, i) => {
-    members[m.name] = { server: memberPairs[2 * i], peer: memberPairs[2 * i + 1] };
-  });
-  return { ca, members, client };
+  };
+  const [server, peer] = await Promise.all([issueLeaf(issuer, leaf), issueLeaf(issuer, leaf)]);
+  return { server, peer };
 }
 
 /** Issue a client cert signed by `ca` (for tests: expired certs; for other client identities). */

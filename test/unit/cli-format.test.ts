@@ -124,6 +124,12 @@ describe('progressLine', () => {
     'write.recovered': { type: 'write.recovered', cluster: 'drill', unavailableMs: 1250, failedOps: 6 },
     'observer.started': { type: 'observer.started', cluster: 'drill', ratePerSecond: 20, endpoints: ['member1', 'member2'] },
     'observer.stopped': { type: 'observer.stopped', cluster: 'drill', operations: 400, failed: 6 },
+    'command.ran': { type: 'command.ran', cluster: 'drill', member: 'member1', command: 'ETCDCTL_API=3 etcdctl member list', exitCode: 0, output: '', durationMs: 31 },
+    'runbook.started': { type: 'runbook.started', cluster: 'drill', runbook: 'snapshot' },
+    'runbook.finished': { type: 'runbook.finished', cluster: 'drill', runbook: 'snapshot', ok: true, summary: 'revision 42', durationMs: 900 },
+    'step.started': { type: 'step.started', scenario: 'leader-loss', index: 0, name: 'kill the leader' },
+    'step.finished': { type: 'step.finished', scenario: 'leader-loss', index: 0, name: 'kill the leader', state: 'passed', message: 'killed member1' },
+    'check.verdict': { type: 'check.verdict', scenario: 'leader-loss', check: 'converged', ok: true, message: 'all agree' },
   } satisfies { [K in DrillEvent['type']]: Extract<DrillEvent, { type: K }> };
 
   const at = (event: DrillEvent): Timestamped => ({ ...event, at: 1_700_000_000_000 });
