@@ -4,3 +4,4 @@ export * from './no-stale-reads.js';
 export * from './quorum-semantics.js';
 export * from './converged.js';
 export * from './latency.js';
+export * from './restore-rpo.js';

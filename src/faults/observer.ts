@@ -40,7 +40,7 @@ export class Observer {
   private readonly memberClients = new Map<string, Etcd3>();
   private client: Etcd3 | undefined;
   private watcher: Watcher | undefined;
-  private running = false;
+  private isRunning = false;
   private loops: Promise<void>[] = [];
   private unsubscribe: (() => void) | undefined;
   private nextId = 1;
@@ -77,8 +77,8 @@ export class Observer {
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (this.isRunning) return;
+    this.isRunning = true;
     // Like an API server: a call that cannot reach one member tries the next, but only once more,
     // so a write that cannot commit is recorded as failed instead of hiding behind retries.
     this.client = this.cluster.client({ hosts: this.options.endpoints, faultHandling: 'resilient', maxAttempts: 2 });
@@ -90,16 +90,23 @@ export class Observer {
     this.cluster.eventBus.emit({ type: 'observer.started', cluster: this.cluster.name, ratePerSecond: this.options.ratePerSecond, endpoints: this.options.endpoints });
   }
 
+  get running(): boolean {
+    return this.isRunning;
+  }
+
   /** Stops issuing, waits for operations in flight, and returns the whole history. */
   async stop(): Promise<History> {
-    if (!this.running) return this.history;
-    this.running = false;
+    if (!this.isRunning) return this.history;
+    this.isRunning = false;
     await Promise.all(this.loops);
     await Promise.all([...this.inFlight.values()].flatMap((set) => [...set]));
     await this.watcher?.cancel().catch(() => undefined);
     this.unsubscribe?.();
     this.client?.close();
     for (const client of this.memberClients.values()) client.close();
+    // Stopped API servers can be started again (after a restore): the history and the write sequence go on.
+    this.memberClients.clear();
+    this.seen.clear();
     const failed = this.operations.filter((o) => !o.ok).length;
     this.cluster.eventBus.emit({ type: 'observer.stopped', cluster: this.cluster.name, operations: this.operations.length, failed });
     return this.history;
@@ -138,7 +145,7 @@ export class Observer {
     const interval = 1000 / this.options.ratePerSecond;
     let tick = 0;
     const started = Date.now();
-    while (this.running) {
+    while (this.isRunning) {
       tick += 1;
       // Each kind has its own budget: writes hanging during quorum loss must not starve the serializable reads that still answer.
       const kind = opKindFor(tick);
@@ -230,11 +237,11 @@ export class Observer {
   /** Each member is asked on its own, so a frozen one does not stall the view of the others. */
   private async memberLoop(name: string): Promise<void> {
     const { pollMs, requestMs } = this.cluster.timeouts;
-    while (this.running) {
+    while (this.isRunning) {
       const member = this.cluster.member(name);
       const client = createClient({ hosts: [member.endpoint], tls: this.clientTls(), requestTimeoutMs: requestMs, faultHandling: 'none' });
       try {
-        while (this.running) {
+        while (this.isRunning) {
           const status = await client.maintenance.status().catch(() => undefined);
           if (status) this.seen.set(name, { at: Date.now(), isLeader: status.leader === status.header.member_id, term: Number(status.raftTerm) });
           else this.seen.delete(name);
@@ -255,7 +262,7 @@ export class Observer {
   /** Samples who leads: the member claiming it at the highest term among fresh answers. */
   private async leaderLoop(): Promise<void> {
     const { pollMs, requestMs } = this.cluster.timeouts;
-    while (this.running) {
+    while (this.isRunning) {
       const now = Date.now();
       let best: { name: string; term: number } | undefined;
       for (const [name, view] of this.seen) {

@@ -220,8 +220,10 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
-    await this.docker.createVolume({ Name: name, Labels: labels });
+  async createVolume(name: string, labels: Record<string, string>, options: { inMemory?: boolean } = {}): Promise<void> {
+    // A tmpfs-backed local volume rather than a container tmpfs mount: the engine can copy files out of a volume.
+    const driverOpts = options.inMemory ? { type: 'tmpfs', device: 'tmpfs', o: 'size=1g,mode=0700' } : undefined;
+    await this.docker.createVolume({ Name: name, Labels: labels, ...(driverOpts ? { DriverOpts: driverOpts } : {}) });
   }
 
   async copyFromContainer(containerId: string, path: string): Promise<Buffer> {

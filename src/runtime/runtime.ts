@@ -86,7 +86,8 @@ export interface ContainerRuntime {
   buildImage(contextDir: string, tag: string): Promise<void>;
   /** Runs a command in a throwaway container of `image` (with files copied in and volumes mounted) and returns its output. */
   runOnce(image: string, command: string[], labels: Record<string, string>, extra?: { files?: FileToCopy[]; volumes?: { name: string; target: string }[] }): Promise<ExecResult>;
-  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** Creates a named volume (or finds it); `inMemory` backs it by tmpfs, so what is written there never reaches a disk. */
+  createVolume(name: string, labels: Record<string, string>, options?: { inMemory?: boolean }): Promise<void>;
   /** One file out of a container, running or stopped (`docker cp`). */
   copyFromContainer(containerId: string, path: string): Promise<Buffer>;
   /** Writes files into a container, running or stopped. */

@@ -9,7 +9,7 @@ import { waitFor, withTimeout } from '../wait.js';
 import { classifyError, createClient, memberIdHex, type ClientOptions } from './client.js';
 import { ETCD_BIN_DIR, ensureLoadBalancerImage, resolveEtcdImage, type EtcdImage } from './image.js';
 import { onInterrupt, processOwner } from './lifecycle.js';
-import { CLIENT_PORT, DETACHED_OWNER, PEER_PORT, PKI_DIR, haproxyConfig, labelKeys, planCluster, planMember, type ClusterPlan, type MemberPlan } from './plan.js';
+import { CLIENT_PORT, DETACHED_OWNER, PEER_PORT, PKI_DIR, SCRATCH_DIR, haproxyConfig, labelKeys, planCluster, planMember, type ClusterPlan, type MemberPlan } from './plan.js';
 import { validateSpec, type ClusterSpec, type ClusterSpecInput } from './spec.js';
 import { clusterDir, drillHome, listStates, loadState, removeState, saveState, tlsDir, type ClusterState, type MemberState } from './state.js';
 import { sweepOrphans } from './sweep.js';
@@ -263,6 +263,22 @@ export class Cluster implements AsyncDisposable {
     return outcome;
   }
 
+  /**
+   * Runs etcd's offline tool on a file inside a member — `etcdutl` where the image has it (3.5+),
+   * else `etcdctl`, which held `snapshot status/restore` before — as the operator would type it.
+   */
+  async snapshotTool(args: string[], options: { member?: string } = {}): Promise<EtcdctlResult> {
+    const runner = await this.runningMember(options.member);
+    const tool = this.state.image.hasEtcdutl ? 'etcdutl' : 'etcdctl';
+    const command = [tool, ...args].join(' ');
+    const started = Date.now();
+    const result = await this.runtime.exec(runner.containerId, [`${ETCD_BIN_DIR}/${tool}`, ...args], { env: ['ETCDCTL_API=3'], timeoutMs: this.timeouts.bootMs });
+    const outcome = { command, ...result, durationMs: Date.now() - started };
+    this.events.emit({ type: 'command.ran', cluster: this.name, member: runner.name, command, exitCode: result.exitCode, output: (result.stdout + result.stderr).slice(0, 4000), durationMs: outcome.durationMs });
+    if (result.exitCode !== 0) throw new CommandFailedError(command, result.exitCode, result.stderr || result.stdout);
+    return outcome;
+  }
+
   private async runningMember(name: string | undefined): Promise<MemberInfo> {
     const candidates = name ? [this.member(name)] : this.members;
     for (const m of candidates) if (await this.runtime.isRunning(m.containerId)) return m;
@@ -271,13 +287,18 @@ export class Cluster implements AsyncDisposable {
     });
   }
 
+  /** The labels a Docker object of this cluster carries, so clean-up finds what runbooks make too. */
+  get objectLabels(): Record<string, string> {
+    return { [labelKeys.cluster]: this.name, [labelKeys.owner]: this.state.owner };
+  }
+
   private containerContext(): MemberContainerContext {
     return {
       cluster: this.name,
       scheme: this.spec.tls ? 'https' : 'http',
       network: this.state.network,
       image: this.state.image.ref,
-      labels: { [labelKeys.cluster]: this.name, [labelKeys.owner]: this.state.owner },
+      labels: this.objectLabels,
       tls: this.tls,
       spec: this.spec,
     };
@@ -294,7 +315,7 @@ export class Cluster implements AsyncDisposable {
     }
     const [hostPort] = await pinPorts([undefined]);
     const member = planMember(this.spec, { name, scheme: this.spec.tls ? 'https' : 'http', initialCluster, initialClusterState: 'existing', token: this.state.token, hostPort });
-    const container = await this.runtime.startContainer(memberContainer(this.containerContext(), member));
+    const container = await startMemberContainer(this.runtime, memberContainer(this.containerContext(), member), scratchVolume(this.name, name));
     const client = this.client({ faultHandling: 'none' });
     try {
       const { members } = await client.cluster.memberList({ linearizable: true });
@@ -336,7 +357,8 @@ export class Cluster implements AsyncDisposable {
         if (!volume) throw new DrillError(`no restored data for ${old.name}`, { hint: 'restore every member from the same snapshot' });
         const planned = planMember(this.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort });
         const member = { ...planned, args: planned.args.map((a) => (a.startsWith('--data-dir=') ? `--data-dir=${dataDir}` : a)) };
-        const container = await this.runtime.startContainer(memberContainer(this.containerContext(), member, undefined, [{ name: volume, target: dataDir.replace(/\/[^/]+$/, '') }]));
+        const spec = memberContainer(this.containerContext(), member, undefined, [{ name: volume, target: dataDir.replace(/\/[^/]+$/, '') }]);
+        const container = await startMemberContainer(this.runtime, spec, scratchVolume(this.name, old.name));
         return { ...old, containerId: container.id, containerName: container.name };
       }),
     );
@@ -507,16 +529,15 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
     started.push(processStarted);
     const start = gate.then(() => {
       signal.throwIfAborted();
-      return runtime.startContainer(
-        memberContainer(
-          { cluster: plan.cluster, scheme: plan.scheme, network: plan.network, image: image.ref, labels, tls, spec: plan.spec, signal },
-          member,
-          () => {
-            events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
-            resolve();
-          },
-        ),
+      const spec = memberContainer(
+        { cluster: plan.cluster, scheme: plan.scheme, network: plan.network, image: image.ref, labels, tls, spec: plan.spec, signal },
+        member,
+        () => {
+          events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
+          resolve();
+        },
       );
+      return startMemberContainer(runtime, spec, scratchVolume(plan.cluster, member.name));
     });
     start.catch(() => resolve());
     return start.then((container) => {
@@ -628,11 +649,23 @@ function memberContainer(ctx: MemberContainerContext, member: MemberPlan, onProc
     files: ctx.tls ? memberFiles(member, ctx.tls) : [],
     publish: [{ containerPort: CLIENT_PORT, hostPort: member.hostPort }],
     resources: ctx.spec.resources,
-    ...(volumes ? { volumes } : {}),
+    volumes: [{ name: scratchVolume(ctx.cluster, member.name), target: SCRATCH_DIR }, ...(volumes ?? [])],
     readyTimeoutMs: timeouts.bootMs,
     ...(onProcessStarted ? { onProcessStarted } : {}),
     ready: (container) => waitForLeader(member, `${ctx.scheme}://127.0.0.1:${container.hostPorts[CLIENT_PORT]}`, clientTls, timeouts, ctx.signal),
   };
+}
+
+/** Each member's RAM-backed scratch space for snapshots on their way out. */
+function scratchVolume(cluster: string, member: string): string {
+  return `etcd-drill-${cluster}-${member}-scratch`;
+}
+
+/** Creates the member's scratch volume, then starts its container. */
+async function startMemberContainer(runtime: ContainerRuntime, spec: ContainerSpec & { labels: Record<string, string> }, scratch: string): Promise<StartedContainer> {
+  const { [labelKeys.role]: _role, [labelKeys.member]: _member, ...clusterLabels } = spec.labels;
+  await runtime.createVolume(scratch, clusterLabels, { inMemory: true });
+  return runtime.startContainer(spec);
 }
 
 async function waitForLeader(member: MemberPlan, endpoint: string, tls: ClientOptions['tls'], timeouts: Timeouts, signal?: AbortSignal): Promise<void> {

@@ -9,6 +9,11 @@ import { tlsFiles, type TlsRequest } from './tls.js';
 export const CLIENT_PORT = 2379;
 export const PEER_PORT = 2380;
 export const DATA_DIR = '/var/lib/etcd';
+/**
+ * RAM-backed scratch space in every member for snapshots on their way out: a backup's plaintext
+ * never reaches a disk, and is overwritten once copied.
+ */
+export const SCRATCH_DIR = '/run/etcd-drill';
 /** Where TLS material sits inside every container. */
 export const PKI_DIR = '/etc/etcd/pki';
 

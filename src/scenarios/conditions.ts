@@ -1,0 +1,153 @@
+import { noop } from 'cockatiel';
+import { Etcd3, type IOptions } from 'etcd3';
+import { InvalidInputError } from '../errors.js';
+import { generateCa, issueClientCert, readTls } from '../topology/tls.js';
+import type { Observer } from '../faults/observer.js';
+import type { Cluster } from '../topology/cluster.js';
+
+/**
+ * Conditions a scenario waits for or expects. Each is polled until it holds or its timeout (derived
+ * from the election timeout) runs out; the answer when it does not hold says why, for the report.
+ */
+export interface ConditionContext {
+  cluster: Cluster;
+  apiServers: Observer | undefined;
+  /** When the step began: "writes fail" means writes started since then fail. */
+  since: number;
+  /** Who led before the latest fault, for `new-leader`. */
+  leaderBeforeLastFault: string | undefined;
+}
+
+/** `true` when the condition holds, else a short reason. */
+export type Condition = (ctx: ConditionContext, args: Record<string, unknown>) => Promise<true | string>;
+
+const leader: Condition = async ({ cluster }) => ((await cluster.leader()) ? true : 'no member is leader');
+
+const newLeader: Condition = async ({ cluster, leaderBeforeLastFault }) => {
+  const now = await cluster.leader();
+  if (!now) return 'no member is leader';
+  return now.name !== leaderBeforeLastFault ? true : `${now.name} still leads`;
+};
+
+function putsSince(ctx: ConditionContext) {
+  if (!ctx.apiServers) return undefined;
+  return ctx.apiServers.history.operations.filter((o) => o.kind === 'put' && o.start >= ctx.since);
+}
+
+const writesSucceed: Condition = async (ctx) => {
+  const puts = putsSince(ctx);
+  if (puts) return puts.some((o) => o.ok) ? true : `no write acknowledged since the step began (${puts.length} tried)`;
+  await ctx.cluster.client({ faultHandling: 'none' }).put('/etcd-drill/probe').value(String(Date.now()));
+  return true;
+};
+
+const writesFail: Condition = async (ctx) => {
+  const puts = putsSince(ctx);
+  if (puts) {
+    const failed = puts.filter((o) => !o.ok);
+    const acked = puts.filter((o) => o.ok);
+    if (acked.length) return `${acked.length} writes were acknowledged since the step began`;
+    return failed.length ? true : 'no write has failed yet';
+  }
+  try {
+    await ctx.cluster.client({ faultHandling: 'none' }).put('/etcd-drill/probe').value(String(Date.now()));
+    return 'a write was acknowledged';
+  } catch {
+    return true;
+  }
+};
+
+const serializableReadsAnswer: Condition = async ({ cluster }) => {
+  for (const member of cluster.members) {
+    try {
+      await cluster.client({ hosts: [member.endpoint], faultHandling: 'none' }).get('/registry/').serializable(true).string();
+      return true;
+    } catch {
+      // try the next member
+    }
+  }
+  return 'no member answers a serializable read';
+};
+
+const membersHealthy: Condition = async ({ cluster }, args) => {
+  const statuses = await cluster.status();
+  const wanted = typeof args.count === 'number' ? args.count : statuses.length;
+  const healthy = statuses.filter((s) => s.healthy).length;
+  return healthy >= wanted ? true : `${healthy} of ${statuses.length} members healthy, ${wanted} wanted`;
+};
+
+async function alarms(cluster: Cluster): Promise<string> {
+  return (await cluster.etcdctl(['alarm', 'list'])).stdout;
+}
+
+const alarm: Condition = async ({ cluster }, args) => {
+  const name = typeof args.name === 'string' ? args.name : 'NOSPACE';
+  return (await alarms(cluster)).includes(`alarm:${name}`) ? true : `no ${name} alarm`;
+};
+
+const noAlarm: Condition = async ({ cluster }) => {
+  const raised = (await alarms(cluster)).trim();
+  return raised ? `alarms raised: ${raised}` : true;
+};
+
+const HOUR = 3_600_000;
+
+/** §2.4 of the runbooks: who must be refused, and etcd's own reason for refusing them. */
+const clientRefused: Condition = async ({ cluster }, args) => {
+  const kind = String(args.client ?? '');
+  const tls = cluster.clientTls;
+  const dir = cluster.tlsDir;
+  if (!tls || !dir) return 'the cluster runs without TLS: nobody is refused';
+  const member = cluster.members[0] as (typeof cluster.members)[number];
+  const ca = (await readTls(dir, [])).ca;
+  const now = Date.now();
+  const clients: Record<string, () => Promise<{ hosts: string[]; credentials: IOptions['credentials'] }>> = {
+    'no-cert': async () => ({ hosts: [member.endpoint], credentials: { rootCertificate: Buffer.from(tls.ca) } }),
+    'foreign-ca': async () => {
+      const cert = await issueClientCert(await generateCa('someone else'), { commonName: 'k8sclient', notBefore: new Date(now - HOUR), notAfter: new Date(now + HOUR) });
+      return { hosts: [member.endpoint], credentials: { rootCertificate: Buffer.from(tls.ca), certChain: Buffer.from(cert.cert), privateKey: Buffer.from(cert.key) } };
+    },
+    expired: async () => {
+      const cert = await issueClientCert(ca, { commonName: 'k8sclient', notBefore: new Date(now - 48 * HOUR), notAfter: new Date(now - 24 * HOUR) });
+      return { hosts: [member.endpoint], credentials: { rootCertificate: Buffer.from(tls.ca), certChain: Buffer.from(cert.cert), privateKey: Buffer.from(cert.key) } };
+    },
+    'plain-http': async () => ({ hosts: [member.endpoint.replace('https://', 'http://')], credentials: undefined }),
+  };
+  const make = clients[kind];
+  if (!make) throw new InvalidInputError(`unknown client '${kind}'`, { hint: `one of ${Object.keys(clients).join(', ')}` });
+  const { hosts, credentials } = await make();
+  const client = new Etcd3({
+    hosts,
+    ...(credentials ? { credentials } : {}),
+    grpcOptions: { 'grpc.ssl_target_name_override': 'localhost' },
+    dialTimeout: cluster.timeouts.requestMs,
+    defaultCallOptions: () => ({ deadline: Date.now() + cluster.timeouts.requestMs }),
+    faultHandling: { host: () => noop, global: noop },
+  });
+  try {
+    await client.get('/registry/secrets').string();
+    return `a ${kind} client was let in`;
+  } catch {
+    return true;
+  } finally {
+    client.close();
+  }
+};
+
+export const CONDITIONS: ReadonlyMap<string, Condition> = new Map([
+  ['client-refused', clientRefused],
+  ['leader', leader],
+  ['new-leader', newLeader],
+  ['writes-succeed', writesSucceed],
+  ['writes-fail', writesFail],
+  ['serializable-reads-answer', serializableReadsAnswer],
+  ['members-healthy', membersHealthy],
+  ['alarm', alarm],
+  ['no-alarm', noAlarm],
+]);
+
+export function lookupCondition(name: string): Condition {
+  const condition = CONDITIONS.get(name);
+  if (!condition) throw new InvalidInputError(`unknown condition '${name}'`, { hint: `known conditions: ${[...CONDITIONS.keys()].join(', ')}` });
+  return condition;
+}

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { restoreRpo, type Verdict } from '../checks/index.js';
+import { describeError } from '../errors.js';
+import { EventBus, type Timestamped } from '../events.js';
+import type { FaultContext } from '../faults/fault.js';
+import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
+import { Observer } from '../faults/observer.js';
+import { randomSeed } from '../random.js';
+import { startCluster, type Cluster } from '../topology/cluster.js';
+import { waitFor } from '../wait.js';
+import { lookupCheck } from './checks.js';
+import { lookupCondition, type ConditionContext } from './conditions.js';
+import { lookupRunbook, RUNBOOKS } from './runbooks/registry.js';
+import type { AnyRunbook, RunbookContext } from './runbooks/runbook.js';
+import type { Report, Scenario, Step, StepResult } from './types.js';
+
+export interface RunOptions {
+  seed?: number;
+  /** Progress for a face (CLI lines, the terminal UI); the report's timeline records everything anyway. */
+  events?: EventBus;
+  /** Tests swap in doctored runbooks here; the CLI always uses the real ones. */
+  runbooks?: ReadonlyMap<string, AnyRunbook>;
+}
+
+interface RunState {
+  scenario: Scenario;
+  cluster: Cluster;
+  faults: FaultContext;
+  runbook: RunbookContext;
+  labels: Map<string, string>;
+  leaderBeforeLastFault: string | undefined;
+  runbooks: ReadonlyMap<string, AnyRunbook>;
+}
+
+export function describeStep(step: Step): string {
+  if (step.name) return step.name;
+  switch (step.kind) {
+    case 'fault':
+      return `fault ${step.fault}${step.target ? ` on ${step.target}` : ''}`;
+    case 'heal':
+      return `heal ${step.heal}`;
+    case 'runbook':
+      return `runbook ${step.runbook}`;
+    case 'wait-for':
+      return `wait for ${step.condition}`;
+    case 'expect':
+      return `expect ${step.condition}`;
+    case 'check':
+      return `check ${step.check}`;
+  }
+}
+
+/** A valid cluster name for a scenario run: unique, at most 31 characters. */
+function clusterNameFor(scenario: Scenario): string {
+  return `s-${scenario.name.slice(0, 20).replace(/-+$/, '')}-${randomBytes(2).toString('hex')}`;
+}
+
+async function pollCondition(state: RunState, step: Extract<Step, { kind: 'wait-for' | 'expect' }>, since: number): Promise<string> {
+  const condition = lookupCondition(step.condition);
+  const ctx: ConditionContext = { cluster: state.cluster, apiServers: state.runbook.apiServers, since, leaderBeforeLastFault: state.leaderBeforeLastFault };
+  const timeoutMs = step.timeoutMs ?? 2 * state.cluster.timeouts.leaderElectionMs;
+  let reason = 'not checked yet';
+  const held = await waitFor(
+    async () => {
+      const answer = await condition(ctx, step.args).catch((err: unknown) => describeError(err));
+      if (answer === true) return true;
+      reason = answer;
+      return undefined;
+    },
+    { timeoutMs, intervalMs: state.cluster.timeouts.pollMs, description: step.condition },
+  ).catch(() => false);
+  if (!held) throw new Error(`${step.condition} did not hold within ${timeoutMs} ms: ${reason}`);
+  return `${step.condition} held after ${Date.now() - since} ms`;
+}
+
+async function runStep(state: RunState, step: Step, since: number): Promise<string> {
+  switch (step.kind) {
+    case 'fault': {
+      state.leaderBeforeLastFault = (await state.cluster.leader())?.name;
+      const record = await injectFault(state.faults, { kind: step.fault, target: step.target, options: step.options });
+      if (step.as) state.labels.set(step.as, record.id);
+      return `${record.kind} on ${record.members.join(', ') || 'nobody'}${record.effect ? `: ${record.effect}` : ''}`;
+    }
+    case 'heal': {
+      if (step.heal === 'all') {
+        const { healed, failed } = await healAll(state.faults);
+        if (failed.length) throw new Error(`could not heal ${failed.map((f) => `${f.record.kind} (${f.error})`).join('; ')}`);
+        return `healed ${healed.map((r) => r.kind).join(', ') || 'nothing (no fault in force)'}`;
+      }
+      const id = state.labels.get(step.heal);
+      if (!id) throw new Error(`no fault labelled '${step.heal}' was injected`);
+      const record = await healFault(state.faults, id);
+      return `healed ${record.kind} on ${record.members.join(', ')}`;
+    }
+    case 'runbook': {
+      const runbook = lookupRunbook(step.runbook, state.runbooks);
+      const options = runbook.options.parse(step.options);
+      state.cluster.eventBus.emit({ type: 'runbook.started', cluster: state.cluster.name, runbook: runbook.name });
+      const started = Date.now();
+      try {
+        const outcome = await runbook.run(state.runbook, options);
+        state.cluster.eventBus.emit({ type: 'runbook.finished', cluster: state.cluster.name, runbook: runbook.name, ok: true, summary: outcome.summary, durationMs: Date.now() - started });
+        return outcome.summary;
+      } catch (err) {
+        state.cluster.eventBus.emit({ type: 'runbook.finished', cluster: state.cluster.name, runbook: runbook.name, ok: false, summary: describeError(err), durationMs: Date.now() - started });
+        throw err;
+      }
+    }
+    case 'wait-for':
+    case 'expect':
+      return pollCondition(state, step, since);
+    case 'check': {
+      const verdict = await lookupCheck(step.check)(checkInput(state));
+      if (!verdict.ok) throw new Error(`${step.check}: ${verdict.message}`);
+      return verdict.message;
+    }
+  }
+}
+
+function checkInput(state: RunState) {
+  const apiServers = state.runbook.apiServers;
+  return {
+    cluster: state.cluster,
+    apiServers,
+    history: apiServers ? apiServers.history : { operations: [], leaders: [], faults: [] },
+    restores: state.runbook.restores,
+  };
+}
+
+/** Recovery figures: for each restore, RTO from the fault before it to the first acknowledged write after it; RPO in writes. */
+function recoveryMetrics(state: RunState): Record<string, number | string> {
+  const apiServers = state.runbook.apiServers;
+  const restore = state.runbook.restores[state.runbook.restores.length - 1];
+  if (!apiServers || !restore) return {};
+  const history = apiServers.history;
+  const fault = [...history.faults].filter((f) => f.injectedAt <= restore.startedAt).sort((a, b) => b.injectedAt - a.injectedAt)[0];
+  const firstWrite = history.operations.find((o) => o.kind === 'put' && o.ok && o.start >= restore.endedAt);
+  const { lostWrites } = restoreRpo(history, { startedAt: restore.startedAt, endedAt: restore.endedAt, snapshotRevision: restore.artifact.revision, restoredValues: restore.restoredValues });
+  return {
+    rpoWrites: lostWrites,
+    snapshotRevision: restore.artifact.revision,
+    ...(fault && firstWrite ? { rtoMs: firstWrite.end - fault.injectedAt } : {}),
+  };
+}
+
+/**
+ * Runs a scenario on a cluster of its own: start it and the API servers, carry out each step in
+ * order (the first failure skips the rest), heal, run the checks, and remove everything — on
+ * failure too. Returns the report; `passed` only when every step and check passed.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<Report> {
+  const seed = options.seed ?? randomSeed();
+  const events = options.events ?? new EventBus();
+  const timeline: Timestamped[] = [];
+  const unsubscribe = events.subscribe((e) => timeline.push(e));
+  const clusterName = clusterNameFor(scenario);
+  const startedAt = Date.now();
+  const steps: StepResult[] = [];
+  const checks: Verdict[] = [];
+  let metrics: Record<string, number | string> = {};
+  let apiServers: Observer | undefined;
+  let cluster: Cluster | undefined;
+  const workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-run-'));
+  try {
+    cluster = await startCluster({ ...scenario.topology, name: clusterName }, { events });
+    const faults = faultContext(cluster, { seed });
+    apiServers = scenario.workload ? new Observer(cluster, { ratePerSecond: scenario.workload.ratePerSecond }) : undefined;
+    await apiServers?.start();
+    const state: RunState = {
+      scenario,
+      cluster,
+      faults,
+      runbook: { cluster, events, faults, workdir, apiServers, artifacts: [], restores: [] },
+      labels: new Map(),
+      leaderBeforeLastFault: undefined,
+      runbooks: options.runbooks ?? RUNBOOKS,
+    };
+    let failed = false;
+    for (const [index, step] of scenario.steps.entries()) {
+      const name = describeStep(step);
+      const since = Date.now();
+      if (failed) {
+        steps.push({ index, name, kind: step.kind, state: 'skipped', startedAt: since, endedAt: since, message: 'skipped: an earlier step failed', commands: [] });
+        events.emit({ type: 'step.finished', scenario: scenario.name, index, name, state: 'skipped', message: 'an earlier step failed' });
+        continue;
+      }
+      events.emit({ type: 'step.started', scenario: scenario.name, index, name });
+      const commands: StepResult['commands'] = [];
+      const stopRecording = events.subscribe((e) => {
+        if (e.type === 'command.ran') commands.push({ command: e.command, exitCode: e.exitCode, output: e.output, durationMs: e.durationMs });
+      });
+      try {
+        const message = await runStep(state, step, since);
+        steps.push({ index, name, kind: step.kind, state: 'passed', startedAt: since, endedAt: Date.now(), message, commands });
+        events.emit({ type: 'step.finished', scenario: scenario.name, index, name, state: 'passed', message });
+      } catch (err) {
+        failed = true;
+        const message = describeError(err);
+        steps.push({ index, name, kind: step.kind, state: 'failed', startedAt: since, endedAt: Date.now(), message, commands });
+        events.emit({ type: 'step.finished', scenario: scenario.name, index, name, state: 'failed', message });
+      } finally {
+        stopRecording();
+      }
+    }
+    // Checks judge a healed cluster: "after heal, members converge".
+    await healAll(faults).catch(() => undefined);
+    await cluster.waitForLeader(cluster.timeouts.bootMs).catch(() => undefined);
+    for (const check of scenario.checks) {
+      const verdict = await lookupCheck(check)(checkInput(state)).catch((err: unknown): Verdict => ({ check, ok: false, message: describeError(err), details: [] }));
+      checks.push(verdict);
+      events.emit({ type: 'check.verdict', scenario: scenario.name, check, ok: verdict.ok, message: verdict.message });
+    }
+    metrics = recoveryMetrics(state);
+  } catch (err) {
+    steps.push({ index: steps.length, name: 'start the cluster and the API servers', kind: 'runbook', state: 'failed', startedAt, endedAt: Date.now(), message: describeError(err), commands: [] });
+  } finally {
+    await apiServers?.stop().catch(() => undefined);
+    await cluster?.stop().catch(() => undefined);
+    await rm(workdir, { recursive: true, force: true });
+    unsubscribe();
+  }
+  const passed = steps.every((s) => s.state === 'passed') && checks.every((c) => c.ok);
+  return {
+    scenario: scenario.name,
+    description: scenario.description,
+    file: scenario.file,
+    seed,
+    cluster: clusterName,
+    startedAt,
+    endedAt: Date.now(),
+    passed,
+    steps,
+    checks,
+    metrics,
+    history: apiServers ? apiServers.history : { operations: [], leaders: [], faults: [] },
+    timeline,
+  };
+}

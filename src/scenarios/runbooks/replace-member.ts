@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { DrillError, InvalidInputError } from '../../errors.js';
+import { quorumSize } from '../../faults/target.js';
+import { PEER_PORT } from '../../topology/plan.js';
+import type { Cluster } from '../../topology/cluster.js';
+import { defineRunbook, type RunbookContext } from './runbook.js';
+
+/**
+ * §3 of the runbooks: find the failed member's ID from the healthy ones, `member remove` it,
+ * `member add` a new one under a new unique name, start it with `initial-cluster-state=existing`
+ * and the list etcd printed, then update the load balancer. Several failed: one at a time.
+ */
+
+interface ListedMember {
+  ID: string | number;
+  name: string;
+  peerURLs: string[];
+}
+
+/** `member list` as the healthy members see it (the IDs in hex, as etcdctl prints them in tables). */
+export async function listMembers(cluster: Cluster, via: string): Promise<{ id: string; name: string }[]> {
+  const { stdout } = await cluster.etcdctl(['member', 'list', '-w', 'json'], { member: via });
+  const { members } = JSON.parse(stdout.replace(/"ID":(\d+)/g, '"ID":"$1"')) as { members: ListedMember[] };
+  return members.map((m) => ({ id: BigInt(m.ID).toString(16), name: m.name }));
+}
+
+/** `member add` prints ETCD_INITIAL_CLUSTER="…" for the new member to start with. */
+export function initialClusterFrom(output: string): string {
+  const found = /ETCD_INITIAL_CLUSTER="([^"]+)"/.exec(output)?.[1];
+  if (!found) throw new DrillError('`member add` printed no ETCD_INITIAL_CLUSTER', { hint: 'see its output in the timeline' });
+  return found;
+}
+
+export function nextMemberName(existing: string[]): string {
+  const highest = Math.max(0, ...existing.map((n) => Number(/^member(\d+)$/.exec(n)?.[1] ?? 0)));
+  return `member${highest + 1}`;
+}
+
+/** Adding first grows the cluster while the failed member still counts: refuse when that loses quorum. */
+export function refuseAddFirst(size: number, healthy: number, failed: string): void {
+  const quorum = quorumSize(size + 1);
+  if (healthy < quorum) {
+    throw new InvalidInputError(`adding before removing ${failed} would make ${size + 1} members with ${healthy} healthy: quorum needs ${quorum}`, {
+      hint: 'remove the failed member first (order: remove-first, the default)',
+    });
+  }
+}
+
+async function addMember(ctx: RunbookContext, via: string, name: string): Promise<void> {
+  const scheme = ctx.cluster.spec.tls ? 'https' : 'http';
+  const { stdout } = await ctx.cluster.etcdctl(['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`], { member: via });
+  await ctx.cluster.startAddedMember(name, initialClusterFrom(stdout));
+}
+
+export const replaceMember = defineRunbook({
+  name: 'replace-member',
+  summary: 'member remove the failed member, member add a new one, start it with initial-cluster-state=existing, update the load balancer',
+  options: z.object({ member: z.string().optional(), order: z.enum(['remove-first', 'add-first']).default('remove-first') }).strict(),
+  run: async (ctx, options) => {
+    const statuses = await ctx.cluster.status();
+    const healthy = statuses.filter((s) => s.healthy).map((s) => s.name);
+    const via = healthy[0];
+    if (!via) throw new DrillError('no healthy member left to run the replacement from', { hint: 'with quorum lost for good, restore from a backup instead' });
+    const failed = options.member ? [options.member] : statuses.filter((s) => !s.healthy).map((s) => s.name);
+    if (failed.length === 0) return { summary: 'no member has failed: nothing to replace' };
+    if (healthy.length < quorumSize(statuses.length)) {
+      throw new DrillError(`only ${healthy.length} of ${statuses.length} members are healthy: membership cannot change without quorum`, { hint: 'restore from a backup instead' });
+    }
+    const replaced: string[] = [];
+    for (const name of failed) {
+      const listed = await listMembers(ctx.cluster, via);
+      const entry = listed.find((m) => m.name === name);
+      const newName = nextMemberName([...ctx.cluster.members.map((m) => m.name), ...listed.map((m) => m.name)]);
+      if (options.order === 'add-first') {
+        refuseAddFirst(listed.length, (await ctx.cluster.status()).filter((s) => s.healthy).length, name);
+        await addMember(ctx, via, newName);
+        if (entry) await ctx.cluster.etcdctl(['member', 'remove', entry.id], { member: via });
+      } else {
+        if (entry) await ctx.cluster.etcdctl(['member', 'remove', entry.id], { member: via });
+        await addMember(ctx, via, newName);
+      }
+      await ctx.cluster.forgetMember(name);
+      await ctx.cluster.waitForLeader();
+      replaced.push(`${name} → ${newName}`);
+    }
+    await ctx.cluster.reloadLoadBalancer();
+    return { summary: `replaced ${replaced.join(', ')}` };
+  },
+});

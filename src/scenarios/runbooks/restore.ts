@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { DrillError } from '../../errors.js';
+import { ETCD_BIN_DIR } from '../../topology/image.js';
+import { PEER_PORT, SCRATCH_DIR } from '../../topology/plan.js';
+import type { Cluster } from '../../topology/cluster.js';
+import { decryptBackup } from './snapshot.js';
+import { defineRunbook, latestArtifact, type RunbookContext, type SnapshotArtifact } from './runbook.js';
+
+/**
+ * §6 of the runbooks, in the seed's order: stop every API server, restore one new data dir per
+ * member from the snapshot (`snapshot restore` with --name, --initial-cluster,
+ * --initial-advertise-peer-urls and a new cluster token), start the members, then the API servers.
+ */
+const RESTORED_ROOT = '/var/lib/etcd-restored';
+export const RESTORED_DATA_DIR = `${RESTORED_ROOT}/data`;
+
+/** The snapshot's bytes: a backup is decrypted in memory; a wrong key or damaged file stops here. */
+export async function snapshotBytes(artifact: SnapshotArtifact, identityPath?: string): Promise<Uint8Array> {
+  const bytes = await readFile(artifact.path).catch((err: Error) => {
+    throw new DrillError(`cannot read ${artifact.path}: ${err.message}`, { hint: 'take a snapshot or a backup first' });
+  });
+  if (artifact.kind !== 'encrypted-backup') return bytes;
+  const keyFile = identityPath ?? artifact.identityPath;
+  if (!keyFile) throw new DrillError(`backup ${artifact.path} needs its age identity to be restored`, { hint: 'pass options.identity: the key file the backup was encrypted for' });
+  const identity = (await readFile(keyFile, 'utf8')).split('\n').find((line) => line.startsWith('AGE-SECRET-KEY-'));
+  if (!identity) throw new DrillError(`${keyFile} holds no age identity`, { hint: 'an identity file has a line starting AGE-SECRET-KEY-' });
+  return decryptBackup(bytes, identity, artifact.path);
+}
+
+/**
+ * Restores every member of `cluster` from `snapshot` into new volumes and starts them there. The
+ * old containers must already be gone. Returns the new cluster token.
+ */
+export async function restoreMembers(cluster: Cluster, snapshot: Uint8Array, options: { skipHashCheck: boolean; attempt: number; members?: string[] }): Promise<string> {
+  const scheme = cluster.spec.tls ? 'https' : 'http';
+  const token = `etcd-drill-${cluster.name}-restore-${options.attempt}`;
+  const all = cluster.members.map((m) => m.name);
+  const initialCluster = all.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
+  const tool = cluster.image.hasEtcdutl ? 'etcdutl' : 'etcdctl';
+  const volumes: Record<string, string> = {};
+  for (const name of options.members ?? all) {
+    const volume = `etcd-drill-${cluster.name}-${name}-restore-${options.attempt}`;
+    await cluster.containers.createVolume(volume, cluster.objectLabels);
+    const args = [
+      'snapshot', 'restore', `${SCRATCH_DIR}/snapshot.db`,
+      `--name=${name}`,
+      `--initial-cluster=${initialCluster}`,
+      `--initial-cluster-token=${token}`,
+      `--initial-advertise-peer-urls=${scheme}://${name}:${PEER_PORT}`,
+      `--data-dir=${RESTORED_DATA_DIR}`,
+      ...(options.skipHashCheck ? ['--skip-hash-check'] : []),
+    ];
+    const command = [tool, ...args].join(' ');
+    const started = Date.now();
+    const result = await cluster.containers.runOnce(cluster.image.ref, [`${ETCD_BIN_DIR}/${tool}`, ...args], cluster.objectLabels, {
+      files: [{ target: `${SCRATCH_DIR}/snapshot.db`, content: Buffer.from(snapshot), mode: 0o600 }],
+      volumes: [{ name: volume, target: RESTORED_ROOT }],
+    });
+    const output = result.stdout + result.stderr;
+    cluster.eventBus.emit({ type: 'command.ran', cluster: cluster.name, member: name, command, exitCode: result.exitCode, output: output.slice(0, 4000), durationMs: Date.now() - started });
+    if (result.exitCode !== 0) {
+      throw new DrillError(`restoring ${name}'s data dir failed: ${output.trim().split('\n').pop()}`, {
+        hint: /hash/i.test(output) ? 'a copied member/snap/db has no snapshot hash: restore it with skipHashCheck' : 'check the snapshot file',
+      });
+    }
+    volumes[name] = volume;
+  }
+  await cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token);
+  return token;
+}
+
+export const restore = defineRunbook({
+  name: 'restore',
+  summary: 'stop the API servers, restore every member from the last snapshot or backup with a new cluster token, start them, start the API servers',
+  options: z
+    .object({
+      from: z.enum(['snapshot', 'encrypted-backup', 'volume-snapshot']).optional(),
+      identity: z.string().optional(),
+    })
+    .strict(),
+  run: async (ctx: RunbookContext, options) => {
+    const artifact = latestArtifact(ctx, options.from);
+    if (!artifact) throw new DrillError(`nothing to restore from: no ${options.from ?? 'snapshot or backup'} was taken in this run`, { hint: 'add a snapshot or encrypted-backup step before the restore' });
+    // Everything that can refuse does so before the cluster is touched.
+    const bytes = await snapshotBytes(artifact, options.identity);
+    const startedAt = Date.now();
+    await ctx.apiServers?.stop();
+    await ctx.cluster.containers.remove({
+      containers: ctx.cluster.members.map((m) => ({ id: m.containerId, name: m.containerName, labels: {}, state: '' })),
+      networks: [],
+      volumes: [],
+    });
+    await restoreMembers(ctx.cluster, bytes, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt: ctx.restores.length + 1 });
+    await ctx.cluster.waitForLeader(ctx.cluster.timeouts.bootMs);
+    await ctx.cluster.reloadLoadBalancer();
+    const restoredValues = ctx.apiServers ? await ctx.apiServers.finalValues() : new Map<string, string | undefined>();
+    const endedAt = Date.now();
+    ctx.restores.push({ startedAt, endedAt, artifact, restoredValues });
+    await ctx.apiServers?.start();
+    return {
+      summary: `restored ${ctx.cluster.members.length} members from the ${artifact.kind} at revision ${artifact.revision}${artifact.kind === 'volume-snapshot' ? ' (--skip-hash-check: a copied db has no snapshot hash)' : ''}`,
+      metrics: { restoredFromRevision: artifact.revision, restoreMs: endedAt - startedAt },
+    };
+  },
+});

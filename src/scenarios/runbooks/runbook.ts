@@ -1,0 +1,64 @@
+import type { z } from 'zod';
+import type { EventBus } from '../../events.js';
+import type { FaultContext } from '../../faults/fault.js';
+import type { Observer } from '../../faults/observer.js';
+import type { Cluster } from '../../topology/cluster.js';
+
+/** A snapshot or backup a runbook produced, for later runbooks (restore, verify-backup) to use. */
+export interface SnapshotArtifact {
+  kind: 'snapshot' | 'encrypted-backup' | 'volume-snapshot';
+  /** File on the host: the snapshot, the `.age` backup, or the copied `member/snap/db`. */
+  path: string;
+  /** The store revision the snapshot holds (from `snapshot status`, or the member's status before the copy). */
+  revision: number;
+  takenAt: number;
+  sizeBytes: number;
+  /** encrypted-backup: the age identity file (mode 0600) and its public recipient. */
+  identityPath?: string;
+  recipient?: string;
+}
+
+/** What the restore runbook leaves for the checks: when etcd was being rebuilt, and what it held. */
+export interface RestoreRecord {
+  startedAt: number;
+  endedAt: number;
+  artifact: SnapshotArtifact;
+  /** Every observed key as the restored cluster held it before the API servers came back. */
+  restoredValues: Map<string, string | undefined>;
+}
+
+/** Everything a runbook may use. Runbooks act through the cluster's real etcdctl wherever an operator would. */
+export interface RunbookContext {
+  cluster: Cluster;
+  events: EventBus;
+  faults: FaultContext;
+  /** Where snapshots and backups of this run are kept (mode 0700). */
+  workdir: string;
+  /** The simulated API servers: restore stops them first and starts them again last. */
+  apiServers: Observer | undefined;
+  artifacts: SnapshotArtifact[];
+  restores: RestoreRecord[];
+}
+
+export interface RunbookOutcome {
+  /** One line for the timeline and the reports. */
+  summary: string;
+  metrics?: Record<string, number | string>;
+}
+
+export interface Runbook<O extends Record<string, unknown> = Record<string, unknown>> {
+  readonly name: string;
+  readonly summary: string;
+  readonly options: z.ZodType<O>;
+  run(ctx: RunbookContext, options: O): Promise<RunbookOutcome>;
+}
+
+export type AnyRunbook = Runbook<Record<string, unknown>>;
+export function defineRunbook<O extends Record<string, unknown>>(runbook: Runbook<O>): AnyRunbook {
+  return runbook as unknown as AnyRunbook;
+}
+
+/** The newest artifact of a kind (or of any kind). */
+export function latestArtifact(ctx: RunbookContext, kind?: SnapshotArtifact['kind']): SnapshotArtifact | undefined {
+  return [...ctx.artifacts].reverse().find((a) => kind === undefined || a.kind === kind);
+}
