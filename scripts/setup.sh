@@ -47,7 +47,15 @@ ensure_build() {
   fi
 }
 
+# The stock age CLI, so an encrypted backup can be opened without etcd-drill (and the tests check it can).
+ensure_age() {
+  command -v age >/dev/null && return
+  can_install || { say "note: no age CLI; install it to open backups by hand"; return; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null; }
+}
+
 ensure_engine
+ensure_age
 ensure_dependencies
 ensure_build
 # Builds the images from this host's Debian etcd/haproxy where no registry answers; installs those packages if missing.

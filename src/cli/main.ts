@@ -11,6 +11,12 @@ import { drillHome } from '../topology/state.js';
 import { sweepOrphans } from '../topology/sweep.js';
 import { envLines } from './env.js';
 import { statusTable, table } from './format.js';
+import { randomSeed } from '../random.js';
+import { catalog, shippedScenarioFiles, SHIPPED_DIR } from '../scenarios/catalog.js';
+import { runScenario } from '../scenarios/engine.js';
+import { writeReports } from '../scenarios/reports/index.js';
+import { scaleTable } from '../scenarios/scale.js';
+import { loadScenario } from '../scenarios/scenario-file.js';
 import { printProgress, progressLine } from './progress.js';
 import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
 import { followLedger } from '../faults/ledger.js';
@@ -82,6 +88,19 @@ export function faultOptions(args: string[]): Record<string, unknown> {
     options[name] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
   }
   return options;
+}
+
+/** A path as given, or the name of a shipped scenario. */
+async function resolveScenarioPath(name: string): Promise<string> {
+  if (name.includes('/') || name.endsWith('.yaml') || name.endsWith('.yml')) return name;
+  return `${SHIPPED_DIR}${name}.yaml`;
+}
+
+function metricsLine(metrics: Record<string, number | string>): string {
+  const parts = [];
+  if (metrics.rtoMs !== undefined) parts.push(`RTO ${(Number(metrics.rtoMs) / 1000).toFixed(1)} s`);
+  if (metrics.rpoWrites !== undefined) parts.push(`RPO ${metrics.rpoWrites} writes`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 function specFromFlags(flags: UpFlags): ClusterSpecInput {
@@ -283,6 +302,51 @@ export function buildProgram(): Command {
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
       await new Promise(() => setInterval(() => undefined, 1 << 30));
+    });
+
+  program
+    .command('list')
+    .description('the shipped scenarios, each with its one-line description')
+    .action(async () => {
+      const rows: string[][] = [];
+      for (const file of await shippedScenarioFiles()) {
+        const scenario = await loadScenario(file, catalog());
+        rows.push([scenario.name, scenario.description]);
+      }
+      process.stdout.write(`${table(['SCENARIO', 'WHAT IT REHEARSES'], rows)}\n`);
+    });
+
+  program
+    .command('run <scenario...>')
+    .description('run scenario files (or shipped scenario names); exit 0 only when every step and check passes')
+    .option('--seed <n>', 'seed for every random choice, to replay a run', wholeNumber('--seed'))
+    .option('--report-dir <dir>', 'write junit.xml, and a JSON and an HTML report per scenario, here', 'reports')
+    .action(async (names: string[], flags: { seed?: number; reportDir: string }) => {
+      // Every file is validated before any cluster starts: a typo in the third file costs nothing.
+      const scenarios = await Promise.all(names.map(async (name) => loadScenario(await resolveScenarioPath(name), catalog())));
+      const seed = flags.seed ?? randomSeed();
+      log.info(`seed ${seed} (replay with --seed ${seed})`);
+      const reports = [];
+      for (const scenario of scenarios) {
+        log.info(`\n▶ ${scenario.name}: ${scenario.description}`);
+        const report = await runScenario(scenario, { seed, events: progressBus() });
+        reports.push(report);
+        log.info(`${report.passed ? '✔ PASSED' : '✘ FAILED'} ${scenario.name} in ${((report.endedAt - report.startedAt) / 1000).toFixed(1)} s${metricsLine(report.metrics)}`);
+      }
+      const written = await writeReports(reports, flags.reportDir);
+      log.info(`reports: ${written.files.join(', ')}`);
+      const failed = reports.filter((r) => !r.passed).map((r) => r.scenario);
+      if (failed.length) throw new DrillError(`${failed.length} of ${reports.length} scenarios failed: ${failed.join(', ')}`, { hint: `see ${written.junit} and the HTML reports` });
+    });
+
+  program
+    .command('bench')
+    .description('benchmarks that belong to the drill itself')
+    .command('scale')
+    .description('§5: put latency (p50/p99) and throughput at 1, 3, 5 and 7 members, side by side')
+    .option('--seconds <n>', 'how long to load each cluster', wholeNumber('--seconds'), 10)
+    .action(async (flags: { seconds: number }) => {
+      process.stdout.write(`${await scaleTable({ seconds: flags.seconds, events: progressBus() })}\n`);
     });
 
   program

@@ -35,6 +35,8 @@ export class Observer {
   private readonly leaders: LeaderSample[] = [];
   private readonly faults = new Map<string, FaultWindow>();
   private readonly busyKeys = new Set<string>();
+  /** The mod revision each key had when this workload last wrote or saw it. */
+  private readonly modRevisions = new Map<string, string>();
   private readonly inFlight = new Map<OpKind, Set<Promise<void>>>();
   private readonly seen = new Map<string, MemberSeen>();
   private readonly memberClients = new Map<string, Etcd3>();
@@ -165,11 +167,7 @@ export class Observer {
     if (key === undefined) return;
     this.busyKeys.add(key);
     try {
-      if (kind === 'put') await this.record('put', key, undefined, async (c) => {
-        const value = String((this.sequence += 1));
-        const response = await c.put(key).value(value).exec();
-        return { value, revision: Number(response.header.revision) };
-      });
+      if (kind === 'put') await this.record('put', key, undefined, (c) => this.guardedUpdate(c, key));
       else if (kind === 'get') await this.record('get', key, undefined, async (c) => {
         const response = await c.get(key).exec();
         return { value: response.kvs[0]?.value.toString(), revision: Number(response.header.revision) };
@@ -187,6 +185,24 @@ export class Observer {
     } finally {
       this.busyKeys.delete(key);
     }
+  }
+
+  /**
+   * Writes the way the API server does (GuaranteedUpdate): only if the key is still at the revision
+   * we last saw. A write that timed out can still be applied much later — after a newer one — and
+   * a plain put would then bring the old value back; a guarded one fails its compare instead.
+   */
+  private async guardedUpdate(c: Etcd3, key: string): Promise<{ value: string; revision: number }> {
+    const expected = this.modRevisions.get(key) ?? '0';
+    const value = String((this.sequence += 1));
+    const response = await c.if(key, 'Mod', '==', expected).then(c.put(key).value(value)).else(c.get(key)).commit();
+    if (!response.succeeded) {
+      const current = response.responses[0]?.response_range.kvs[0]?.mod_revision ?? '0';
+      this.modRevisions.set(key, current);
+      throw new Error(`conflict: ${key} is at revision ${current}, not ${expected} (an earlier write landed late)`);
+    }
+    this.modRevisions.set(key, response.header.revision);
+    return { value, revision: Number(response.header.revision) };
   }
 
   private freeKey(tick: number): string | undefined {

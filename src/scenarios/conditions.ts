@@ -29,13 +29,15 @@ const newLeader: Condition = async ({ cluster, leaderBeforeLastFault }) => {
   return now.name !== leaderBeforeLastFault ? true : `${now.name} still leads`;
 };
 
-function putsSince(ctx: ConditionContext) {
+/** Puts started since the step began, or `after` ms later ("writes still go on 3 s into the fault"). */
+function putsSince(ctx: ConditionContext, args: Record<string, unknown> = {}) {
   if (!ctx.apiServers) return undefined;
-  return ctx.apiServers.history.operations.filter((o) => o.kind === 'put' && o.start >= ctx.since);
+  const from = ctx.since + (typeof args.after === 'number' ? args.after : 0);
+  return ctx.apiServers.history.operations.filter((o) => o.kind === 'put' && o.start >= from);
 }
 
-const writesSucceed: Condition = async (ctx) => {
-  const puts = putsSince(ctx);
+const writesSucceed: Condition = async (ctx, args) => {
+  const puts = putsSince(ctx, args);
   if (puts) return puts.some((o) => o.ok) ? true : `no write acknowledged since the step began (${puts.length} tried)`;
   await ctx.cluster.client({ faultHandling: 'none' }).put('/etcd-drill/probe').value(String(Date.now()));
   return true;

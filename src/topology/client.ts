@@ -35,7 +35,7 @@ export function createClient(options: ClientOptions): Etcd3 {
     faultHandling: resilient
       ? {
           host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: requestTimeoutMs, breaker: new ConsecutiveBreaker(3) }),
-          global: retry(handleWhen(isRecoverableError), { maxAttempts: options.maxAttempts ?? Math.max(2, hosts.length), backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) }),
+          global: retry(handleWhen(neverReachedServer), { maxAttempts: options.maxAttempts ?? Math.max(2, hosts.length), backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) }),
           watchBackoff,
         }
       : { host: () => noop, global: noop, watchBackoff },
@@ -52,17 +52,28 @@ export function createClient(options: ClientOptions): Etcd3 {
   return new Etcd3(config);
 }
 
+/**
+ * Only a call that surely never reached a server is safe to send again. A put that timed out may
+ * still be applied later, after a newer write of the same key: retrying it would bring the old
+ * value back (the acked-writes-durable check caught exactly that under a CPU-starved leader).
+ * etcd's own Go client retries mutations on the same rule.
+ */
+export function neverReachedServer(err: Error): boolean {
+  return isRecoverableError(err) && /No connection established|ECONNREFUSED|circuit breaker is open/i.test(err.message);
+}
+
 /** etcd reports member IDs as decimal uint64 strings; etcdctl and operators use hex. */
 export function memberIdHex(decimal: string): string {
   return BigInt(decimal).toString(16);
 }
 
 /** How an etcd call failed, in the words an operator searches for. */
-export type ErrorKind = 'timeout' | 'no-leader' | 'nospace' | 'connection-refused' | 'unavailable' | 'leader-changed' | 'other';
+export type ErrorKind = 'timeout' | 'no-leader' | 'nospace' | 'connection-refused' | 'unavailable' | 'leader-changed' | 'conflict' | 'other';
 
 export function classifyError(message: string): ErrorKind {
   if (/database space exceeded|NOSPACE/i.test(message)) return 'nospace';
   if (/no leader/i.test(message)) return 'no-leader';
+  if (/^conflict:/.test(message)) return 'conflict';
   if (/leader changed/i.test(message)) return 'leader-changed';
   if (/request timed out|DEADLINE_EXCEEDED|deadline exceeded|gave no answer/i.test(message)) return 'timeout';
   if (/ECONNREFUSED|connection refused/i.test(message)) return 'connection-refused';

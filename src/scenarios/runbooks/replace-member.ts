@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DrillError, InvalidInputError } from '../../errors.js';
+import { CommandFailedError, DrillError, InvalidInputError } from '../../errors.js';
+import { waitFor } from '../../wait.js';
 import { quorumSize } from '../../faults/target.js';
 import { PEER_PORT } from '../../topology/plan.js';
 import type { Cluster } from '../../topology/cluster.js';
@@ -46,9 +47,24 @@ export function refuseAddFirst(size: number, healthy: number, failed: string): v
   }
 }
 
+/**
+ * etcd refuses `member add` ("unhealthy cluster") until its leader has been connected to a quorum
+ * for its health interval (5 s): right after a boot or a removal an operator retries, and so do we.
+ */
+const ETCD_HEALTH_INTERVAL_MS = 5_000;
+
 async function addMember(ctx: RunbookContext, via: string, name: string): Promise<void> {
   const scheme = ctx.cluster.spec.tls ? 'https' : 'http';
-  const { stdout } = await ctx.cluster.etcdctl(['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`], { member: via });
+  const add = ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`];
+  const stdout = await waitFor(
+    async () => {
+      const result = await ctx.cluster.etcdctl(add, { member: via, allowFailure: true });
+      if (result.exitCode === 0) return result.stdout;
+      if (/unhealthy cluster/.test(result.stderr + result.stdout)) return undefined;
+      throw new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout);
+    },
+    { timeoutMs: 2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs, intervalMs: 500, description: `etcd to accept \`member add ${name}\`` },
+  );
   await ctx.cluster.startAddedMember(name, initialClusterFrom(stdout));
 }
 

@@ -30,17 +30,32 @@ export async function snapshotBytes(artifact: SnapshotArtifact, identityPath?: s
 
 /**
  * Restores every member of `cluster` from `snapshot` into new volumes and starts them there. The
- * old containers must already be gone. Returns the new cluster token.
+ * old containers must already be gone.
  */
-export async function restoreMembers(cluster: Cluster, snapshot: Uint8Array, options: { skipHashCheck: boolean; attempt: number; members?: string[] }): Promise<string> {
+export async function restoreMembers(cluster: Cluster, snapshot: Uint8Array, options: { skipHashCheck: boolean; attempt: number }): Promise<void> {
+  const token = restoreToken(cluster, options.attempt);
+  const volumes = await restoreDataDirs(cluster, snapshot, { ...options, token, members: cluster.members.map((m) => m.name) });
+  await cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token);
+}
+
+export function restoreToken(cluster: Cluster, attempt: number): string {
+  return `etcd-drill-${cluster.name}-restore-${attempt}`;
+}
+
+/** One new data dir (a volume) per member, each made by `snapshot restore`; returns member → volume. */
+export async function restoreDataDirs(
+  cluster: Cluster,
+  snapshot: Uint8Array,
+  options: { skipHashCheck: boolean; attempt: number; token: string; members: string[] },
+): Promise<Record<string, string>> {
   const scheme = cluster.spec.tls ? 'https' : 'http';
-  const token = `etcd-drill-${cluster.name}-restore-${options.attempt}`;
+  const { token } = options;
   const all = cluster.members.map((m) => m.name);
   const initialCluster = all.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
   const tool = cluster.image.hasEtcdutl ? 'etcdutl' : 'etcdctl';
   const volumes: Record<string, string> = {};
-  for (const name of options.members ?? all) {
-    const volume = `etcd-drill-${cluster.name}-${name}-restore-${options.attempt}`;
+  for (const name of options.members) {
+    const volume = restoreVolume(cluster, name, options.attempt);
     await cluster.containers.createVolume(volume, cluster.objectLabels);
     const args = [
       'snapshot', 'restore', `${SCRATCH_DIR}/snapshot.db`,
@@ -66,8 +81,11 @@ export async function restoreMembers(cluster: Cluster, snapshot: Uint8Array, opt
     }
     volumes[name] = volume;
   }
-  await cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token);
-  return token;
+  return volumes;
+}
+
+export function restoreVolume(cluster: Cluster, member: string, attempt: number): string {
+  return `etcd-drill-${cluster.name}-${member}-restore-${attempt}`;
 }
 
 export const restore = defineRunbook({
