@@ -40,6 +40,7 @@ export class Observer {
   private readonly inFlight = new Map<OpKind, Set<Promise<void>>>();
   private readonly seen = new Map<string, MemberSeen>();
   private readonly memberClients = new Map<string, Etcd3>();
+  private readonly polled = new Set<string>();
   private client: Etcd3 | undefined;
   private watcher: Watcher | undefined;
   private isRunning = false;
@@ -88,7 +89,8 @@ export class Observer {
     this.watcher = await this.client.watch().prefix('/registry/').create();
     this.watcher.on('put', () => (this.watchEvents += 1));
     this.watcher.on('error', () => undefined); // etcd3 re-establishes the watch itself
-    this.loops = [this.workloadLoop(), this.leaderLoop(), ...this.cluster.members.map((m) => this.memberLoop(m.name))];
+    this.loops = [this.workloadLoop(), this.leaderLoop()];
+    this.followMembership();
     this.cluster.eventBus.emit({ type: 'observer.started', cluster: this.cluster.name, ratePerSecond: this.options.ratePerSecond, endpoints: this.options.endpoints });
   }
 
@@ -173,7 +175,8 @@ export class Observer {
         return { value: response.kvs[0]?.value.toString(), revision: Number(response.header.revision) };
       });
       else if (kind === 'get-serializable') {
-        const member = this.cluster.members[(this.serializableReads += 1) % this.cluster.members.length]!;
+        const members = this.cluster.members;
+        const member = members[(this.serializableReads += 1) % members.length]!;
         await this.record('get-serializable', key, member.name, async () => {
           const response = await this.memberClient(member.name, member.endpoint).get(key).serializable(true).exec();
           return { value: response.kvs[0]?.value.toString(), revision: Number(response.header.revision) };
@@ -250,11 +253,24 @@ export class Observer {
     }
   }
 
+  /** One status loop per current member: replace-member adds some and removes others while we watch. */
+  private followMembership(): void {
+    for (const member of this.cluster.members) {
+      if (this.polled.has(member.name)) continue;
+      this.polled.add(member.name);
+      this.loops.push(this.memberLoop(member.name).finally(() => this.polled.delete(member.name)));
+    }
+  }
+
   /** Each member is asked on its own, so a frozen one does not stall the view of the others. */
   private async memberLoop(name: string): Promise<void> {
     const { pollMs, requestMs } = this.cluster.timeouts;
     while (this.isRunning) {
-      const member = this.cluster.member(name);
+      const member = this.cluster.members.find((m) => m.name === name);
+      if (!member) {
+        this.seen.delete(name);
+        return;
+      }
       const client = createClient({ hosts: [member.endpoint], tls: this.clientTls(), requestTimeoutMs: requestMs, faultHandling: 'none' });
       try {
         while (this.isRunning) {
@@ -279,6 +295,7 @@ export class Observer {
   private async leaderLoop(): Promise<void> {
     const { pollMs, requestMs } = this.cluster.timeouts;
     while (this.isRunning) {
+      this.followMembership();
       const now = Date.now();
       let best: { name: string; term: number } | undefined;
       for (const [name, view] of this.seen) {

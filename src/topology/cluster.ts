@@ -316,7 +316,8 @@ export class Cluster implements AsyncDisposable {
     const [hostPort] = await pinPorts([undefined]);
     const member = planMember(this.spec, { name, scheme: this.spec.tls ? 'https' : 'http', initialCluster, initialClusterState: 'existing', token: this.state.token, hostPort });
     const container = await startMemberContainer(this.runtime, memberContainer(this.containerContext(), member), scratchVolume(this.name, name));
-    const client = this.client({ faultHandling: 'none' });
+    // Resilient: the failed member may still be listed among the endpoints.
+    const client = this.client();
     try {
       const { members } = await client.cluster.memberList({ linearizable: true });
       this.state.members.push({
@@ -364,7 +365,7 @@ export class Cluster implements AsyncDisposable {
     );
     this.state.members = started;
     this.state.token = token;
-    const client = this.client({ faultHandling: 'none' });
+    const client = this.client();
     try {
       const { members } = await client.cluster.memberList({ linearizable: true });
       for (const m of this.state.members) m.id = memberIdHex(members.find((x) => x.name === m.name)?.ID ?? '0');

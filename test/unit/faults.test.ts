@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faultOptions } from '../../src/cli/main.js';
+import { faultOptions } from '../../src/cli/fault-options.js';
 import { classifyError } from '../../src/faults/history.js';
 import { deliveryScheduler } from '../../src/faults/latency-proxy.js';
 import { parseGroups } from '../../src/faults/network.js';
@@ -125,6 +125,7 @@ describe('error kinds', () => {
     ['14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1', 'connection-refused'],
     ['Execution prevented because the circuit breaker is open', 'unavailable'],
     ['etcdserver: leader changed', 'leader-changed'],
+    ['conflict: /registry/drill/3 is at revision 40, not 12 (an earlier write landed late)', 'conflict'],
     ['something else', 'other'],
   ])('%s is %s', (message, kind) => {
     expect(classifyError(message)).toBe(kind);
