@@ -17,7 +17,7 @@ import { catalog, shippedScenarioFiles, SHIPPED_DIR } from '../scenarios/catalog
 import { runScenario } from '../scenarios/engine.js';
 import { writeReports } from '../scenarios/reports/index.js';
 import { scaleTable } from '../scenarios/scale.js';
-import { loadScenario } from '../scenarios/scenario-file.js';
+import { loadScenario, ScenarioFileError } from '../scenarios/scenario-file.js';
 import { printProgress, progressLine } from './progress.js';
 import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
 import { followLedger } from '../faults/ledger.js';
@@ -77,7 +77,7 @@ interface UpFlags {
 }
 
 /** A path as given, or the name of a shipped scenario. */
-async function resolveScenarioPath(name: string): Promise<string> {
+function resolveScenarioPath(name: string): string {
   if (name.includes('/') || name.endsWith('.yaml') || name.endsWith('.yml')) return name;
   return `${SHIPPED_DIR}${name}.yaml`;
 }
@@ -309,7 +309,13 @@ export function buildProgram(): Command {
     .option('--report-dir <dir>', 'write junit.xml, and a JSON and an HTML report per scenario, here', 'reports')
     .action(async (names: string[], flags: { seed?: number; reportDir: string }) => {
       // Every file is validated before any cluster starts: a typo in the third file costs nothing.
-      const scenarios = await Promise.all(names.map(async (name) => loadScenario(await resolveScenarioPath(name), catalog())));
+      const loaded = await Promise.allSettled(names.map((name) => loadScenario(resolveScenarioPath(name), catalog())));
+      const problems = loaded.flatMap((r) => (r.status === 'rejected' && r.reason instanceof ScenarioFileError ? r.reason.problems : []));
+      if (problems.length) throw new ScenarioFileError(problems);
+      const scenarios = loaded.map((r) => {
+        if (r.status === 'rejected') throw r.reason;
+        return r.value;
+      });
       const seed = flags.seed ?? randomSeed();
       log.info(`seed ${seed} (replay with --seed ${seed})`);
       const reports = [];

@@ -158,3 +158,22 @@ describe('etcd-drill fault / heal / watch across processes', () => {
     await expectClusterGone('it-cli-faults');
   });
 });
+
+describe('etcd-drill list / run refuse nothing valid and start nothing invalid', () => {
+  it('lists every shipped scenario with its one-line description', async () => {
+    const result = await cli(['list']);
+    expect(result.code, result.stderr).toBe(0);
+    for (const name of ['quorum-loss-and-restore', 'replace-failed-member', 'leader-loss', 'minority-partition', 'cpu-starved-leader', 'nospace-alarm', 'backup-and-verify', 'load-balancer-member-loss', 'tls-refusals']) {
+      expect(result.stdout).toContain(name);
+    }
+  });
+
+  it('refuses a malformed scenario set before starting any cluster, one line per problem', async () => {
+    const dir = 'test/fixtures/scenarios/broken';
+    const result = await cli(['run', `${dir}/unknown-fault-typo.yaml`, `${dir}/negative-timeout.yaml`, 'scenarios/leader-loss.yaml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`${dir}/unknown-fault-typo\\.yaml:\\d+: steps\\.\\d+\\.fault: unknown fault 'kil'.*did you mean 'kill'\\?`));
+    expect(result.stderr).toMatch(new RegExp(`${dir}/negative-timeout\\.yaml:\\d+: steps\\.\\d+\\.timeout: `));
+    expect(result.stderr).not.toMatch(/starting cluster/);
+  });
+});
