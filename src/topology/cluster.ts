@@ -77,7 +77,6 @@ export interface EtcdctlOptions {
   timeoutMs?: number;
 }
 
-const ETCDCTL = `${ETCD_BIN_DIR}/etcdctl`;
 const START_LANES = 2;
 const HAPROXY_CONFIG = '/usr/local/etc/haproxy/haproxy.cfg';
 const BOOT_KEY = '/etcd-drill/boot';
@@ -251,16 +250,10 @@ export class Cluster implements AsyncDisposable {
       flags.push(`--cacert=${PKI_DIR}/${tlsFiles.caCert}`, `--cert=${PKI_DIR}/${tlsFiles.clientCert}`, `--key=${PKI_DIR}/${tlsFiles.clientKey}`);
     }
     const argv = [...flags, ...args];
-    const command = ['ETCDCTL_API=3', 'etcdctl', ...argv].join(' ');
-    const started = Date.now();
-    const result = await this.runtime.exec(runner.containerId, [ETCDCTL, ...argv], {
-      env: ['ETCDCTL_API=3'],
+    return this.runTool(runner, 'etcdctl', argv, `ETCDCTL_API=3 etcdctl ${argv.join(' ')}`, {
       timeoutMs: options.timeoutMs ?? this.timeouts.requestMs + 5_000,
+      allowFailure: options.allowFailure ?? false,
     });
-    const outcome = { command, ...result, durationMs: Date.now() - started };
-    this.events.emit({ type: 'command.ran', cluster: this.name, member: runner.name, command, exitCode: result.exitCode, output: (result.stdout + result.stderr).slice(0, 4000), durationMs: outcome.durationMs });
-    if (result.exitCode !== 0 && !options.allowFailure) throw new CommandFailedError(command, result.exitCode, result.stderr || result.stdout);
-    return outcome;
   }
 
   /**
@@ -270,12 +263,16 @@ export class Cluster implements AsyncDisposable {
   async snapshotTool(args: string[], options: { member?: string } = {}): Promise<EtcdctlResult> {
     const runner = await this.runningMember(options.member);
     const tool = this.state.image.hasEtcdutl ? 'etcdutl' : 'etcdctl';
-    const command = [tool, ...args].join(' ');
+    return this.runTool(runner, tool, args, [tool, ...args].join(' '), { timeoutMs: this.timeouts.bootMs, allowFailure: false });
+  }
+
+  /** Runs one of the image's etcd tools in a member and puts the command, as typed, on the timeline. */
+  private async runTool(runner: MemberInfo, tool: string, argv: string[], command: string, options: { timeoutMs: number; allowFailure: boolean }): Promise<EtcdctlResult> {
     const started = Date.now();
-    const result = await this.runtime.exec(runner.containerId, [`${ETCD_BIN_DIR}/${tool}`, ...args], { env: ['ETCDCTL_API=3'], timeoutMs: this.timeouts.bootMs });
+    const result = await this.runtime.exec(runner.containerId, [`${ETCD_BIN_DIR}/${tool}`, ...argv], { env: ['ETCDCTL_API=3'], timeoutMs: options.timeoutMs });
     const outcome = { command, ...result, durationMs: Date.now() - started };
     this.events.emit({ type: 'command.ran', cluster: this.name, member: runner.name, command, exitCode: result.exitCode, output: (result.stdout + result.stderr).slice(0, 4000), durationMs: outcome.durationMs });
-    if (result.exitCode !== 0) throw new CommandFailedError(command, result.exitCode, result.stderr || result.stdout);
+    if (result.exitCode !== 0 && !options.allowFailure) throw new CommandFailedError(command, result.exitCode, result.stderr || result.stdout);
     return outcome;
   }
 
@@ -315,7 +312,7 @@ export class Cluster implements AsyncDisposable {
     }
     const [hostPort] = await pinPorts([undefined]);
     const member = planMember(this.spec, { name, scheme: this.spec.tls ? 'https' : 'http', initialCluster, initialClusterState: 'existing', token: this.state.token, hostPort });
-    const container = await startMemberContainer(this.runtime, memberContainer(this.containerContext(), member), scratchVolume(this.name, name));
+    const container = await startMemberContainer(this.runtime, memberContainer(this.containerContext(), member), scratchVolume(this.name, name), this.objectLabels);
     // Resilient: the failed member may still be listed among the endpoints.
     const client = this.client();
     try {
@@ -359,7 +356,7 @@ export class Cluster implements AsyncDisposable {
         const planned = planMember(this.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort });
         const member = { ...planned, args: planned.args.map((a) => (a.startsWith('--data-dir=') ? `--data-dir=${dataDir}` : a)) };
         const spec = memberContainer(this.containerContext(), member, undefined, [{ name: volume, target: dataDir.replace(/\/[^/]+$/, '') }]);
-        const container = await startMemberContainer(this.runtime, spec, scratchVolume(this.name, old.name));
+        const container = await startMemberContainer(this.runtime, spec, scratchVolume(this.name, old.name), this.objectLabels);
         return { ...old, containerId: container.id, containerName: container.name };
       }),
     );
@@ -538,7 +535,7 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
           resolve();
         },
       );
-      return startMemberContainer(runtime, spec, scratchVolume(plan.cluster, member.name));
+      return startMemberContainer(runtime, spec, scratchVolume(plan.cluster, member.name), labels);
     });
     start.catch(() => resolve());
     return start.then((container) => {
@@ -663,8 +660,7 @@ function scratchVolume(cluster: string, member: string): string {
 }
 
 /** Creates the member's scratch volume, then starts its container. */
-async function startMemberContainer(runtime: ContainerRuntime, spec: ContainerSpec & { labels: Record<string, string> }, scratch: string): Promise<StartedContainer> {
-  const { [labelKeys.role]: _role, [labelKeys.member]: _member, ...clusterLabels } = spec.labels;
+async function startMemberContainer(runtime: ContainerRuntime, spec: ContainerSpec, scratch: string, clusterLabels: Record<string, string>): Promise<StartedContainer> {
   await runtime.createVolume(scratch, clusterLabels, { inMemory: true });
   return runtime.startContainer(spec);
 }
