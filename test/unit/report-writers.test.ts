@@ -1,0 +1,113 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { htmlReport, jsonReport, junitXml, writeReports } from '../../src/scenarios/reports/index.js';
+import type { Report } from '../../src/scenarios/types.js';
+
+const t0 = 1_700_000_000_000;
+const report: Report = {
+  scenario: 'leader-loss',
+  description: 'The leader <crashes> & comes back',
+  file: 'scenarios/leader-loss.yaml',
+  seed: 7,
+  cluster: 's-leader-loss-ab12',
+  startedAt: t0,
+  endedAt: t0 + 20_000,
+  passed: false,
+  steps: [
+    { index: 0, name: 'fault kill on leader', kind: 'fault', state: 'passed', startedAt: t0 + 1000, endedAt: t0 + 1500, message: 'kill on member1', commands: [] },
+    {
+      index: 1,
+      name: 'runbook snapshot',
+      kind: 'runbook',
+      state: 'failed',
+      startedAt: t0 + 2000,
+      endedAt: t0 + 3000,
+      message: `bad <&"'> thing`,
+      commands: [{ command: 'ETCDCTL_API=3 etcdctl snapshot save /x', exitCode: 1, output: 'Error: boom', durationMs: 120 }],
+    },
+    { index: 2, name: 'heal all', kind: 'heal', state: 'skipped', startedAt: t0 + 3000, endedAt: t0 + 3000, message: 'skipped', commands: [] },
+  ],
+  checks: [
+    { check: 'converged', ok: true, message: 'all 5 members agree', details: [] },
+    { check: 'acked-writes-durable', ok: false, message: 'acknowledged put of /registry/drill/3 = 9 (op 4) is lost', details: ['one', 'two'] },
+  ],
+  metrics: { rtoMs: 1234 },
+  history: {
+    operations: [
+      { id: 1, kind: 'put', key: '/registry/drill/1', value: '1', start: t0 + 100, end: t0 + 110, ok: true, error: undefined, errorKind: undefined, revision: 2, member: undefined },
+      { id: 2, kind: 'put', key: '/registry/drill/2', value: undefined, start: t0 + 1200, end: t0 + 3200, ok: false, error: 'timeout', errorKind: 'timeout', revision: undefined, member: undefined },
+    ],
+    leaders: [
+      { at: t0, leader: 'member1', term: 2 },
+      { at: t0 + 1100, leader: undefined, term: undefined },
+      { at: t0 + 2100, leader: 'member3', term: 3 },
+    ],
+    faults: [{ id: 'kill-1', kind: 'kill', members: ['member1'], clusterSize: 5, takesMembersDown: true, injectedAt: t0 + 1000, healedAt: t0 + 9000 }],
+  },
+  timeline: [],
+};
+
+/** Tags open and close in order: a cheap stand-in for an XML parser. */
+function balanced(xml: string): boolean {
+  const stack: string[] = [];
+  for (const [, close, name, selfClosing] of xml.matchAll(/<(\/?)([a-zA-Z][\w-]*)[^>]*?(\/?)>/g)) {
+    if (selfClosing) continue;
+    if (close) {
+      if (stack.pop() !== name) return false;
+    } else stack.push(name as string);
+  }
+  return stack.length === 0;
+}
+
+describe('JUnit', () => {
+  const xml = junitXml([report]);
+  it('has one test case per step and per check, with the counts CI reads', () => {
+    expect(xml).toMatch(/<testsuite name="leader-loss" tests="5" failures="2" skipped="1"/);
+    expect(xml.match(/<testcase /g)).toHaveLength(5);
+    expect(xml).toContain('<skipped/>');
+  });
+  it('escapes what it quotes and stays well-formed', () => {
+    expect(xml).toContain('bad &lt;&amp;&quot;&apos;&gt; thing');
+    expect(xml).toContain('Error: boom');
+    expect(balanced(xml.replace(/<\?xml[^>]*\?>/, ''))).toBe(true);
+  });
+});
+
+describe('JSON', () => {
+  it('round-trips the whole report', () => {
+    expect(JSON.parse(jsonReport(report))).toEqual(JSON.parse(JSON.stringify(report)));
+  });
+});
+
+describe('HTML', () => {
+  const html = htmlReport(report);
+  it('is one self-contained page with the timeline drawn', () => {
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|<link|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    for (const text of ['leader-loss', 'fault kill on leader', 'runbook snapshot', 'converged', 'acked-writes-durable', 'rtoMs', 'member3']) expect(html).toContain(text);
+  });
+  it('escapes the text it shows', () => {
+    expect(html).toContain('The leader &lt;crashes&gt; &amp; comes back');
+    expect(html).not.toContain('<crashes>');
+  });
+  it('renders a run that saw nothing', () => {
+    const empty = htmlReport({ ...report, history: { operations: [], leaders: [], faults: [] }, steps: [], checks: [] });
+    expect(empty).toContain('<svg');
+    expect(empty).toContain('none seen');
+  });
+});
+
+describe('writeReports', () => {
+  it('writes junit.xml and a JSON and an HTML file per scenario', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'etcd-drill-reports-'));
+    try {
+      const { junit, files } = await writeReports([report], dir);
+      expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['junit.xml', 'leader-loss.json', 'leader-loss.html']);
+      expect(await readFile(junit, 'utf8')).toContain('<testsuites>');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
