@@ -1,0 +1,149 @@
+import { percentiles } from '../../checks/latency.js';
+import type { Report } from '../types.js';
+
+/** HTML text, escaped. */
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const WIDTH = 1200;
+const LABEL = 150;
+const PLOT = WIDTH - LABEL - 20;
+const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#db2777', '#0891b2', '#65a30d', '#dc2626', '#4b5563'];
+
+/**
+ * One self-contained file (inline CSS and SVG, nothing fetched) a trainer can project: the verdict,
+ * recovery figures, and the run drawn on one time axis — steps, faults, who led, whether writes
+ * got through, how long they took — then every step with its commands, and every check.
+ */
+export function htmlReport(report: Report): string {
+  const start = report.startedAt;
+  const span = Math.max(1, report.endedAt - start);
+  const x = (t: number) => LABEL + (Math.min(Math.max(t, start), report.endedAt) - start) / span * PLOT;
+  const secs = (t: number) => ((t - start) / 1000).toFixed(1);
+  const lanes: string[] = [];
+  let y = 30;
+  const lane = (label: string, height: number, body: string) => {
+    lanes.push(`<text x="8" y="${y + height / 2 + 4}" class="lane">${esc(label)}</text><rect x="${LABEL}" y="${y}" width="${PLOT}" height="${height}" class="bg"/>${body}`);
+    y += height + 14;
+  };
+
+  // Faults: one bar each, from injection to heal.
+  const faults = report.history.faults;
+  lane(
+    'faults',
+    Math.max(22, faults.length * 22),
+    faults
+      .map((f, i) => {
+        const x0 = x(f.injectedAt);
+        const x1 = x(f.healedAt ?? report.endedAt);
+        return `<rect x="${x0}" y="${y + i * 22 + 3}" width="${Math.max(2, x1 - x0)}" height="16" class="fault"><title>${esc(`${f.kind} on ${f.members.join(', ')}: +${secs(f.injectedAt)} s → ${f.healedAt ? `+${secs(f.healedAt)} s` : 'end'}`)}</title></rect><text x="${x0 + 4}" y="${y + i * 22 + 15}" class="small light">${esc(`${f.kind} ${f.members.join(',')}`)}</text>`;
+      })
+      .join(''),
+  );
+
+  // Leader: a coloured segment per leader, a gap while there is none.
+  const leaders = report.history.leaders;
+  const names = [...new Set(leaders.map((l) => l.leader).filter((l): l is string => Boolean(l)))].sort();
+  const colour = (name: string) => PALETTE[names.indexOf(name) % PALETTE.length] as string;
+  lane(
+    'leader',
+    22,
+    leaders
+      .map((sample, i) => {
+        if (!sample.leader) return '';
+        const end = leaders[i + 1]?.at ?? report.endedAt;
+        return `<rect x="${x(sample.at)}" y="${y + 3}" width="${Math.max(1, x(end) - x(sample.at))}" height="16" fill="${colour(sample.leader)}"><title>${esc(`${sample.leader} leads (term ${sample.term ?? '?'}) from +${secs(sample.at)} s`)}</title></rect>`;
+      })
+      .join(''),
+  );
+
+  // Availability: the share of writes that got through, per second.
+  const puts = report.history.operations.filter((o) => o.kind === 'put');
+  const buckets = new Map<number, { ok: number; all: number }>();
+  for (const put of puts) {
+    const second = Math.floor((put.start - start) / 1000);
+    const bucket = buckets.get(second) ?? { ok: 0, all: 0 };
+    bucket.all += 1;
+    if (put.ok) bucket.ok += 1;
+    buckets.set(second, bucket);
+  }
+  lane(
+    'writes ok',
+    22,
+    [...buckets.entries()]
+      .map(([second, b]) => {
+        const share = b.ok / b.all;
+        const fill = `hsl(${Math.round(share * 120)}, 70%, 45%)`;
+        const t = start + second * 1000;
+        return `<rect x="${x(t)}" y="${y + 3}" width="${Math.max(1, x(t + 1000) - x(t))}" height="16" fill="${fill}"><title>${esc(`+${second} s: ${b.ok}/${b.all} writes acknowledged`)}</title></rect>`;
+      })
+      .join(''),
+  );
+
+  // Latency of acknowledged writes, on a linear axis up to a little over the p99.
+  const acked = puts.filter((p) => p.ok);
+  const p99 = acked.length ? (percentiles(acked.map((p) => p.end - p.start)).p99 as number) : 1;
+  const top = Math.max(10, p99 * 1.2);
+  const height = 90;
+  const points = acked.map((p) => `${x(p.start).toFixed(1)},${(y + height - Math.min(1, (p.end - p.start) / top) * height).toFixed(1)}`).join(' ');
+  lane(
+    'put latency',
+    height,
+    `${points ? `<polyline points="${points}" class="latency"/>` : ''}<text x="${LABEL + 4}" y="${y + 11}" class="small">${Math.round(top)} ms</text><text x="${LABEL + 4}" y="${y + height - 3}" class="small">0 ms</text>`,
+  );
+
+  // Steps: a marker where each began.
+  const markers = report.steps
+    .filter((s) => s.state !== 'skipped')
+    .map((s) => `<line x1="${x(s.startedAt)}" y1="22" x2="${x(s.startedAt)}" y2="${y}" class="step ${s.state}"/><text x="${x(s.startedAt) + 2}" y="18" class="small" transform="rotate(-20 ${x(s.startedAt) + 2} 18)">${esc(`${s.index + 1}`)}</text>`)
+    .join('');
+  const ticks = Array.from({ length: 11 }, (_, i) => start + (span * i) / 10)
+    .map((t) => `<text x="${x(t)}" y="${y + 4}" class="small" text-anchor="middle">${secs(t)} s</text>`)
+    .join('');
+  const legend = names.map((n) => `<span class="key" style="background:${colour(n)}"></span>${esc(n)}`).join(' ');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y + 20}" role="img" aria-label="timeline">${lanes.join('')}${markers}${ticks}</svg>`;
+
+  const metrics = Object.entries(report.metrics)
+    .map(([k, v]) => `<span class="metric"><b>${esc(k)}</b> ${esc(String(v))}</span>`)
+    .join(' ');
+  const steps = report.steps
+    .map(
+      (s) =>
+        `<tr class="${s.state}"><td>${s.index + 1}</td><td>${esc(s.name)}</td><td>${s.state}</td><td>${((s.endedAt - s.startedAt) / 1000).toFixed(1)} s</td><td>${esc(s.message)}${
+          s.commands.length ? `<pre>${esc(s.commands.map((c) => `$ ${c.command}  (${c.durationMs} ms${c.exitCode ? `, exit ${c.exitCode}` : ''})\n${c.output}`).join('\n'))}</pre>` : ''
+        }</td></tr>`,
+    )
+    .join('');
+  const checks = report.checks
+    .map((c) => `<tr class="${c.ok ? 'passed' : 'failed'}"><td>${esc(c.check)}</td><td>${c.ok ? 'ok' : 'FAILED'}</td><td>${esc(c.message)}${c.details.length ? `<ul>${c.details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>` : ''}</td></tr>`)
+    .join('');
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(report.scenario)} — etcd-drill</title>
+<style>
+body{font:15px/1.45 system-ui,sans-serif;margin:24px;color:#111;max-width:${WIDTH + 40}px}
+h1{margin:0 0 4px}.verdict{display:inline-block;padding:4px 12px;border-radius:4px;color:#fff;font-weight:bold}
+.verdict.passed{background:#16a34a}.verdict.failed{background:#dc2626}
+.metric{margin-right:18px}.lane{font-size:13px;fill:#333}.small{font-size:11px;fill:#444}.light{fill:#fff}
+.bg{fill:#f3f4f6}.fault{fill:#dc2626}.latency{fill:none;stroke:#2563eb;stroke-width:1.2}
+.step{stroke:#6b7280;stroke-dasharray:3 3}.step.failed{stroke:#dc2626}
+table{border-collapse:collapse;width:100%;margin-top:8px}td,th{border-bottom:1px solid #e5e7eb;padding:6px;text-align:left;vertical-align:top}
+tr.failed td{background:#fef2f2}tr.skipped td{color:#9ca3af}pre{background:#f9fafb;padding:6px;white-space:pre-wrap;font-size:12px;margin:4px 0 0}
+.key{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:middle}
+</style></head><body>
+<h1>${esc(report.scenario)}</h1>
+<p>${esc(report.description)}</p>
+<p><span class="verdict ${report.passed ? 'passed' : 'failed'}">${report.passed ? 'PASSED' : 'FAILED'}</span>
+ cluster ${esc(report.cluster)} · seed ${report.seed} · ${new Date(report.startedAt).toISOString()} · ${((report.endedAt - report.startedAt) / 1000).toFixed(1)} s</p>
+<p>${metrics}</p>
+<h2>Timeline</h2>
+<p class="small">seconds since the start · faults in red · leader by colour:${legend || ' none seen'} · writes acknowledged per second, green to red · latency of acknowledged writes · dashed lines: steps</p>
+${svg}
+<h2>Steps</h2>
+<table><tr><th>#</th><th>step</th><th>state</th><th>took</th><th>what happened</th></tr>${steps}</table>
+<h2>Checks</h2>
+<table><tr><th>check</th><th>verdict</th><th>message</th></tr>${checks}</table>
+</body></html>
+`;
+}
