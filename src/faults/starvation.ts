@@ -2,7 +2,7 @@ import { totalmem } from 'node:os';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import type { Cluster } from '../topology/cluster.js';
-import { waitFor } from '../wait.js';
+import { delay, waitFor } from '../wait.js';
 import { defineFault, type FaultContext } from './fault.js';
 import { classifyError } from './history.js';
 
@@ -53,20 +53,28 @@ export const cpu = defineFault({
   },
 });
 
-/** Writes 1 MiB values until `done` says stop or `maxBytes` are written; returns the bytes written. */
-async function writeLoad(cluster: Cluster, tag: string, maxBytes: number, done: () => Promise<boolean>): Promise<number> {
-  const client = cluster.client({ faultHandling: 'none' });
+/**
+ * Writes 1 MiB values through `hosts` until `done` says stop or `maxBytes` are written; returns the
+ * bytes written. A failed put is the fault taking hold (a member dying under it): look at `done`
+ * again before giving up, and give up only when puts keep failing.
+ */
+async function writeLoad(cluster: Cluster, hosts: string[], tag: string, maxBytes: number, done: () => Promise<boolean>): Promise<number> {
+  const client = cluster.client({ hosts, faultHandling: 'none' });
   const value = Buffer.alloc(LOAD_VALUE_BYTES, 'x');
   let written = 0;
+  let failedInRow = 0;
   try {
     for (let i = 0; written < maxBytes; i += 1) {
       if (await done()) break;
       try {
         await client.put(`${LOAD_PREFIX}${tag}/${i}`).value(value);
         written += value.length;
+        failedInRow = 0;
       } catch (err) {
         if (await done()) break;
-        throw err;
+        failedInRow += 1;
+        if (failedInRow >= 5) throw err;
+        await delay(cluster.timeouts.pollMs);
       }
     }
   } finally {
@@ -107,29 +115,41 @@ export const memory = defineFault({
     );
     const allOomKilled = async () =>
       (await Promise.all(members.map(async (m) => (await ctx.runtime.inspect(m.containerId)).oomKilled))).every(Boolean);
-    // Every member keeps the entries since its last raft snapshot in memory: writing a few times the limit is enough.
-    const written = await writeLoad(ctx.cluster, 'memory', 8 * limit, allOomKilled);
-    await waitFor(async () => ((await allOomKilled()) ? true : undefined), {
-      timeoutMs: ctx.cluster.timeouts.requestMs * 5,
-      intervalMs: ctx.cluster.timeouts.pollMs,
-      description: `${members.map((m) => m.name).join(', ')} to be OOM-killed`,
-    });
-    return { undo: { original }, effect: `OOMKilled after ${Math.round(written / 1024 / 1024)} MB written under a ${limitMb} MB limit` };
+    // The load goes through the other members and reaches the targets by replication: every member
+    // keeps the entries since its last raft snapshot in memory, so a few times the limit is enough.
+    const targets = new Set(members.map((m) => m.name));
+    const through = ctx.cluster.members.filter((m) => !targets.has(m.name)).map((m) => m.endpoint);
+    try {
+      const written = await writeLoad(ctx.cluster, through.length ? through : ctx.cluster.endpoints, 'memory', 8 * limit, allOomKilled);
+      await waitFor(async () => ((await allOomKilled()) ? true : undefined), {
+        timeoutMs: ctx.cluster.timeouts.requestMs * 5,
+        intervalMs: ctx.cluster.timeouts.pollMs,
+        description: `${members.map((m) => m.name).join(', ')} to be OOM-killed`,
+      });
+      return { undo: { original }, effect: `OOMKilled after ${Math.round(written / 1024 / 1024)} MB written under a ${limitMb} MB limit` };
+    } catch (err) {
+      // Not recorded, so nobody could heal it later: undo it now.
+      await liftMemoryLimits(ctx, [...targets], original);
+      throw err;
+    }
   },
   heal: async (ctx, record) => {
-    const original = record.undo.original as Record<string, { memoryBytes: number; memorySwapBytes: number }>;
-    await eachMember(ctx, record.members, async (id, name) => {
-      const was = original[name];
-      // Docker cannot lift a memory limit on a running container; the machine's memory is as good as none.
-      const memoryBytes = was && was.memoryBytes > 0 ? was.memoryBytes : totalmem();
-      await ctx.runtime.updateResources(id, { memoryBytes, memorySwapBytes: was && was.memorySwapBytes > 0 ? was.memorySwapBytes : -1 });
-      await ctx.runtime.start(id);
-    });
+    await liftMemoryLimits(ctx, record.members, record.undo.original as Record<string, { memoryBytes: number; memorySwapBytes: number }>);
     await ctx.cluster.waitForLeader();
     await deleteLoad(ctx.cluster, 'memory');
     return undefined;
   },
 });
+
+async function liftMemoryLimits(ctx: FaultContext, names: string[], original: Record<string, { memoryBytes: number; memorySwapBytes: number }>): Promise<void> {
+  await eachMember(ctx, names, async (id, name) => {
+    const was = original[name];
+    // Docker cannot lift a memory limit on a running container; the machine's memory is as good as none.
+    const memoryBytes = was && was.memoryBytes > 0 ? was.memoryBytes : totalmem();
+    await ctx.runtime.updateResources(id, { memoryBytes, memorySwapBytes: was && was.memorySwapBytes > 0 ? was.memorySwapBytes : -1 });
+    await ctx.runtime.start(id);
+  });
+}
 
 /** The operator's cure for NOSPACE: drop the junk, compact, defragment every member, disarm the alarm. */
 export async function cureNospace(cluster: Cluster, junkPrefix: string): Promise<void> {
@@ -158,7 +178,7 @@ export const nospace = defineFault({
   inject: async (ctx) => {
     const quota = ctx.cluster.spec.etcd.quotaBackendBytes as number;
     let refused: string | undefined;
-    const written = await writeLoad(ctx.cluster, 'nospace', 4 * quota, async () => refused !== undefined).catch((err: Error) => {
+    const written = await writeLoad(ctx.cluster, ctx.cluster.endpoints, 'nospace', 4 * quota, async () => refused !== undefined).catch((err: Error) => {
       if (classifyError(err.message) !== 'nospace') throw err;
       refused = err.message;
       return 0;
