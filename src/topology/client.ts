@@ -34,7 +34,7 @@ export function createClient(options: ClientOptions): Etcd3 {
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
     faultHandling: resilient
       ? {
-          host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: requestTimeoutMs, breaker: new ConsecutiveBreaker(3) }),
+          host: () => circuitBreaker(handleWhen(neverReachedServer), { halfOpenAfter: requestTimeoutMs, breaker: new ConsecutiveBreaker(3) }),
           global: retry(handleWhen(neverReachedServer), { maxAttempts: options.maxAttempts ?? Math.max(2, hosts.length), backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) }),
           watchBackoff,
         }
@@ -59,7 +59,8 @@ export function createClient(options: ClientOptions): Etcd3 {
  * etcd's own Go client retries mutations on the same rule.
  */
 export function neverReachedServer(err: Error): boolean {
-  return isRecoverableError(err) && /No connection established|ECONNREFUSED|circuit breaker is open/i.test(err.message);
+  // "Waiting for LB pick": the deadline passed before any connection took the call (a blackholed member).
+  return isRecoverableError(err) && /No connection established|ECONNREFUSED|circuit breaker is open|Waiting for LB pick/i.test(err.message);
 }
 
 /** etcd reports member IDs as decimal uint64 strings; etcdctl and operators use hex. */

@@ -16,6 +16,8 @@ import { expectClusterGone } from './helpers.js';
 
 const run = promisify(execFile);
 const runbook = (name: string) => RUNBOOKS.get(name) as AnyRunbook;
+/** As the engine runs a runbook: options through its schema, defaults filled in. */
+const runRunbook = (ctx: RunbookContext, name: string, options: Record<string, unknown> = {}) => runbook(name).run(ctx, runbook(name).options.parse(options));
 
 /** The runbooks one by one on a real three-member TLS cluster, as their operators would check them. */
 describe('runbooks on three members with TLS', () => {
@@ -38,13 +40,13 @@ describe('runbooks on three members with TLS', () => {
   });
 
   it('snapshot: saved from a live member, status read, the workload undisturbed', async () => {
-    const outcome = await runbook('snapshot').run(ctx, {});
+    const outcome = await runRunbook(ctx, 'snapshot');
     expect(outcome.summary).toMatch(/^revision \d+, \d+ keys, \d+ bytes from member\d/);
     expect(Number(outcome.metrics?.snapshotRevision)).toBeGreaterThan(1);
   });
 
   it('encrypted-backup: readable by the stock age CLI with the key, refused with another', async () => {
-    await runbook('encrypted-backup').run(ctx, {});
+    await runRunbook(ctx, 'encrypted-backup');
     const backup = ctx.artifacts[ctx.artifacts.length - 1]!;
     expect(backup.kind).toBe('encrypted-backup');
     const { stdout } = await run('bash', ['-c', `age -d -i ${backup.identityPath} ${backup.path} | wc -c`]);
@@ -56,8 +58,8 @@ describe('runbooks on three members with TLS', () => {
   });
 
   it('volume-snapshot, then restore from it: needs --skip-hash-check, which the restore says it used', async () => {
-    await runbook('volume-snapshot').run(ctx, {});
-    const outcome = await runbook('restore').run(ctx, { from: 'volume-snapshot' });
+    await runRunbook(ctx, 'volume-snapshot');
+    const outcome = await runRunbook(ctx, 'restore', { from: 'volume-snapshot' });
     expect(outcome.summary).toMatch(/--skip-hash-check: a copied db has no snapshot hash/);
     expect((await cluster.status()).every((s) => s.healthy)).toBe(true);
     await cluster.client().put('/registry/after-volume-restore').value('ok');
@@ -65,8 +67,8 @@ describe('runbooks on three members with TLS', () => {
 
   it('exec: a team’s own script gets the cluster in its environment; its failure fails the step', async () => {
     const script = join(process.cwd(), 'test/fixtures/operator-check.sh');
-    expect((await runbook('exec').run(ctx, { script })).summary).toMatch(/succeeded/);
-    await expect(runbook('exec').run(ctx, { script, args: ['fail'] })).rejects.toThrow(/operator-check.sh failed \(4\): the team's check failed/);
+    expect((await runRunbook(ctx, 'exec', { script })).summary).toMatch(/succeeded/);
+    await expect(runRunbook(ctx, 'exec', { script, args: ['fail'] })).rejects.toThrow(/operator-check.sh failed \(4\): the team's check failed/);
   });
 
   it('replace-member refuses to add before removing when that would lose quorum', () => {
