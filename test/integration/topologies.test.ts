@@ -117,6 +117,18 @@ describe('behind a load balancer', () => {
       intervalMs: timeouts.pollMs,
       description: 'a put through the load balancer after its member was killed',
     });
+    // Once its health checks (every 200 ms, one miss) have marked the member down, no new connection goes there.
+    await waitFor(
+      async () => {
+        const probe = cluster.client({ faultHandling: 'none' });
+        try {
+          return (await routedTo(probe)) !== victim!.id ? true : undefined;
+        } finally {
+          probe.close();
+        }
+      },
+      { timeoutMs: timeouts.leaderElectionMs, intervalMs: timeouts.pollMs, description: 'the load balancer to mark the killed member down' },
+    );
     for (let i = 0; i < 10; i += 1) {
       const fresh = cluster.client({ faultHandling: 'none' });
       await fresh.put(`/registry/lb/fresh-${i}`).value(String(i));
