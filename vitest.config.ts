@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.{ts,tsx}'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -22,6 +22,19 @@ export default defineConfig({
           fileParallelism: false,
           maxWorkers: 1,
           testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        // Property drills on real etcd: after integration, one file at a time, each bounded by its own time budget.
+        test: {
+          name: 'property',
+          include: ['test/property/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          sequence: { groupOrder: 2 },
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 600_000,
           hookTimeout: 180_000,
         },
       },

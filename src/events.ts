@@ -17,7 +17,8 @@ export type DrillEvent =
   | { type: 'sweep.removed'; containers: number; networks: number; volumes: number }
   | { type: 'fault.injected'; cluster: string; id: string; kind: string; target: string; members: string[]; takesMembersDown: boolean; effect: string | undefined }
   | { type: 'fault.healed'; cluster: string; id: string; kind: string; members: string[]; note: string | undefined }
-  | { type: 'leader.changed'; cluster: string; from: string | undefined; to: string | undefined; term: number | undefined }
+  /** `electionMs`: from the last moment the old leader was seen leading to the first sight of the new one; undefined when there was no old leader or no new one. */
+  | { type: 'leader.changed'; cluster: string; from: string | undefined; to: string | undefined; term: number | undefined; electionMs: number | undefined }
   | { type: 'write.failed'; cluster: string; key: string; error: string; errorKind: string }
   | { type: 'write.recovered'; cluster: string; unavailableMs: number; failedOps: number }
   | { type: 'command.ran'; cluster: string; member: string; command: string; exitCode: number; output: string; durationMs: number }
@@ -25,9 +26,53 @@ export type DrillEvent =
   | { type: 'runbook.finished'; cluster: string; runbook: string; ok: boolean; summary: string; durationMs: number }
   | { type: 'step.started'; scenario: string; index: number; name: string }
   | { type: 'step.finished'; scenario: string; index: number; name: string; state: 'passed' | 'failed' | 'skipped'; message: string }
+  | { type: 'scenario.finished'; scenario: string; passed: boolean; durationMs: number; rtoMs: number | undefined; rpoWrites: number | undefined }
   | { type: 'check.verdict'; scenario: string; check: string; ok: boolean; message: string }
+  | { type: 'members.sampled'; cluster: string; members: MemberSample[] }
+  | { type: 'workload.sampled'; cluster: string; sample: WorkloadSample }
+  | { type: 'action.started'; action: string; label: string }
+  | { type: 'action.finished'; action: string; label: string; ok: boolean; message: string; durationMs: number }
+  /** A logger line while a face owns the terminal (the UI), so it is shown instead of tearing the frame. */
+  | { type: 'log.line'; level: 'debug' | 'info' | 'warn' | 'error'; line: string }
   | { type: 'observer.started'; cluster: string; ratePerSecond: number; endpoints: string[] }
   | { type: 'observer.stopped'; cluster: string; operations: number; failed: number };
+
+/** One member as the monitor last saw it: etcd's own status, and its container's state and use. */
+export interface MemberSample {
+  name: string;
+  /** 'unknown' while the member does not answer or knows no leader. */
+  role: 'leader' | 'follower' | 'unknown';
+  /** Answered the status request within the request timeout. */
+  answered: boolean;
+  /** Answered and names a leader. */
+  healthy: boolean;
+  /** Hex ID of the leader it follows. */
+  leaderId: string | undefined;
+  container: 'running' | 'paused' | 'stopped' | 'missing';
+  raftTerm: number | undefined;
+  raftIndex: number | undefined;
+  dbSizeBytes: number | undefined;
+  /** Percent of one core since the previous sample; undefined on the first sample or when stopped. */
+  cpuPercent: number | undefined;
+  memoryBytes: number | undefined;
+  /** Kinds of the faults in force on this member (from the cluster's fault ledger). */
+  faults: string[];
+  error: string | undefined;
+}
+
+/** The API servers' writes over the last sampling window. */
+export interface WorkloadSample {
+  windowMs: number;
+  /** Puts that finished in the window. */
+  puts: number;
+  okPuts: number;
+  /** Puts still waiting for an answer longer than the request timeout: a stalled write counts as unavailable. */
+  stalledPuts: number;
+  /** Share of writes etcd answered (applied, or refused by their compare), 0..1; undefined when no write finished or stalled. */
+  availability: number | undefined;
+  p50Ms: number | undefined;
+  p99Ms: number | undefined;
+}
 
 export type Timestamped<E extends DrillEvent = DrillEvent> = E & { at: number };
 

@@ -14,11 +14,11 @@ import { faultOptions } from './fault-options.js';
 import { statusTable, table } from './format.js';
 import { randomSeed } from '../random.js';
 import { catalog, shippedScenarioFiles, SHIPPED_DIR } from '../scenarios/catalog.js';
-import { runScenario } from '../scenarios/engine.js';
 import { writeReports } from '../scenarios/reports/index.js';
 import { scaleTable } from '../scenarios/scale.js';
 import { loadScenario, ScenarioFileError } from '../scenarios/scenario-file.js';
-import { printProgress, progressLine } from './progress.js';
+import { printProgress } from './progress.js';
+import { printPlainLines, runScenarioOnFace, runUi, type UiFlags } from './ui.js';
 import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
 import { followLedger } from '../faults/ledger.js';
 import { Observer } from '../faults/observer.js';
@@ -80,13 +80,6 @@ interface UpFlags {
 function resolveScenarioPath(name: string): string {
   if (name.includes('/') || name.endsWith('.yaml') || name.endsWith('.yml')) return name;
   return `${SHIPPED_DIR}${name}.yaml`;
-}
-
-function metricsLine(metrics: Record<string, number | string>): string {
-  const parts = [];
-  if (metrics.rtoMs !== undefined) parts.push(`RTO ${(Number(metrics.rtoMs) / 1000).toFixed(1)} s`);
-  if (metrics.rpoWrites !== undefined) parts.push(`RPO ${metrics.rpoWrites} writes`);
-  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 function specFromFlags(flags: UpFlags): ClusterSpecInput {
@@ -269,13 +262,8 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON event a line')
     .action(async (flags: { cluster: string; rate: number; json?: boolean }) => {
       const events = new EventBus();
-      events.subscribe((event) => {
-        if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-        else {
-          const line = progressLine(event);
-          if (line) process.stdout.write(`${new Date(event.at).toISOString().slice(11, 23)} ${line}\n`);
-        }
-      });
+      if (flags.json) events.subscribe((event) => process.stdout.write(`${JSON.stringify(event)}\n`));
+      else printPlainLines(events);
       const cluster = await attachCluster(flags.cluster, { events });
       const observer = new Observer(cluster, { ratePerSecond: flags.rate });
       const follower = followLedger(cluster);
@@ -321,14 +309,23 @@ export function buildProgram(): Command {
       const reports = [];
       for (const scenario of scenarios) {
         log.info(`\n▶ ${scenario.name}: ${scenario.description}`);
-        const report = await runScenario(scenario, { seed, events: progressBus() });
-        reports.push(report);
-        log.info(`${report.passed ? '✔ PASSED' : '✘ FAILED'} ${scenario.name} in ${((report.endedAt - report.startedAt) / 1000).toFixed(1)} s${metricsLine(report.metrics)}`);
+        reports.push(await runScenarioOnFace(scenario, seed));
       }
       const written = await writeReports(reports, flags.reportDir);
       log.info(`reports: ${written.files.join(', ')}`);
       const failed = reports.filter((r) => !r.passed).map((r) => r.scenario);
       if (failed.length) throw new DrillError(`${failed.length} of ${reports.length} scenarios failed: ${failed.join(', ')}`, { hint: `see ${written.junit} and the HTML reports` });
+    });
+
+  program
+    .command('ui')
+    .description("a live dashboard with the trainer's keys (kill the leader, lose quorum, replace, snapshot, restore…); starts a five-member TLS cluster of its own unless --cluster names a running one. Without a terminal: plain lines, actions read from stdin")
+    .option('--cluster <name>', 'attach to this running cluster instead (on quit its faults are healed; it keeps running)')
+    .option('--name <name>', 'name of the cluster the UI starts (default: ui-<random>)')
+    .option('--members <n>', 'members of the cluster the UI starts', wholeNumber('--members'), 5)
+    .option('--seed <n>', 'seed for choices among equal members, to replay a session', wholeNumber('--seed'))
+    .action(async (flags: UiFlags) => {
+      await runUi(flags);
     });
 
   program

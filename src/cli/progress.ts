@@ -29,7 +29,8 @@ export function progressLine(event: Timestamped): string | undefined {
     case 'fault.healed':
       return `healed ${event.kind} (${event.id}) on ${event.members.join(', ')}${event.note ? `: ${event.note}` : ''}`;
     case 'leader.changed':
-      return event.to ? `leader is now ${event.to} (term ${event.term ?? '?'})${event.from ? `, was ${event.from}` : ''}` : `no leader${event.from ? ` (was ${event.from})` : ''}`;
+      if (!event.to) return `no leader${event.from ? ` (was ${event.from})` : ''}`;
+      return `leader is now ${event.to} (term ${event.term ?? '?'})${event.from ? `, was ${event.from}` : ''}${event.electionMs === undefined ? '' : `; election took ${(event.electionMs / 1000).toFixed(2)} s`}`;
     case 'write.failed':
       return `writes failing: ${event.errorKind} (${event.error})`;
     case 'write.recovered':
@@ -44,13 +45,32 @@ export function progressLine(event: Timestamped): string | undefined {
       return `step ${event.index + 1}: ${event.name}`;
     case 'step.finished':
       return `step ${event.index + 1} ${event.state}: ${event.message}`;
+    case 'scenario.finished':
+      return `${event.passed ? '✔ PASSED' : '✘ FAILED'} ${event.scenario} in ${(event.durationMs / 1000).toFixed(1)} s${recoveryFigures(event.rtoMs, event.rpoWrites)}`;
     case 'check.verdict':
       return `check ${event.check}: ${event.ok ? 'ok' : 'FAILED'} — ${event.message}`;
+    case 'action.started':
+      return `${event.label}…`;
+    case 'action.finished':
+      return `${event.label}: ${event.ok ? '' : 'FAILED: '}${event.message} (${(event.durationMs / 1000).toFixed(1)} s)`;
+    case 'log.line':
+      return event.level === 'info' ? event.line : `${event.level}: ${event.line}`;
+    case 'members.sampled':
+    case 'workload.sampled':
+      return undefined; // every second: faces draw these, lines would drown the log
     case 'observer.started':
       return `observer: ${event.ratePerSecond} ops/s through ${event.endpoints.join(', ')}`;
     case 'observer.stopped':
       return `observer: ${event.operations} operations, ${event.failed} failed`;
   }
+}
+
+/** " (RTO 20.1 s, RPO 9 writes)", or nothing when no restore ran. */
+export function recoveryFigures(rtoMs: number | undefined, rpoWrites: number | undefined): string {
+  const parts = [];
+  if (rtoMs !== undefined) parts.push(`RTO ${(rtoMs / 1000).toFixed(1)} s`);
+  if (rpoWrites !== undefined) parts.push(`RPO ${rpoWrites} writes`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 export function printProgress(event: Timestamped): void {

@@ -1,6 +1,7 @@
 import type { Etcd3, Watcher } from 'etcd3';
+import { percentiles } from '../checks/latency.js';
 import { describeError } from '../errors.js';
-import type { Timestamped } from '../events.js';
+import type { Timestamped, WorkloadSample } from '../events.js';
 import type { Cluster } from '../topology/cluster.js';
 import { createClient } from '../topology/client.js';
 import { delay } from '../wait.js';
@@ -50,7 +51,10 @@ export class Observer {
   private sequence = 0;
   private failingSince: Operation | undefined;
   private failedInRow = 0;
+  private lastAckedPutEnd = 0;
   private watchEvents = 0;
+  /** Start times of the puts waiting for an answer, by operation id. */
+  private readonly putsInFlight = new Map<number, number>();
   private serializableReads = 0;
   private readonly options: Required<Omit<ObserverOptions, 'endpoints'>> & { endpoints: string[] };
 
@@ -89,7 +93,7 @@ export class Observer {
     this.watcher = await this.client.watch().prefix('/registry/').create();
     this.watcher.on('put', () => (this.watchEvents += 1));
     this.watcher.on('error', () => undefined); // etcd3 re-establishes the watch itself
-    this.loops = [this.workloadLoop(), this.leaderLoop()];
+    this.loops = [this.workloadLoop(), this.leaderLoop(), this.samplingLoop()];
     this.followMembership();
     this.cluster.eventBus.emit({ type: 'observer.started', cluster: this.cluster.name, ratePerSecond: this.options.ratePerSecond, endpoints: this.options.endpoints });
   }
@@ -228,25 +232,35 @@ export class Observer {
 
   private async record(kind: OpKind, key: string, member: string | undefined, call: (client: Etcd3) => Promise<{ value: string | undefined; revision: number }>): Promise<void> {
     const op: Operation = { id: this.nextId++, kind, key, value: undefined, start: Date.now(), end: 0, ok: false, error: undefined, errorKind: undefined, revision: undefined, member };
+    if (kind === 'put') this.putsInFlight.set(op.id, op.start);
     try {
       const { value, revision } = await call(this.client as Etcd3);
       Object.assign(op, { end: Date.now(), ok: true, value, revision });
     } catch (err) {
       const error = describeError(err).split('\n')[0] as string;
       Object.assign(op, { end: Date.now(), error, errorKind: classifyError(error) });
+    } finally {
+      this.putsInFlight.delete(op.id);
     }
     this.operations.push(op);
     if (kind === 'put') this.trackAvailability(op);
   }
 
   private trackAvailability(op: Operation): void {
+    // A compare that failed was answered by a working cluster: stale knowledge of ours, not unavailability.
+    if (op.errorKind === 'conflict') return;
     if (!op.ok) {
+      // One put stuck on a dead member while others got through since it started is a lost request, not an outage.
+      if (!this.failingSince && this.lastAckedPutEnd > op.start) return;
       if (!this.failingSince) {
         this.failingSince = op;
         this.cluster.eventBus.emit({ type: 'write.failed', cluster: this.cluster.name, key: op.key, error: op.error ?? '', errorKind: op.errorKind ?? 'other' });
       }
       this.failedInRow += 1;
-    } else if (this.failingSince) {
+      return;
+    }
+    this.lastAckedPutEnd = op.end;
+    if (this.failingSince) {
       this.cluster.eventBus.emit({ type: 'write.recovered', cluster: this.cluster.name, unavailableMs: op.end - this.failingSince.start, failedOps: this.failedInRow });
       this.failingSince = undefined;
       this.failedInRow = 0;
@@ -294,23 +308,63 @@ export class Observer {
   /** Samples who leads: the member claiming it at the highest term among fresh answers. */
   private async leaderLoop(): Promise<void> {
     const { pollMs, requestMs } = this.cluster.timeouts;
+    /** The last leader seen, and when it last answered as leader: an election lasts from then to the first sight of the next. */
+    let lastLeader: { name: string; seenAt: number } | undefined;
     while (this.isRunning) {
       this.followMembership();
       const now = Date.now();
-      let best: { name: string; term: number } | undefined;
+      let best: { name: string; term: number; at: number } | undefined;
       for (const [name, view] of this.seen) {
         if (now - view.at > requestMs) continue;
-        if (view.isLeader && (!best || view.term > best.term)) best = { name, term: view.term };
+        if (view.isLeader && (!best || view.term > best.term)) best = { name, term: view.term, at: view.at };
       }
       const previous = this.leaders[this.leaders.length - 1];
       if (!previous || previous.leader !== best?.name || previous.term !== best?.term) {
         this.leaders.push({ at: now, leader: best?.name, term: best?.term });
         if (previous?.leader !== best?.name) {
-          this.cluster.eventBus.emit({ type: 'leader.changed', cluster: this.cluster.name, from: previous?.leader, to: best?.name, term: best?.term });
+          // The same member can win again after a leaderless spell (quorum back): that was an election too.
+          const electionMs = best && lastLeader ? best.at - lastLeader.seenAt : undefined;
+          this.cluster.eventBus.emit({ type: 'leader.changed', cluster: this.cluster.name, from: previous?.leader, to: best?.name, term: best?.term, electionMs });
         }
       }
+      if (best) lastLeader = { name: best.name, seenAt: best.at };
       await delay(pollMs);
     }
+  }
+
+  /** Once a second, the writes of the last second, for a face's availability and latency sparklines. */
+  private async samplingLoop(): Promise<void> {
+    const windowMs = 1000;
+    let from = Date.now();
+    while (this.isRunning) {
+      await delay(Math.max(0, from + windowMs - Date.now()));
+      const to = Date.now();
+      this.cluster.eventBus.emit({ type: 'workload.sampled', cluster: this.cluster.name, sample: this.sampleWrites(from, to) });
+      from = to;
+    }
+  }
+
+  private sampleWrites(from: number, to: number): WorkloadSample {
+    const finished: Operation[] = [];
+    for (let i = this.operations.length - 1; i >= 0; i -= 1) {
+      const op = this.operations[i] as Operation;
+      if (op.end < from) break;
+      if (op.kind === 'put' && op.end < to) finished.push(op);
+    }
+    const latencies = finished.filter((o) => o.ok).map((o) => o.end - o.start);
+    const p = latencies.length ? percentiles(latencies, [50, 99]) : undefined;
+    const answered = latencies.length + finished.filter((o) => o.errorKind === 'conflict').length;
+    const stalledPuts = [...this.putsInFlight.values()].filter((start) => to - start > this.cluster.timeouts.requestMs).length;
+    const counted = finished.length + stalledPuts;
+    return {
+      windowMs: to - from,
+      puts: finished.length,
+      okPuts: latencies.length,
+      stalledPuts,
+      availability: counted ? answered / counted : undefined,
+      p50Ms: p?.p50,
+      p99Ms: p?.p99,
+    };
   }
 }
 

@@ -96,7 +96,7 @@ export const memory = defineFault({
   takesMembersDown: true,
   inject: async (ctx, members, options) => {
     const original: Record<string, { memoryBytes: number; memorySwapBytes: number }> = {};
-    const usage = Math.max(...(await Promise.all(members.map((m) => ctx.runtime.memoryUsage(m.containerId)))));
+    const usage = Math.max(...(await Promise.all(members.map(async (m) => (await ctx.runtime.usage(m.containerId)).memoryBytes))));
     const mb = (bytes: number) => Math.ceil(bytes / 1024 / 1024);
     if (options.limitMb !== undefined && options.limitMb * 1024 * 1024 <= usage) {
       throw new InvalidInputError(`a ${options.limitMb} MB limit is below what the member already uses (${mb(usage)} MB)`, {

@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { GenericContainer, getContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
 import { ConditionTimeoutError, RuntimeUnavailableError, describeError } from '../errors.js';
-import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, Resources, StartedContainer } from './runtime.js';
+import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, ResourceUsage, Resources, StartedContainer } from './runtime.js';
 
 const run = promisify(execFile);
 
@@ -351,9 +351,13 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
-  async memoryUsage(containerId: string): Promise<number> {
-    const stats = (await this.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as { memory_stats?: { usage?: number } };
-    return stats.memory_stats?.usage ?? 0;
+  async usage(containerId: string): Promise<ResourceUsage> {
+    // one-shot: a single reading at once, instead of Docker waiting a second for a second sample.
+    const stats = (await this.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as {
+      memory_stats?: { usage?: number };
+      cpu_stats?: { cpu_usage?: { total_usage?: number } };
+    };
+    return { memoryBytes: stats.memory_stats?.usage ?? 0, cpuTotalNs: stats.cpu_stats?.cpu_usage?.total_usage ?? 0 };
   }
 
   async netnsExec(containerId: string, command: string[]): Promise<ExecResult> {

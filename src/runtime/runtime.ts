@@ -77,6 +77,12 @@ export interface Resources {
   memorySwapBytes: number;
 }
 
+export interface ResourceUsage {
+  memoryBytes: number;
+  /** CPU time since the container started; the difference of two readings over wall time is its CPU use. */
+  cpuTotalNs: number;
+}
+
 export interface ContainerRuntime {
   /** Throws RuntimeUnavailableError with a hint when the engine cannot be reached. */
   ping(): Promise<void>;
@@ -104,8 +110,8 @@ export interface ContainerRuntime {
   pause(containerId: string): Promise<void>;
   unpause(containerId: string): Promise<void>;
   updateResources(containerId: string, resources: Partial<Resources>): Promise<void>;
-  /** Memory the container's cgroup charges now, page cache included: what a new limit must exceed. */
-  memoryUsage(containerId: string): Promise<number>;
+  /** What the container's cgroup charges now: memory (page cache included: what a new limit must exceed) and CPU time used so far. */
+  usage(containerId: string): Promise<ResourceUsage>;
   /**
    * Limits (or, with undefined, frees) the container's writes to the disk that holds the engine's
    * data, through the kernel's block-I/O cgroup; throws where the engine is not on this host.

@@ -7,12 +7,13 @@ import { describeError } from '../errors.js';
 import { EventBus, type Timestamped } from '../events.js';
 import type { FaultContext } from '../faults/fault.js';
 import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
+import { ClusterMonitor } from '../faults/monitor.js';
 import { Observer } from '../faults/observer.js';
 import { randomSeed } from '../random.js';
 import { startCluster, type Cluster } from '../topology/cluster.js';
 import { waitFor } from '../wait.js';
 import { lookupCheck } from './checks.js';
-import { lookupCondition, type ConditionContext } from './conditions.js';
+import { CONDITIONS, lookupCondition, type Condition, type ConditionContext } from './conditions.js';
 import { lookupRunbook, RUNBOOKS } from './runbooks/registry.js';
 import type { AnyRunbook, RunbookContext } from './runbooks/runbook.js';
 import type { Report, Scenario, Step, StepResult } from './types.js';
@@ -23,9 +24,14 @@ export interface RunOptions {
   events?: EventBus;
   /** Tests swap in doctored runbooks here; the CLI always uses the real ones. */
   runbooks?: ReadonlyMap<string, AnyRunbook>;
+  /** Tests swap in doctored conditions here (a write recorder that lies); the CLI always uses the real ones. */
+  conditions?: ReadonlyMap<string, Condition>;
+  /** Sample every member once a second (`members.sampled`) for a dashboard. */
+  monitor?: boolean;
 }
 
-interface RunState {
+/** What running a step needs; the property drills build one for a cluster they keep between runs. */
+export interface RunState {
   scenario: Scenario;
   cluster: Cluster;
   faults: FaultContext;
@@ -33,6 +39,7 @@ interface RunState {
   labels: Map<string, string>;
   leaderBeforeLastFault: string | undefined;
   runbooks: ReadonlyMap<string, AnyRunbook>;
+  conditions: ReadonlyMap<string, Condition>;
 }
 
 export function describeStep(step: Step): string {
@@ -59,7 +66,7 @@ function clusterNameFor(scenario: Scenario): string {
 }
 
 async function pollCondition(state: RunState, step: Extract<Step, { kind: 'wait-for' | 'expect' }>, since: number): Promise<string> {
-  const condition = lookupCondition(step.condition);
+  const condition = lookupCondition(step.condition, state.conditions);
   const ctx: ConditionContext = { cluster: state.cluster, apiServers: state.runbook.apiServers, since, leaderBeforeLastFault: state.leaderBeforeLastFault };
   const timeoutMs = step.timeoutMs ?? 2 * state.cluster.timeouts.leaderElectionMs;
   let reason = 'not checked yet';
@@ -76,7 +83,8 @@ async function pollCondition(state: RunState, step: Extract<Step, { kind: 'wait-
   return `${step.condition} held after ${Date.now() - since} ms`;
 }
 
-async function runStep(state: RunState, step: Step, since: number): Promise<string> {
+/** Carries out one step; throws, with a one-line reason, when it fails. */
+export async function runStep(state: RunState, step: Step, since: number): Promise<string> {
   switch (step.kind) {
     case 'fault': {
       state.leaderBeforeLastFault = (await state.cluster.leader())?.name;
@@ -163,9 +171,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let metrics: Record<string, number | string> = {};
   let apiServers: Observer | undefined;
   let cluster: Cluster | undefined;
+  let monitor: ClusterMonitor | undefined;
   const workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-run-'));
   try {
     cluster = await startCluster({ ...scenario.topology, name: clusterName }, { events });
+    if (options.monitor) {
+      monitor = new ClusterMonitor(cluster);
+      monitor.start();
+    }
     const faults = faultContext(cluster, { seed });
     apiServers = scenario.workload ? new Observer(cluster, { ratePerSecond: scenario.workload.ratePerSecond }) : undefined;
     await apiServers?.start();
@@ -177,6 +190,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       labels: new Map(),
       leaderBeforeLastFault: undefined,
       runbooks: options.runbooks ?? RUNBOOKS,
+      conditions: options.conditions ?? CONDITIONS,
     };
     let failed = false;
     for (const [index, step] of scenario.steps.entries()) {
@@ -217,12 +231,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   } catch (err) {
     steps.push({ index: steps.length, name: 'start the cluster and the API servers', kind: 'runbook', state: 'failed', startedAt, endedAt: Date.now(), message: describeError(err), commands: [] });
   } finally {
+    await monitor?.stop();
     await apiServers?.stop().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
     await rm(workdir, { recursive: true, force: true });
-    unsubscribe();
   }
   const passed = steps.every((s) => s.state === 'passed') && checks.every((c) => c.ok);
+  const endedAt = Date.now();
+  events.emit({
+    type: 'scenario.finished',
+    scenario: scenario.name,
+    passed,
+    durationMs: endedAt - startedAt,
+    rtoMs: typeof metrics.rtoMs === 'number' ? metrics.rtoMs : undefined,
+    rpoWrites: typeof metrics.rpoWrites === 'number' ? metrics.rpoWrites : undefined,
+  });
+  unsubscribe();
   return {
     scenario: scenario.name,
     description: scenario.description,
@@ -230,7 +254,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     seed,
     cluster: clusterName,
     startedAt,
-    endedAt: Date.now(),
+    endedAt,
     passed,
     steps,
     checks,

@@ -105,13 +105,14 @@ describe('behind a load balancer', () => {
   it('keeps puts working after the member it last routed to is killed, and stops routing to it', async () => {
     const client = cluster.client();
     const routedTo = async (c = client) => memberIdHex((await c.maintenance.status()).header.member_id);
-    const victimId = await routedTo();
+    const timeouts = cluster.timeouts;
+    // The member this client's connection is established to (a first attempt may meet a connection still being set up).
+    const victimId = await waitFor(routedTo, { timeoutMs: timeouts.requestMs, intervalMs: timeouts.pollMs, description: 'a connection through the load balancer' });
     const victim = cluster.members.find((m) => m.id === victimId);
     expect(victim, 'the member the load balancer routed to').toBeDefined();
     await runtime.kill(victim!.containerId);
 
     // The client's connection went to the dead member; the next puts must succeed on another one.
-    const timeouts = cluster.timeouts;
     await waitFor(async () => (await client.put('/registry/lb/after-kill').value('ok'), true), {
       timeoutMs: timeouts.leaderElectionMs,
       intervalMs: timeouts.pollMs,

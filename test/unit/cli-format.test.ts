@@ -119,7 +119,7 @@ describe('progressLine', () => {
     'sweep.removed': { type: 'sweep.removed', containers: 2, networks: 1, volumes: 0 },
     'fault.injected': { type: 'fault.injected', cluster: 'drill', id: 'f1', kind: 'member-loss', target: 'leader', members: ['member1'], takesMembersDown: true, effect: 'killed' },
     'fault.healed': { type: 'fault.healed', cluster: 'drill', id: 'f1', kind: 'member-loss', members: ['member1'], note: 'restarted' },
-    'leader.changed': { type: 'leader.changed', cluster: 'drill', from: 'member1', to: 'member3', term: 4 },
+    'leader.changed': { type: 'leader.changed', cluster: 'drill', from: 'member1', to: 'member3', term: 4, electionMs: 1240 },
     'write.failed': { type: 'write.failed', cluster: 'drill', key: '/k', error: 'no leader', errorKind: 'unavailable' },
     'write.recovered': { type: 'write.recovered', cluster: 'drill', unavailableMs: 1250, failedOps: 6 },
     'observer.started': { type: 'observer.started', cluster: 'drill', ratePerSecond: 20, endpoints: ['member1', 'member2'] },
@@ -130,7 +130,11 @@ describe('progressLine', () => {
     'step.started': { type: 'step.started', scenario: 'leader-loss', index: 0, name: 'kill the leader' },
     'step.finished': { type: 'step.finished', scenario: 'leader-loss', index: 0, name: 'kill the leader', state: 'passed', message: 'killed member1' },
     'check.verdict': { type: 'check.verdict', scenario: 'leader-loss', check: 'converged', ok: true, message: 'all agree' },
-  } satisfies { [K in DrillEvent['type']]: Extract<DrillEvent, { type: K }> };
+    'scenario.finished': { type: 'scenario.finished', scenario: 'leader-loss', passed: true, durationMs: 30_000, rtoMs: 20_100, rpoWrites: 9 },
+    'log.line': { type: 'log.line', level: 'warn', line: 'member3 is slow' },
+    'action.started': { type: 'action.started', action: 'kill-leader', label: 'kill leader' },
+    'action.finished': { type: 'action.finished', action: 'kill-leader', label: 'kill leader', ok: true, message: 'killed member1', durationMs: 400 },
+  } satisfies Omit<{ [K in DrillEvent['type']]: Extract<DrillEvent, { type: K }> }, 'members.sampled' | 'workload.sampled'>;
 
   const at = (event: DrillEvent): Timestamped => ({ ...event, at: 1_700_000_000_000 });
 
@@ -138,6 +142,11 @@ describe('progressLine', () => {
     const line = progressLine(at(event));
     expect(typeof line).toBe('string');
     expect(line!.trim().length).toBeGreaterThan(0);
+  });
+
+  it('leaves the per-second samples to the faces that draw them', () => {
+    expect(progressLine(at({ type: 'members.sampled', cluster: 'drill', members: [] }))).toBeUndefined();
+    expect(progressLine(at({ type: 'workload.sampled', cluster: 'drill', sample: { windowMs: 1000, puts: 0, okPuts: 0, stalledPuts: 0, availability: undefined, p50Ms: undefined, p99Ms: undefined } }))).toBeUndefined();
   });
 
   it('names the cluster, topology and member count when a cluster starts', () => {
@@ -164,10 +173,11 @@ describe('progressLine', () => {
     expect(line).toContain('member3');
     expect(line).toContain('member1');
     expect(line).toContain('4');
-    const lost = progressLine(at({ type: 'leader.changed', cluster: 'drill', from: 'member3', to: undefined, term: undefined }))!;
+    expect(line).toContain('election took 1.24 s');
+    const lost = progressLine(at({ type: 'leader.changed', cluster: 'drill', from: 'member3', to: undefined, term: undefined, electionMs: undefined }))!;
     expect(lost).toMatch(/no leader/);
     expect(lost).toContain('member3');
-    expect(progressLine(at({ type: 'leader.changed', cluster: 'drill', from: undefined, to: 'member2', term: undefined }))).toContain('member2');
+    expect(progressLine(at({ type: 'leader.changed', cluster: 'drill', from: undefined, to: 'member2', term: undefined, electionMs: undefined }))).toContain('member2');
   });
 
   it('reports how long writes were unavailable and how many failed', () => {

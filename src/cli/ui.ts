@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { InvalidInputError } from '../errors.js';
+import { EventBus, type Timestamped } from '../events.js';
+import { quorumLine, quorumState } from '../faults/quorum-view.js';
+import { log, type LogSink } from '../log.js';
+import { describeStep, runScenario } from '../scenarios/engine.js';
+import { TrainerSession } from '../scenarios/trainer.js';
+import type { Report, Scenario } from '../scenarios/types.js';
+import { attachCluster, startCluster } from '../topology/cluster.js';
+import { onInterrupt } from '../topology/lifecycle.js';
+import { renderTui } from '../tui/render.js';
+import { printProgress, progressLine } from './progress.js';
+
+export interface UiFlags {
+  cluster?: string;
+  name?: string;
+  members: number;
+  seed?: number;
+}
+
+/** The UI needs a terminal on both ends: keys in, frames out. Anything else gets plain lines. */
+export function interactiveTerminal(): boolean {
+  return Boolean(process.stdout.isTTY && process.stdin.isTTY);
+}
+
+function clock(at: number): string {
+  return new Date(at).toISOString().slice(11, 23);
+}
+
+/**
+ * Plain, timestamped lines for CI logs and pipes: every event's progress line, and the quorum
+ * line whenever it changes (the samples themselves come every second and would drown the log).
+ */
+export function printPlainLines(events: EventBus, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): () => void {
+  let lastQuorum: string | undefined;
+  return events.subscribe((event: Timestamped) => {
+    if (event.type === 'members.sampled') {
+      const state = quorumState(event.members);
+      const line = quorumLine(state.up, state.size).text;
+      if (line !== lastQuorum) write(`${clock(event.at)} quorum: ${line}`);
+      lastQuorum = line;
+      return;
+    }
+    const line = progressLine(event);
+    if (line) write(`${clock(event.at)} ${line}`);
+  });
+}
+
+/** While a face owns the terminal, logger lines go into the event stream instead of tearing its frame. */
+export function routeLogTo(events: EventBus): () => void {
+  const previous = log.sink;
+  const sink: LogSink = (level, line) => events.emit({ type: 'log.line', level, line });
+  log.sink = sink;
+  return () => {
+    log.sink = previous;
+  };
+}
+
+/**
+ * `etcd-drill ui`: a five-member TLS cluster of its own (or the running one `--cluster` names),
+ * API servers writing to it, and the trainer's keys. `q` or Ctrl-C heals everything and removes
+ * what the UI started. Without a terminal, plain lines out and action names in, one a line.
+ */
+export async function runUi(flags: UiFlags): Promise<void> {
+  if (flags.cluster && flags.name) throw new InvalidInputError('--cluster attaches to a running cluster, --name names a new one: give one of them');
+  const events = new EventBus();
+  const interactive = interactiveTerminal();
+  const stopPrinting = printPlainLines(events, (line) => log.info(line));
+  const cluster = flags.cluster
+    ? await attachCluster(flags.cluster, { events })
+    : await startCluster({ name: flags.name ?? `ui-${randomBytes(3).toString('hex')}`, topology: 'cluster', members: flags.members }, { events });
+  const session = await TrainerSession.start(cluster, { ownsCluster: !flags.cluster, seed: flags.seed });
+  // A signal from outside (kill, a closed terminal) heals too; removal of an owned cluster is startCluster's own hook.
+  const releaseInterrupt = onInterrupt(() => session.shutdown());
+  const finish = async (): Promise<void> => {
+    await session.shutdown();
+    releaseInterrupt();
+  };
+  if (!interactive) {
+    log.info(`actions, one a line on stdin: ${session.actions.map((a) => a.id).join(', ')}, quit (end of input quits too)`);
+    const lines = createInterface({ input: process.stdin });
+    for await (const line of lines) {
+      const command = line.trim();
+      if (command === 'q' || command === 'quit') break;
+      if (command) session.perform(command, undefined);
+    }
+    await finish();
+    stopPrinting();
+    return;
+  }
+  stopPrinting();
+  const restoreLog = routeLogTo(events);
+  let quitting: Promise<void> | undefined;
+  const ui = renderTui({
+    events,
+    control: session,
+    cluster: cluster.name,
+    onQuit: () => {
+      quitting ??= finish().finally(() => ui.unmount());
+    },
+  });
+  await ui.waitUntilExit();
+  await quitting;
+  restoreLog();
+  log.info(flags.cluster ? `healed '${cluster.name}'; it is still running` : `removed cluster '${cluster.name}'`);
+}
+
+/**
+ * `etcd-drill run` for one scenario: on a terminal the scenario view and the dashboard (q or
+ * Ctrl-C interrupts the run, which removes its cluster); elsewhere the plain progress lines.
+ */
+export async function runScenarioOnFace(scenario: Scenario, seed: number): Promise<Report> {
+  const events = new EventBus();
+  if (!interactiveTerminal()) {
+    const stop = events.subscribe(printProgress);
+    try {
+      return await runScenario(scenario, { seed, events });
+    } finally {
+      stop();
+    }
+  }
+  const restoreLog = routeLogTo(events);
+  const ui = renderTui({
+    events,
+    scenario: { name: scenario.name, steps: scenario.steps.map(describeStep) },
+    onQuit: () => process.kill(process.pid, 'SIGINT'),
+  });
+  let report: Report | undefined;
+  try {
+    report = await runScenario(scenario, { seed, events, monitor: true });
+    return report;
+  } finally {
+    ui.unmount();
+    restoreLog();
+    // The verdict also stays below the last frame, where the terminal's scrollback keeps it.
+    const verdict = report?.timeline.find((e) => e.type === 'scenario.finished');
+    if (verdict) printProgress(verdict);
+  }
+}

@@ -1,0 +1,124 @@
+import type { Etcd3 } from 'etcd3';
+import { describeError } from '../errors.js';
+import type { MemberSample } from '../events.js';
+import type { Cluster, MemberInfo } from '../topology/cluster.js';
+import { memberIdHex } from '../topology/client.js';
+import { delay, withTimeout } from '../wait.js';
+import { readLedger } from './ledger.js';
+
+export interface MonitorOptions {
+  /** Time between samples; the dashboard's refresh of the members table. */
+  intervalMs?: number;
+}
+
+interface CpuReading {
+  at: number;
+  cpuTotalNs: number;
+}
+
+/**
+ * Samples every member for a dashboard — etcd's own status, the container's state, CPU and
+ * memory, the faults in force — and emits `members.sampled`. Every call has the cluster's request
+ * timeout, so a frozen member or a slow engine delays nothing but its own row.
+ */
+export class ClusterMonitor {
+  private readonly clients = new Map<string, Etcd3>();
+  private readonly cpu = new Map<string, CpuReading>();
+  private loop: Promise<void> | undefined;
+  private running = false;
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly cluster: Cluster,
+    options: MonitorOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  /** One sample of every member, also emitted on the cluster's event stream. */
+  async sample(): Promise<MemberSample[]> {
+    const ledger = await readLedger(this.cluster).catch(() => []);
+    const members = await Promise.all(
+      this.cluster.members.map((member) =>
+        this.sampleMember(member, ledger.filter((r) => r.members.includes(member.name)).map((r) => r.kind)),
+      ),
+    );
+    this.cluster.eventBus.emit({ type: 'members.sampled', cluster: this.cluster.name, members });
+    return members;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const started = Date.now();
+      await this.sample();
+      await delay(Math.max(0, started + this.intervalMs - Date.now()));
+    }
+  }
+
+  private async sampleMember(member: MemberInfo, faults: string[]): Promise<MemberSample> {
+    const { requestMs } = this.cluster.timeouts;
+    const runtime = this.cluster.containers;
+    const [status, state] = await Promise.all([
+      withTimeout(this.clientFor(member).maintenance.status(), requestMs, `status of ${member.name}`).catch((err: unknown) => {
+        this.dropClient(member.name); // a fresh connection next time: the member may come back on a new socket
+        return describeError(err);
+      }),
+      withTimeout(runtime.inspect(member.containerId), requestMs, `inspect ${member.name}`).catch(() => undefined),
+    ]);
+    const container = state === undefined ? 'missing' : state.paused ? 'paused' : state.running ? 'running' : 'stopped';
+    const usage = container === 'running' || container === 'paused' ? await withTimeout(runtime.usage(member.containerId), requestMs, `usage of ${member.name}`).catch(() => undefined) : undefined;
+    const answered = typeof status !== 'string';
+    const leaderId = answered && status.leader !== '0' ? memberIdHex(status.leader) : undefined;
+    return {
+      name: member.name,
+      role: !answered || !leaderId ? 'unknown' : status.leader === status.header.member_id ? 'leader' : 'follower',
+      answered,
+      healthy: leaderId !== undefined,
+      leaderId,
+      container,
+      raftTerm: answered ? Number(status.raftTerm) : undefined,
+      raftIndex: answered ? Number(status.raftIndex) : undefined,
+      dbSizeBytes: answered ? Number(status.dbSize) : undefined,
+      cpuPercent: usage ? this.cpuPercent(member.name, usage.cpuTotalNs) : undefined,
+      memoryBytes: usage?.memoryBytes,
+      faults,
+      error: !answered ? status.split('\n')[0] : leaderId ? undefined : 'no leader',
+    };
+  }
+
+  /** Percent of one core between this reading and the previous one. */
+  private cpuPercent(name: string, cpuTotalNs: number): number | undefined {
+    const now = { at: Date.now(), cpuTotalNs };
+    const before = this.cpu.get(name);
+    this.cpu.set(name, now);
+    if (!before || now.at <= before.at || cpuTotalNs < before.cpuTotalNs) return undefined;
+    return ((cpuTotalNs - before.cpuTotalNs) / 1e6 / (now.at - before.at)) * 100;
+  }
+
+  private clientFor(member: MemberInfo): Etcd3 {
+    let client = this.clients.get(member.name);
+    if (!client) {
+      client = this.cluster.client({ hosts: [member.endpoint], faultHandling: 'none' });
+      this.clients.set(member.name, client);
+    }
+    return client;
+  }
+
+  private dropClient(name: string): void {
+    this.clients.get(name)?.close();
+    this.clients.delete(name);
+  }
+}

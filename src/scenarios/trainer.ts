@@ -1,0 +1,197 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DrillError, describeError } from '../errors.js';
+import type { EventBus, MemberSample } from '../events.js';
+import type { FaultContext, FaultRecord } from '../faults/fault.js';
+import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
+import { readLedger } from '../faults/ledger.js';
+import { ClusterMonitor } from '../faults/monitor.js';
+import { Observer } from '../faults/observer.js';
+import { quorumState, quorumWarning } from '../faults/quorum-view.js';
+import type { Cluster } from '../topology/cluster.js';
+import { latestArtifact, type RunbookContext } from './runbooks/runbook.js';
+import { lookupRunbook } from './runbooks/registry.js';
+import type { TrainerAction, TrainerControl } from './trainer-actions.js';
+
+export interface TrainerOptions {
+  /** Removed on shutdown when the session started it; an attached cluster is only healed. */
+  ownsCluster: boolean;
+  seed?: number;
+  /** The simulated API servers' operations per second. */
+  ratePerSecond?: number;
+}
+
+interface SessionAction extends TrainerAction {
+  run(selected: string | undefined): Promise<string>;
+}
+
+/** The selected member that is counted as up, if any: taking it down costs one vote. */
+function costsAVote(members: readonly MemberSample[], selected: string | undefined): number {
+  const member = members.find((m) => m.name === selected);
+  return member?.healthy ? 1 : 0;
+}
+
+/**
+ * A live session for the trainer's keys: a cluster with API servers writing to it and a monitor
+ * sampling it, and the faults and runbooks a room wants to see, each one action. Faces call
+ * `perform` and render the event stream; they never touch Docker or etcd themselves.
+ */
+export class TrainerSession implements TrainerControl {
+  readonly actions: readonly SessionAction[];
+  private readonly faults: FaultContext;
+  private readonly runbookContext: RunbookContext;
+  private readonly monitor: ClusterMonitor;
+  private readonly injected: string[] = [];
+  private current: string | undefined;
+  private inProgress: Promise<void> = Promise.resolve();
+  private shuttingDown: Promise<void> | undefined;
+
+  private constructor(
+    private readonly cluster: Cluster,
+    private readonly apiServers: Observer,
+    workdir: string,
+    private readonly options: TrainerOptions,
+  ) {
+    this.faults = faultContext(cluster, { seed: options.seed });
+    this.runbookContext = { cluster, events: cluster.eventBus, faults: this.faults, workdir, apiServers, artifacts: [], restores: [] };
+    this.monitor = new ClusterMonitor(cluster);
+    this.actions = this.defineActions();
+  }
+
+  static async start(cluster: Cluster, options: TrainerOptions): Promise<TrainerSession> {
+    const workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-trainer-'));
+    const apiServers = new Observer(cluster, { ratePerSecond: options.ratePerSecond ?? 20 });
+    const session = new TrainerSession(cluster, apiServers, workdir, options);
+    await apiServers.start();
+    session.monitor.start();
+    return session;
+  }
+
+  get events(): EventBus {
+    return this.cluster.eventBus;
+  }
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** The action's id, as plain mode reads it from stdin, or undefined. */
+  findAction(idOrKey: string): SessionAction | undefined {
+    return this.actions.find((a) => a.id === idOrKey || a.key === idOrKey);
+  }
+
+  perform(actionId: string, selected: string | undefined): void {
+    const action = this.findAction(actionId);
+    const events = this.cluster.eventBus;
+    if (!action) {
+      events.emit({ type: 'action.finished', action: actionId, label: actionId, ok: false, message: `no such action; known: ${this.actions.map((a) => a.id).join(', ')}`, durationMs: 0 });
+      return;
+    }
+    if (this.current || this.shuttingDown) {
+      events.emit({ type: 'action.finished', action: action.id, label: action.label, ok: false, message: `busy with ${this.current ?? 'shutting down'}: wait for it to finish`, durationMs: 0 });
+      return;
+    }
+    this.current = action.label;
+    const started = Date.now();
+    events.emit({ type: 'action.started', action: action.id, label: action.label });
+    this.inProgress = action
+      .run(selected)
+      .then(
+        (message) => events.emit({ type: 'action.finished', action: action.id, label: action.label, ok: true, message, durationMs: Date.now() - started }),
+        (err: unknown) => events.emit({ type: 'action.finished', action: action.id, label: action.label, ok: false, message: describeError(err), durationMs: Date.now() - started }),
+      )
+      .finally(() => {
+        this.current = undefined;
+      });
+  }
+
+  /** Waits for the action in progress (there is no safe way to stop a runbook halfway), heals, stops, removes what it started. */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      await this.inProgress;
+      await this.monitor.stop();
+      await healAll(this.faults).catch(() => undefined);
+      await this.apiServers.stop().catch(() => undefined);
+      if (this.options.ownsCluster) await this.cluster.stop();
+      await rm(this.runbookContext.workdir, { recursive: true, force: true });
+    })();
+    return this.shuttingDown;
+  }
+
+  private async inject(kind: string, target: string): Promise<string> {
+    const record = await injectFault(this.faults, { kind, target });
+    this.injected.push(record.id);
+    return `${kind} on ${record.members.join(', ') || 'nobody'}${record.effect ? `: ${record.effect}` : ''}`;
+  }
+
+  private async runbook(name: string, options: Record<string, unknown> = {}): Promise<string> {
+    const runbook = lookupRunbook(name);
+    const events = this.cluster.eventBus;
+    events.emit({ type: 'runbook.started', cluster: this.cluster.name, runbook: name });
+    const started = Date.now();
+    try {
+      const outcome = await runbook.run(this.runbookContext, runbook.options.parse(options));
+      events.emit({ type: 'runbook.finished', cluster: this.cluster.name, runbook: name, ok: true, summary: outcome.summary, durationMs: Date.now() - started });
+      return outcome.summary;
+    } catch (err) {
+      events.emit({ type: 'runbook.finished', cluster: this.cluster.name, runbook: name, ok: false, summary: describeError(err), durationMs: Date.now() - started });
+      throw err;
+    }
+  }
+
+  /** Heals the newest fault this session injected that is still in force. */
+  private async undo(): Promise<string> {
+    const inForce = new Set((await readLedger(this.cluster)).map((r: FaultRecord) => r.id));
+    while (this.injected.length) {
+      const id = this.injected.pop() as string;
+      if (!inForce.has(id)) continue;
+      const record = await healFault(this.faults, id);
+      return `healed ${record.kind} on ${record.members.join(', ')}`;
+    }
+    return 'nothing to undo: no fault of this session is in force';
+  }
+
+  private defineActions(): SessionAction[] {
+    const oneDown = (members: readonly MemberSample[]) => quorumWarning(quorumState(members), 1);
+    const selectedDown = (members: readonly MemberSample[], selected: string | undefined) => quorumWarning(quorumState(members), costsAVote(members, selected));
+    const onSelected = (selected: string | undefined) => (selected ? `member:${selected}` : 'follower');
+    return [
+      { id: 'kill-leader', key: 'k', label: 'kill leader', usesSelection: false, warning: oneDown, run: () => this.inject('kill', 'leader') },
+      { id: 'kill-follower', key: 'f', label: 'kill follower', usesSelection: false, warning: oneDown, run: () => this.inject('kill', 'follower') },
+      { id: 'pause', key: 'p', label: 'pause member', usesSelection: true, warning: selectedDown, run: (s) => this.inject('pause', onSelected(s)) },
+      { id: 'starve-cpu', key: 'c', label: 'starve CPU', usesSelection: true, warning: () => undefined, run: (s) => this.inject('cpu', onSelected(s)) },
+      { id: 'isolate', key: 'i', label: 'isolate member', usesSelection: true, warning: selectedDown, run: (s) => this.inject('isolate', onSelected(s)) },
+      {
+        id: 'lose-quorum',
+        key: 'l',
+        label: 'lose quorum',
+        usesSelection: false,
+        warning: (members) => quorumWarning(quorumState(members), members.length) ?? 'quorum is already lost: this takes a majority down again',
+        run: () => this.inject('quorum-loss', 'majority'),
+      },
+      { id: 'heal-all', key: 'h', label: 'heal all', usesSelection: false, warning: () => undefined, run: () => this.healEverything() },
+      { id: 'undo', key: 'u', label: 'undo last fault', usesSelection: false, warning: () => undefined, run: () => this.undo() },
+      { id: 'replace-member', key: 'r', label: 'replace failed member', usesSelection: false, warning: () => undefined, run: () => this.runbook('replace-member') },
+      { id: 'snapshot', key: 's', label: 'take snapshot', usesSelection: false, warning: () => undefined, run: () => this.runbook('snapshot') },
+      {
+        id: 'restore',
+        key: 'R',
+        label: 'restore last snapshot',
+        usesSelection: false,
+        warning: () => {
+          const artifact = latestArtifact(this.runbookContext, 'snapshot');
+          if (!artifact) return undefined; // the runbook refuses with what to do
+          return `this replaces every member's data with the snapshot at revision ${artifact.revision} (taken ${new Date(artifact.takenAt).toISOString().slice(11, 19)}): writes since then are lost`;
+        },
+        run: () => this.runbook('restore', { from: 'snapshot' }),
+      },
+    ];
+  }
+
+  private async healEverything(): Promise<string> {
+    const { healed, failed } = await healAll(this.faults);
+    if (failed.length) throw new DrillError(`could not heal ${failed.map((f) => `${f.record.kind} (${f.error})`).join('; ')}`, { hint: 'press h again, or quit with q' });
+    return healed.length ? `healed ${healed.map((r) => `${r.kind} on ${r.members.join(', ')}`).join('; ')}` : 'nothing to heal';
+  }
+}

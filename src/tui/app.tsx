@@ -1,0 +1,121 @@
+import { Box, Text, useInput, type Key } from 'ink';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { EventBus, MemberSample } from '../events.js';
+import type { TrainerAction, TrainerControl } from '../scenarios/trainer-actions.js';
+import { ConfirmPrompt } from './confirm-prompt.js';
+import { Dashboard } from './dashboard.js';
+import { EventLog } from './event-log.js';
+import { HelpBar, HelpPanel } from './help-bar.js';
+import { initialView, reduce, type DashboardView } from './model.js';
+import { ScenarioView } from './scenario-view.js';
+
+export interface AppProps {
+  events: EventBus;
+  /** The trainer's actions; without it (a scenario run) the keys only select, show help and quit. */
+  control?: TrainerControl;
+  scenario?: { name: string; steps: string[] };
+  cluster?: string;
+  /** Called once, on q or Ctrl-C; the caller heals, cleans up and unmounts. */
+  onQuit: () => void;
+}
+
+// Ten frames a second at most: a burst of events folds into one frame instead of starving the keys.
+const flushEveryMs = 100;
+
+function moveSelection(members: readonly MemberSample[], selected: string | undefined, step: 1 | -1): string | undefined {
+  if (members.length === 0) return selected;
+  const at = members.findIndex((m) => m.name === selected);
+  const from = at === -1 ? (step === 1 ? -1 : members.length) : at;
+  return members[(from + step + members.length) % members.length]?.name;
+}
+
+export function App({ events, control, scenario, cluster, onQuit }: AppProps) {
+  const [view, setView] = useState<DashboardView>(() => initialView({ cluster, scenario }));
+  const latest = useRef(view);
+  const [selected, setSelected] = useState<string | undefined>(undefined);
+  const [confirming, setConfirming] = useState<{ action: TrainerAction; warning: string } | undefined>(undefined);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [showHelp, setShowHelp] = useState(false);
+  const [quitting, setQuitting] = useState(false);
+  // Set at once, not on the next render: a second q or Ctrl-C right behind the first must not quit twice.
+  const quitRequested = useRef(false);
+
+  useEffect(() => {
+    let changed = false;
+    const unsubscribe = events.subscribe((event) => {
+      latest.current = reduce(latest.current, event);
+      changed = true;
+    });
+    const flush = setInterval(() => {
+      if (!changed) return;
+      changed = false;
+      setView(latest.current);
+    }, flushEveryMs);
+    return () => {
+      unsubscribe();
+      clearInterval(flush);
+    };
+  }, [events]);
+
+  /** A second action is refused, not queued: the trainer decides again once the first is done. */
+  const refusedAsBusy = (): boolean => {
+    if (!control?.busy) return false;
+    setNotice(`busy: ${view.action?.label ?? 'another action'} — wait for it to finish`);
+    return true;
+  };
+
+  const perform = (action: TrainerAction) => {
+    if (!control || refusedAsBusy()) return;
+    control.perform(action.id, selected);
+  };
+
+  const handleKey = (input: string, key: Key) => {
+    if (quitRequested.current) return;
+    if ((key.ctrl && input === 'c') || (!confirming && input === 'q')) {
+      quitRequested.current = true;
+      setConfirming(undefined);
+      setQuitting(true);
+      onQuit();
+      return;
+    }
+    setNotice(undefined);
+    if (confirming) {
+      setConfirming(undefined);
+      if (input === 'y') perform(confirming.action);
+      return;
+    }
+    if (key.upArrow || key.downArrow) {
+      setSelected((current) => moveSelection(view.members, current, key.upArrow ? -1 : 1));
+      return;
+    }
+    if (input === '?') {
+      setShowHelp((shown) => !shown);
+      return;
+    }
+    const action = control?.actions.find((a) => a.key === input);
+    if (!action || refusedAsBusy()) return;
+    const warning = action.warning(view.members, selected);
+    if (warning === undefined) perform(action);
+    else setConfirming({ action, warning });
+  };
+  // Ink re-attaches an input handler only once a render's passive effects have run, which can be
+  // after its frame is on screen; a key pressed in between must meet the state that frame shows.
+  const latestKeyHandler = useRef(handleKey);
+  useLayoutEffect(() => {
+    latestKeyHandler.current = handleKey;
+  });
+  useInput(useCallback((input: string, key: Key) => latestKeyHandler.current(input, key), []));
+
+  return (
+    <Box flexDirection="column">
+      <EventLog lines={view.log} />
+      {view.scenario ? <ScenarioView scenario={view.scenario} checks={view.checks} recovery={view.recovery} /> : null}
+      <Dashboard view={view} selected={selected} />
+      {confirming ? <ConfirmPrompt label={confirming.action.label} warning={confirming.warning} /> : null}
+      {notice ? <Text color="yellow">{notice}</Text> : null}
+      {quitting ? <Text color="yellow">healing and removing the cluster…</Text> : null}
+      {showHelp ? <HelpPanel actions={control?.actions ?? []} /> : null}
+      <HelpBar actions={control?.actions ?? []} />
+    </Box>
+  );
+}

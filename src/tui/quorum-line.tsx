@@ -1,0 +1,17 @@
+import { Text } from 'ink';
+import type { MemberSample } from '../events.js';
+import { quorumLine, quorumState, type QuorumLine as QuorumLineText } from '../faults/quorum-view.js';
+
+const colours: Record<QuorumLineText['level'], string> = { ok: 'green', warn: 'yellow', lost: 'red' };
+
+export function QuorumLine({ members }: { members: readonly MemberSample[] }) {
+  // With no sample yet there is no cluster size to count against.
+  if (members.length === 0) return <Text dimColor>quorum: waiting for the first sample of the members…</Text>;
+  const state = quorumState(members);
+  const line = quorumLine(state.up, state.size);
+  return (
+    <Text color={colours[line.level]} bold={line.level === 'lost'}>
+      quorum: {line.text}
+    </Text>
+  );
+}
