@@ -124,11 +124,13 @@ export async function runScenarioOnFace(scenario: Scenario, seed: number): Promi
   const ui = renderTui({
     events,
     scenario: { name: scenario.name, steps: scenario.steps.map(describeStep) },
+    exitAfterOutcome: true,
     onQuit: () => process.kill(process.pid, 'SIGINT'),
   });
   let report: Report | undefined;
   try {
     report = await runScenario(scenario, { seed, events, monitor: true });
+    await ui.waitUntilExit();
     return report;
   } finally {
     ui.unmount();

@@ -1,4 +1,4 @@
-import { Box, Text, useInput, type Key } from 'ink';
+import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { EventBus, MemberSample } from '../events.js';
 import type { TrainerAction, TrainerControl } from '../scenarios/trainer-actions.js';
@@ -15,6 +15,8 @@ export interface AppProps {
   control?: TrainerControl;
   scenario?: { name: string; steps: string[] };
   cluster?: string;
+  /** With a scenario: unmount once its outcome is on screen, so the last frame keeps the verdict and RTO/RPO. */
+  exitAfterOutcome?: boolean;
   /** Called once, on q or Ctrl-C; the caller heals, cleans up and unmounts. */
   onQuit: () => void;
 }
@@ -29,7 +31,8 @@ function moveSelection(members: readonly MemberSample[], selected: string | unde
   return members[(from + step + members.length) % members.length]?.name;
 }
 
-export function App({ events, control, scenario, cluster, onQuit }: AppProps) {
+export function App({ events, control, scenario, cluster, exitAfterOutcome, onQuit }: AppProps) {
+  const { exit } = useApp();
   const [view, setView] = useState<DashboardView>(() => initialView({ cluster, scenario }));
   const latest = useRef(view);
   const [selected, setSelected] = useState<string | undefined>(undefined);
@@ -56,6 +59,11 @@ export function App({ events, control, scenario, cluster, onQuit }: AppProps) {
       clearInterval(flush);
     };
   }, [events]);
+
+  const outcome = view.scenario?.outcome;
+  useEffect(() => {
+    if (exitAfterOutcome && outcome) exit();
+  }, [exitAfterOutcome, outcome, exit]);
 
   /** A second action is refused, not queued: the trainer decides again once the first is done. */
   const refusedAsBusy = (): boolean => {

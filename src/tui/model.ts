@@ -127,7 +127,7 @@ export function initialView(options: { cluster?: string; scenario?: { name: stri
   };
 }
 
-/** RTO and RPO from outside the event stream (a report the CLI holds). */
+/** Merges RTO and RPO figures into what the view already knows. */
 export function withRecovery(view: DashboardView, metrics: RecoveryMetrics): DashboardView {
   return { ...view, recovery: { ...view.recovery, ...metrics } };
 }

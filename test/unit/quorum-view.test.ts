@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { printPlainLines } from '../../src/cli/ui.js';
 import { EventBus, type MemberSample } from '../../src/events.js';
 import { quorumLine, quorumState, quorumWarning } from '../../src/faults/quorum-view.js';
+import { memberSample } from './fixtures/member-sample.js';
 
 function member(name: string, leaderId: string | undefined, answered = true): MemberSample {
-  return {
-    name,
-    role: leaderId === undefined ? 'unknown' : name === 'member1' ? 'leader' : 'follower',
-    answered,
-    healthy: answered && leaderId !== undefined,
-    leaderId: answered ? leaderId : undefined,
-    container: answered ? 'running' : 'stopped',
-    raftTerm: undefined,
-    raftIndex: undefined,
-    dbSizeBytes: undefined,
-    cpuPercent: undefined,
-    memoryBytes: undefined,
-    faults: [],
-    error: undefined,
-  };
+  return memberSample(name, { answered, healthy: answered && leaderId !== undefined, leaderId: answered ? leaderId : undefined, container: answered ? 'running' : 'stopped' });
 }
 
 describe('quorum as the dashboard counts it', () => {

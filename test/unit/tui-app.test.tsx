@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus, type MemberSample } from '../../src/events.js';
 import type { TrainerAction, TrainerControl } from '../../src/scenarios/trainer-actions.js';
 import { App } from '../../src/tui/app.js';
+import { memberSample } from './fixtures/member-sample.js';
+
+const member = (name: string, role: MemberSample['role'], faults: string[] = []) => memberSample(name, { role, faults });
 
 const up = '\u001B[A';
 const down = '\u001B[B';
@@ -10,23 +13,6 @@ const ctrlC = '\u0003';
 /** useInput attaches in an effect, and a key's state change renders on the next tick. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-function member(name: string, role: MemberSample['role'], faults: string[] = []): MemberSample {
-  return {
-    name,
-    role,
-    answered: true,
-    healthy: true,
-    leaderId: 'a',
-    container: 'running',
-    raftTerm: 5,
-    raftIndex: 100,
-    dbSizeBytes: 20_480,
-    cpuPercent: 1,
-    memoryBytes: 1_048_576,
-    faults,
-    error: undefined,
-  };
-}
 
 const fiveMembers = () => [member('member1', 'leader'), member('member2', 'follower'), member('member3', 'follower', ['pause']), member('member4', 'follower'), member('member5', 'follower')];
 

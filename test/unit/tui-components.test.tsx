@@ -8,25 +8,8 @@ import { initialView, reduce, type ScenarioProgress } from '../../src/tui/model.
 import { QuorumLine } from '../../src/tui/quorum-line.js';
 import { ScenarioView } from '../../src/tui/scenario-view.js';
 import { sparkline, WorkloadSparklines } from '../../src/tui/sparkline.js';
+import { memberSample as member } from './fixtures/member-sample.js';
 
-function member(name: string, overrides: Partial<MemberSample> = {}): MemberSample {
-  return {
-    name,
-    role: 'follower',
-    answered: true,
-    healthy: true,
-    leaderId: 'a',
-    container: 'running',
-    raftTerm: 5,
-    raftIndex: 1234,
-    dbSizeBytes: 20_480,
-    cpuPercent: 2.5,
-    memoryBytes: 31_457_280,
-    faults: [],
-    error: undefined,
-    ...overrides,
-  };
-}
 
 /** `size` members of which `up` count as up: a majority following one leader, or, without one, members that answer but know no leader. */
 function cluster(size: number, up: number): MemberSample[] {

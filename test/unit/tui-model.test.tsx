@@ -1,28 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { DrillEvent, MemberSample, Timestamped } from '../../src/events.js';
+import type { DrillEvent, Timestamped } from '../../src/events.js';
 import { initialView, reduce, withRecovery, type DashboardView } from '../../src/tui/model.js';
+import { memberSample as member } from './fixtures/member-sample.js';
 
 const at = (event: DrillEvent, time: number): Timestamped => ({ ...event, at: time });
 const fold = (view: DashboardView, events: Timestamped[]) => events.reduce(reduce, view);
 
-function member(name: string, overrides: Partial<MemberSample> = {}): MemberSample {
-  return {
-    name,
-    role: 'follower',
-    answered: true,
-    healthy: true,
-    leaderId: 'a',
-    container: 'running',
-    raftTerm: 2,
-    raftIndex: 10,
-    dbSizeBytes: 20_480,
-    cpuPercent: 1.5,
-    memoryBytes: 30_000_000,
-    faults: [],
-    error: undefined,
-    ...overrides,
-  };
-}
 
 const workload = (time: number, availability: number) =>
   at({ type: 'workload.sampled', cluster: 'c', sample: { windowMs: 1000, puts: 20, okPuts: 20, stalledPuts: 0, availability, p50Ms: 3, p99Ms: 12 } }, time);
