@@ -113,7 +113,7 @@ export async function runUi(flags: UiFlags): Promise<void> {
 export async function runScenarioOnFace(scenario: Scenario, seed: number): Promise<Report> {
   const events = new EventBus();
   if (!interactiveTerminal()) {
-    const stop = events.subscribe(printProgress);
+    const stop = printPlainLines(events, (line) => log.info(line));
     try {
       return await runScenario(scenario, { seed, events });
     } finally {

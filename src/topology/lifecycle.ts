@@ -27,8 +27,9 @@ export function ownerIsGone(owner: string | undefined): boolean {
 
 type Cleanup = () => Promise<void>;
 const cleanups = new Map<symbol, Cleanup>();
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-const exitCodes: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143 };
+// SIGHUP: the terminal closed under a UI or a foreground cluster; what it started goes too.
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const exitCodes: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 let interruption: Promise<number> | undefined;
 
 let exitAfterCleanup = false;

@@ -23,18 +23,19 @@ export interface CliRun {
 /** Runs the CLI from source, as `etcd-drill ARGS`, with the test run's state folder. */
 type OnOutput = (text: string, child: ReturnType<typeof spawn>) => void;
 
-export function cli(args: string[], options: { onStderr?: OnOutput; onStdout?: OnOutput; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function cli(args: string[], options: { onStderr?: OnOutput; onStdout?: OnOutput; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliRun> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], {
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     options.onStdout?.(stdout, child);
   });
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     options.onStderr?.(stderr, child);
   });
