@@ -24,6 +24,7 @@ import { followLedger } from '../faults/ledger.js';
 import { Observer } from '../faults/observer.js';
 import { FAULTS } from '../faults/registry.js';
 import { formatTarget } from '../faults/target.js';
+import { fuzzCommand } from './fuzz.js';
 
 const DEFAULT_CLUSTER = 'drill';
 
@@ -352,6 +353,7 @@ export function buildProgram(): Command {
       log.info(`ready: ${image.ref} (etcd ${image.version}, snapshot tool ${image.hasEtcdutl ? 'etcdutl' : 'etcdctl'}), ${lb}`);
     });
 
+  program.addCommand(fuzzCommand());
   return program;
 }
 

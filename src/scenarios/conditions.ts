@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors.js';
 import { generateCa, issueClientCert, readTls } from '../topology/tls.js';
 import type { Observer } from '../faults/observer.js';
 import type { Cluster } from '../topology/cluster.js';
+import { keyHolds, putCondition, quorumLeader, recordPut } from './kv-conditions.js';
 
 /**
  * Conditions a scenario waits for or expects. Each is polled until it holds or its timeout (derived
@@ -146,10 +147,13 @@ export const CONDITIONS: ReadonlyMap<string, Condition> = new Map([
   ['members-healthy', membersHealthy],
   ['alarm', alarm],
   ['no-alarm', noAlarm],
+  ['put', putCondition(recordPut)],
+  ['key-holds', keyHolds],
+  ['quorum-leader', quorumLeader],
 ]);
 
-export function lookupCondition(name: string): Condition {
-  const condition = CONDITIONS.get(name);
-  if (!condition) throw new InvalidInputError(`unknown condition '${name}'`, { hint: `known conditions: ${[...CONDITIONS.keys()].join(', ')}` });
+export function lookupCondition(name: string, registry: ReadonlyMap<string, Condition> = CONDITIONS): Condition {
+  const condition = registry.get(name);
+  if (!condition) throw new InvalidInputError(`unknown condition '${name}'`, { hint: `known conditions: ${[...registry.keys()].join(', ')}` });
   return condition;
 }

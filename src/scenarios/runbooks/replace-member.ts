@@ -73,6 +73,9 @@ export const replaceMember = defineRunbook({
   summary: 'member remove the failed member, member add a new one, start it with initial-cluster-state=existing, update the load balancer',
   options: z.object({ member: z.string().optional(), order: z.enum(['remove-first', 'add-first']).default('remove-first') }).strict(),
   run: async (ctx, options) => {
+    // Right after the leader fails its followers still name it until their election timeout, so
+    // they look healthy while `member remove` cannot commit: wait for a leader first.
+    await ctx.cluster.waitForLeader();
     const statuses = await ctx.cluster.status();
     const healthy = statuses.filter((s) => s.healthy).map((s) => s.name);
     const via = healthy[0];

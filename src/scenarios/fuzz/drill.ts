@@ -1,0 +1,286 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { DrillError, describeError } from '../../errors.js';
+import { EventBus } from '../../events.js';
+import type { FaultContext } from '../../faults/fault.js';
+import { faultContext, healAll } from '../../faults/inject.js';
+import { readLedger } from '../../faults/ledger.js';
+import { startCluster, type Cluster } from '../../topology/cluster.js';
+import type { ClusterSpecInput } from '../../topology/spec.js';
+import { waitFor } from '../../wait.js';
+import { CONDITIONS, type Condition } from '../conditions.js';
+import { describeStep, runStep, type RunState } from '../engine.js';
+import { RUNBOOKS } from '../runbooks/registry.js';
+import type { AnyRunbook, RestoreRecord } from '../runbooks/runbook.js';
+import type { Scenario, Step } from '../types.js';
+import { DRILL_KEYS, MAX_COMMANDS, type DrillProperty } from './commands.js';
+import { ClusterModel } from './model.js';
+import { writeScenario, type FailureRecord } from './scenario-writer.js';
+
+/**
+ * Runs drill properties against one real cluster, kept between runs and reset (heal everything,
+ * delete the drill's keys, forget artifacts) rather than re-created, so that a run takes seconds.
+ * Only a cluster that cannot be reset cheaply — a member destroyed and never replaced, a heal that
+ * failed — is re-created.
+ */
+
+export interface DrillOptions {
+  /** Tests swap in doctored runbooks and conditions; the CLI always uses the real ones. */
+  runbooks?: ReadonlyMap<string, AnyRunbook>;
+  conditions?: ReadonlyMap<string, Condition>;
+  events?: EventBus;
+}
+
+export interface DrillProgress {
+  property: string;
+  runs: number;
+  steps: number;
+  elapsedMs: number;
+}
+
+export interface PropertyFailure extends FailureRecord {
+  /** The scenario steps of the shrunk run, the last one the failing one. */
+  steps: Step[];
+  /** The failing step as the timeline names it. */
+  failedStep: string;
+}
+
+export interface PropertyResult {
+  property: string;
+  seed: number;
+  runs: number;
+  steps: number;
+  shrinks: number;
+  durationMs: number;
+  /** The cluster was re-created this many times instead of reset. */
+  recreated: number;
+  failure: PropertyFailure | undefined;
+}
+
+export interface CheckOptions {
+  seed: number;
+  /** Stop starting runs after this long; a run under way finishes. Shrinking counts too. */
+  timeLimitMs: number;
+  numRuns?: number;
+  onProgress?: (progress: DrillProgress) => void;
+}
+
+/** A step failed: the message is the step's own, as the scenario's report would show it. */
+export class StepFailedError extends DrillError {
+  constructor(
+    readonly step: string,
+    reason: string,
+  ) {
+    super(`${step}: ${reason}`);
+  }
+}
+
+const FUZZ_PREFIX = '/fuzz/';
+
+export class Drill {
+  private state: RunState;
+  private runSteps: Step[] = [];
+  /**
+   * Kept across runs: the restore runbook numbers its data-dir volumes by the restores before it,
+   * and a reused cluster still has the volumes of earlier runs' restores.
+   */
+  private readonly restores: RestoreRecord[] = [];
+  private faultCount = 0;
+  private recreated = 0;
+  /** Seeds the fault context of every run as `etcd-drill run --seed` seeds a replay: the same followers are picked first. */
+  private faultSeed = 1;
+  private workdir: string;
+
+  private constructor(
+    private cluster: Cluster,
+    private readonly spec: ClusterSpecInput & { name: string },
+    private readonly options: DrillOptions,
+    private readonly events: EventBus,
+    workdir: string,
+  ) {
+    this.workdir = workdir;
+    this.state = this.freshState();
+  }
+
+  static async start(spec: ClusterSpecInput & { name: string }, options: DrillOptions = {}): Promise<Drill> {
+    const events = options.events ?? new EventBus();
+    const cluster = await startCluster(spec, { events });
+    return new Drill(cluster, spec, options, events, await mkdtemp(join(tmpdir(), 'etcd-drill-fuzz-')));
+  }
+
+  /** The cluster spec a scenario file needs to replay a run: everything but the name. */
+  get topology(): Scenario['topology'] {
+    const { name: _name, ...topology } = this.spec;
+    return topology;
+  }
+
+  get steps(): readonly Step[] {
+    return this.runSteps;
+  }
+
+  /** Heals and cleans the cluster for the next run (re-creating it if it cannot be), and returns the model of it. */
+  async reset(): Promise<ClusterModel> {
+    const { failed } = await healAll(this.state.faults);
+    if (failed.length > 0 || !(await this.healthy())) {
+      await this.cluster.stop();
+      this.cluster = await startCluster(this.spec, { events: this.events });
+      this.recreated += 1;
+      this.restores.length = 0;
+    }
+    await this.cluster.client().delete().prefix(FUZZ_PREFIX).exec();
+    await rm(this.workdir, { recursive: true, force: true });
+    this.workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-fuzz-'));
+    this.state = this.freshState();
+    this.runSteps = [];
+    this.faultCount = 0;
+    return ClusterModel.fresh(this.cluster.members.map((m) => m.name), DRILL_KEYS);
+  }
+
+  /** Records the step for the scenario file, then carries it out as the engine would. */
+  async perform(step: Step): Promise<string> {
+    this.runSteps.push(step);
+    try {
+      return await runStep(this.state, step, Date.now());
+    } catch (err) {
+      throw new StepFailedError(describeStep(step), describeError(err));
+    }
+  }
+
+  nextFaultLabel(): string {
+    this.faultCount += 1;
+    return `fault-${this.faultCount}`;
+  }
+
+  /** The members the fault labelled `label` took out, as its ledger record says. */
+  async membersHitBy(label: string): Promise<string[]> {
+    const id = this.state.labels.get(label);
+    const record = (await readLedger(this.cluster)).find((r) => r.id === id);
+    if (!record) throw new DrillError(`the fault labelled ${label} is not in the ledger`);
+    return record.members;
+  }
+
+  /** The revision etcd acknowledged `key = value` at, read back linearizably through the leader (a cut-off member cannot answer). */
+  async revisionOf(key: string, value: string): Promise<number> {
+    const kv = await waitFor(
+      async () => {
+        const leader = await this.cluster.leader();
+        if (!leader) return undefined;
+        const client = this.cluster.client({ hosts: [leader.endpoint], faultHandling: 'none' });
+        try {
+          return (await client.get(key).exec()).kvs[0] ?? null;
+        } finally {
+          client.close();
+        }
+      },
+      { timeoutMs: this.cluster.timeouts.leaderElectionMs, intervalMs: this.cluster.timeouts.pollMs, description: `a linearizable read of ${key}` },
+    );
+    if (kv?.value.toString() !== value) throw new DrillError(`${key} should hold the acknowledged '${value}' but holds ${kv ? `'${kv.value.toString()}'` : 'nothing'}`);
+    return Number(kv.mod_revision);
+  }
+
+  lastSnapshotRevision(): number {
+    const artifact = this.state.runbook.artifacts[this.state.runbook.artifacts.length - 1];
+    if (!artifact) throw new DrillError('the snapshot runbook left no artifact');
+    return artifact.revision;
+  }
+
+  /** The cluster's members must be the model's: a replacement that added or dropped the wrong one shows here. */
+  expectMembership(model: ClusterModel): void {
+    const real = this.cluster.members.map((m) => m.name).sort();
+    const expected = [...model.memberNames].sort();
+    if (real.join(',') !== expected.join(',')) throw new DrillError(`the cluster's members are ${real.join(', ')}; the model expects ${expected.join(', ')}`);
+  }
+
+  /** Runs one property until it fails (and is shrunk) or `timeLimitMs` ends. */
+  async check(property: DrillProperty, options: CheckOptions): Promise<PropertyResult> {
+    const started = Date.now();
+    this.faultSeed = options.seed;
+    const recreatedBefore = this.recreated;
+    let runs = 0;
+    let steps = 0;
+    let lastFailure: Omit<PropertyFailure, 'property' | 'seed' | 'path'> | undefined;
+    let running: Promise<void> = Promise.resolve();
+    const predicate = async (commands: Iterable<fc.AsyncCommand<ClusterModel, Drill>>) => {
+      const model = await this.reset();
+      runs += 1;
+      try {
+        await fc.asyncModelRun(() => ({ model, real: this }), commands);
+      } catch (err) {
+        lastFailure = { steps: [...this.runSteps], failedStep: describeStep(this.runSteps[this.runSteps.length - 1] as Step), commands: String(commands), error: describeError(err) };
+        throw err;
+      } finally {
+        steps += this.runSteps.length;
+        options.onProgress?.({ property: property.name, runs, steps, elapsedMs: Date.now() - started });
+      }
+    };
+    const details = await fc.check(
+      fc.asyncProperty(fc.commands([fc.oneof(...property.commands)], { maxCommands: MAX_COMMANDS, size: 'max' }), (commands) => {
+        // Interrupting abandons a run under way; the next reset must wait for it to let go of the cluster.
+        running = predicate(commands);
+        return running;
+      }),
+      { seed: options.seed, numRuns: options.numRuns ?? Number.MAX_SAFE_INTEGER, plugins: [fc.interruptAfterTimeLimit(options.timeLimitMs)] },
+    );
+    await running.catch(() => undefined);
+    if (details.failed && !lastFailure) {
+      throw new DrillError(`the drill could not run ${property.name}: ${describeError(details.errorInstance)}`, { hint: 'the cluster could not be reset; see the error, then run again' });
+    }
+    const failure: PropertyFailure | undefined =
+      details.failed && lastFailure ? { ...lastFailure, property: property.name, seed: details.seed, path: details.counterexamplePath ?? '' } : undefined;
+    return {
+      property: property.name,
+      seed: details.seed,
+      runs,
+      steps,
+      shrinks: details.numShrinks,
+      durationMs: Date.now() - started,
+      recreated: this.recreated - recreatedBefore,
+      failure,
+    };
+  }
+
+  /** The shrunk failure as a scenario file's text. */
+  scenarioFor(failure: PropertyFailure): string {
+    const scenario: Omit<Scenario, 'file'> = {
+      name: `fuzz-${failure.property}-${failure.seed}`,
+      description: `Shrunk failure of the property ${failure.property} (seed ${failure.seed}): ${failure.error.split('\n')[0]}`.replace(/\s+/g, ' '),
+      topology: this.topology,
+      workload: false,
+      steps: failure.steps,
+      checks: [],
+    };
+    return writeScenario(scenario, failure);
+  }
+
+  async stop(): Promise<void> {
+    await this.cluster.stop();
+    await rm(this.workdir, { recursive: true, force: true });
+  }
+
+  private async healthy(): Promise<boolean> {
+    const wanted = this.cluster.spec.members;
+    return waitFor(
+      async () => {
+        const statuses = await this.cluster.status();
+        return statuses.length === wanted && statuses.every((s) => s.healthy) ? true : undefined;
+      },
+      { timeoutMs: this.cluster.timeouts.leaderElectionMs, intervalMs: this.cluster.timeouts.pollMs, description: 'every member to be healthy again' },
+    ).catch(() => false);
+  }
+
+  private freshState(): RunState {
+    const faults: FaultContext = faultContext(this.cluster, { seed: this.faultSeed });
+    return {
+      scenario: { name: 'fuzz', description: 'property drill', file: undefined, topology: this.topology, workload: false, steps: [], checks: [] },
+      cluster: this.cluster,
+      faults,
+      runbook: { cluster: this.cluster, events: this.events, faults, workdir: this.workdir, apiServers: undefined, artifacts: [], restores: this.restores },
+      labels: new Map(),
+      leaderBeforeLastFault: undefined,
+      runbooks: this.options.runbooks ?? RUNBOOKS,
+      conditions: this.options.conditions ?? CONDITIONS,
+    };
+  }
+}

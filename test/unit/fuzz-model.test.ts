@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ClusterModel } from '../../src/scenarios/fuzz/model.js';
+
+const fresh = () => ClusterModel.fresh(['member1', 'member2', 'member3'], ['/fuzz/k0', '/fuzz/k1']);
+
+describe('the drill model', () => {
+  it('holds quorum with a majority up and loses it without', () => {
+    const model = fresh();
+    expect(model.quorumHolds()).toBe(true);
+    model.recordFault('kill', 'member1');
+    expect(model.quorumHolds()).toBe(true);
+    model.recordFault('pause', 'member2');
+    expect(model.quorumHolds()).toBe(false);
+    expect(model.healable).toEqual(['member1', 'member2']);
+    model.healAll();
+    expect(model.quorumHolds()).toBe(true);
+  });
+
+  it('refuses faults that make no sense: the leader without quorum, the last member up, a second destroy', () => {
+    const model = fresh();
+    expect(model.canFault('kill', 'leader')).toBe(true);
+    model.recordFault('isolate', 'member1');
+    model.recordFault('kill', 'member2');
+    expect(model.canFault('kill', 'leader')).toBe(false);
+    expect(model.canFault('pause', 'follower')).toBe(false);
+    model.healAll();
+    model.recordFault('destroy', 'member3');
+    expect(model.canFault('destroy', 'follower')).toBe(false);
+  });
+
+  it('a destroyed member survives heal and is replaced under the name replace-member picks', () => {
+    const model = fresh();
+    expect(model.canReplace()).toBe(false);
+    model.recordFault('destroy', 'member2');
+    model.healAll();
+    expect(model.membersIn('destroyed')).toEqual(['member2']);
+    expect(model.canReplace()).toBe(true);
+    expect(model.replacementName()).toBe('member4');
+    model.recordReplacement('member2', 'member4');
+    expect(model.memberNames).toEqual(['member1', 'member3', 'member4']);
+    expect(model.upCount).toBe(3);
+    expect(model.replacementName()).toBe('member5');
+  });
+
+  it('replace is refused while another member is out or quorum is lost', () => {
+    const model = fresh();
+    model.recordFault('destroy', 'member2');
+    model.recordFault('kill', 'member1');
+    expect(model.canReplace()).toBe(false);
+  });
+
+  it('a key holds its last acknowledged value, or any refused write after it', () => {
+    const model = fresh();
+    expect(model.candidates('/fuzz/k0')).toEqual([undefined]);
+    model.recordWrite('/fuzz/k0', model.nextValue(), 10);
+    expect(model.candidates('/fuzz/k0')).toEqual(['1']);
+    model.recordWrite('/fuzz/k0', model.nextValue(), undefined);
+    expect(model.candidates('/fuzz/k0')).toEqual(['1', '2']);
+    model.recordWrite('/fuzz/k0', model.nextValue(), 12);
+    expect(model.candidates('/fuzz/k0')).toEqual(['3']);
+    expect(model.candidates('/fuzz/k1')).toEqual([undefined]);
+  });
+
+  it('a restore loses exactly the writes after the snapshot’s revision', () => {
+    const model = fresh();
+    expect(model.canRestore()).toBe(false);
+    model.recordWrite('/fuzz/k0', model.nextValue(), 10);
+    model.recordWrite('/fuzz/k1', model.nextValue(), 11);
+    model.recordWrite('/fuzz/k0', model.nextValue(), 12);
+    // Taken from a member that had applied revision 11 but not yet 12.
+    model.recordSnapshot(11);
+    model.recordWrite('/fuzz/k1', model.nextValue(), 13);
+    model.recordFault('kill', 'member1');
+    model.recordFault('kill', 'member2');
+    expect(model.canRestore()).toBe(true);
+    model.recordRestore();
+    expect(model.candidates('/fuzz/k0')).toEqual(['1']);
+    expect(model.candidates('/fuzz/k1')).toEqual(['2']);
+    expect(model.quorumHolds()).toBe(true);
+    expect(model.upCount).toBe(3);
+  });
+
+  it('a snapshot may hold a refused write made before it, never one made after', () => {
+    const model = fresh();
+    model.recordWrite('/fuzz/k0', model.nextValue(), undefined);
+    model.recordSnapshot(20);
+    model.recordWrite('/fuzz/k0', model.nextValue(), undefined);
+    model.recordRestore();
+    expect(model.candidates('/fuzz/k0')).toEqual([undefined, '1']);
+  });
+
+  it('restore is refused with an isolated member: its iptables rules would outlive its container', () => {
+    const model = fresh();
+    model.recordSnapshot(5);
+    model.recordFault('isolate', 'member3');
+    expect(model.canRestore()).toBe(false);
+  });
+});
