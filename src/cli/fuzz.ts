@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, describeError } from '../errors.js';
 import { randomSeed } from '../random.js';
 import { PROPERTIES, lookupProperty, type DrillProperty } from '../scenarios/fuzz/commands.js';
 import { Drill, type PropertyResult } from '../scenarios/fuzz/drill.js';
@@ -15,18 +16,23 @@ interface FuzzFlags {
   out: string;
 }
 
-/** `10m`, `90s`, `500ms` or plain milliseconds. */
-export function parseBudget(text: string): number {
+/** Below this a property gets no run worth the name: a reset and one short sequence take seconds. */
+const MIN_BUDGET_PER_PROPERTY_MS = 10_000;
+
+/** `10m`, `90s`, `500ms` or plain milliseconds, at least 10 s for each property to run. */
+export function parseBudget(text: string, properties = 1): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (!match) throw new InvalidInputError(`--budget '${text}' is not a duration`, { hint: 'write e.g. 90s, 10m or 1h' });
   const ms = Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  if (ms < 10_000) throw new InvalidInputError(`--budget ${text} is too short for a single drill run`, { hint: 'give at least 10s' });
+  const least = MIN_BUDGET_PER_PROPERTY_MS * properties;
+  if (ms < least) throw new InvalidInputError(`--budget ${text} is too short for ${properties} propert${properties === 1 ? 'y' : 'ies'}`, { hint: `give at least ${least / 1000}s, or fewer --property` });
   return ms;
 }
 
 function parseSeed(text: string | undefined): number {
   if (text === undefined) return randomSeed();
-  if (!/^\d+$/.test(text)) throw new InvalidInputError(`--seed takes a whole number, not '${text}'`, { hint: 'copy the seed a failing run printed' });
+  // fast-check folds larger seeds into 32 bits, and the seed it printed would not be the one given.
+  if (!/^\d+$/.test(text) || Number(text) > 2 ** 31 - 1) throw new InvalidInputError(`--seed takes a whole number up to ${2 ** 31 - 1}, not '${text}'`, { hint: 'copy the seed a failing run printed' });
   return Number(text);
 }
 
@@ -37,6 +43,18 @@ function selectProperties(names: string[] | undefined): DrillProperty[] {
     if (!property) throw new InvalidInputError(`unknown property '${name}'`, { hint: `known properties: ${PROPERTIES.map((p) => p.name).join(', ')}` });
     return property;
   });
+}
+
+/** Made (or found) before the search starts: a bad --out must not cost minutes of searching first. */
+async function writableFolder(out: string): Promise<string> {
+  const dir = resolve(out);
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    throw new InvalidInputError(`--out ${out}: cannot write there (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`, { hint: 'name a folder you can write to' });
+  }
+  return dir;
 }
 
 function line(result: PropertyResult): string {
@@ -54,13 +72,15 @@ export function fuzzCommand(): Command {
     .option('--property <name...>', `only these properties: ${PROPERTIES.map((p) => p.name).join(', ')}`)
     .option('--out <dir>', 'where a failing run’s scenario file is written', 'fuzz-failures')
     .action(async (flags: FuzzFlags) => {
-      const budgetMs = parseBudget(flags.budget);
-      const seed = parseSeed(flags.seed);
       const properties = selectProperties(flags.property);
+      const budgetMs = parseBudget(flags.budget, properties.length);
+      const seed = parseSeed(flags.seed);
+      const dir = await writableFolder(flags.out);
       const started = Date.now();
       console.log(`fuzz: seed ${seed}, budget ${Math.round(budgetMs / 1000)} s, ${properties.length} properties on ${flags.members} members (${flags.topology})`);
       const drill = await Drill.start({ name: `fuzz-${seed % 100_000}`, topology: flags.topology as 'cluster' | 'lb', members: Number(flags.members) });
       let failed = false;
+      const unchecked: string[] = [];
       try {
         for (const [index, property] of properties.entries()) {
           // Each property gets an equal share of what is left.
@@ -72,10 +92,9 @@ export function fuzzCommand(): Command {
           });
           process.stderr.write('\n');
           console.log(line(result));
+          if (result.runs === 0 && !result.failure) unchecked.push(property.name);
           if (result.failure) {
             failed = true;
-            const dir = resolve(flags.out);
-            await mkdir(dir, { recursive: true });
             const file = join(dir, `fuzz-${property.name}-${seed}.yaml`);
             await writeFile(file, drill.scenarioFor(result.failure));
             console.log(`  shrunk to ${result.failure.commands}`);
@@ -87,7 +106,9 @@ export function fuzzCommand(): Command {
       } finally {
         await drill.stop();
       }
-      console.log(failed ? `fuzz: a property failed (seed ${seed})` : `fuzz: every property held (seed ${seed}, ${Math.round((Date.now() - started) / 1000)} s)`);
-      if (failed) process.exitCode = 1;
+      if (failed) console.log(`fuzz: a property failed (seed ${seed})`);
+      else if (unchecked.length) console.log(`fuzz: no run finished for ${unchecked.join(', ')} within the budget: give a longer --budget (seed ${seed})`);
+      else console.log(`fuzz: every property held (seed ${seed}, ${Math.round((Date.now() - started) / 1000)} s)`);
+      if (failed || unchecked.length) process.exitCode = 1;
     });
 }

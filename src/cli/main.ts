@@ -17,7 +17,7 @@ import { catalog, shippedScenarioFiles, SHIPPED_DIR } from '../scenarios/catalog
 import { writeReports } from '../scenarios/reports/index.js';
 import { scaleTable } from '../scenarios/scale.js';
 import { loadScenario, ScenarioFileError } from '../scenarios/scenario-file.js';
-import { printProgress } from './progress.js';
+import { printProgress } from '../event-lines.js';
 import { printPlainLines, runScenarioOnFace, runUi, type UiFlags } from './ui.js';
 import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
 import { followLedger } from '../faults/ledger.js';
@@ -323,7 +323,10 @@ export function buildProgram(): Command {
     .description("a live dashboard with the trainer's keys (kill the leader, lose quorum, replace, snapshot, restore…); starts a five-member TLS cluster of its own unless --cluster names a running one. Without a terminal: plain lines, actions read from stdin")
     .option('--cluster <name>', 'attach to this running cluster instead (on quit its faults are healed; it keeps running)')
     .option('--name <name>', 'name of the cluster the UI starts (default: ui-<random>)')
-    .option('--members <n>', 'members of the cluster the UI starts', wholeNumber('--members'), 5)
+    .option('--members <n>', 'members of the cluster the UI starts: 1, 3, 5 or 7 (default 5)', (value: string) => {
+      if (!['1', '3', '5', '7'].includes(value)) throw new InvalidArgumentError(`--members is 1, 3, 5 or 7 for the UI, not '${value}'`);
+      return Number(value);
+    })
     .option('--seed <n>', 'seed for choices among equal members, to replay a session', wholeNumber('--seed'))
     .action(async (flags: UiFlags) => {
       await runUi(flags);

@@ -10,18 +10,23 @@ import type { Report, Scenario } from '../scenarios/types.js';
 import { attachCluster, startCluster } from '../topology/cluster.js';
 import { onInterrupt } from '../topology/lifecycle.js';
 import { renderTui } from '../tui/render.js';
-import { printProgress, progressLine } from './progress.js';
+import { printProgress, progressLine } from '../event-lines.js';
 
 export interface UiFlags {
   cluster?: string;
   name?: string;
-  members: number;
+  members?: number;
   seed?: number;
 }
 
-/** The UI needs a terminal on both ends: keys in, frames out. Anything else gets plain lines. */
+/** Set as Ink reads it: under CI Ink draws only the last frame, so a CI job with a terminal gets plain lines too. */
+function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['CI', 'CONTINUOUS_INTEGRATION'].some((key) => key in env && env[key] !== '0' && env[key] !== 'false');
+}
+
+/** The UI needs a terminal on both ends (keys in, frames out) and no CI. Anything else gets plain lines. */
 export function interactiveTerminal(): boolean {
-  return Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  return Boolean(process.stdout.isTTY && process.stdin.isTTY) && !inCi();
 }
 
 function clock(at: number): string {
@@ -37,7 +42,7 @@ export function printPlainLines(events: EventBus, write: (line: string) => void 
   return events.subscribe((event: Timestamped) => {
     if (event.type === 'members.sampled') {
       const state = quorumState(event.members);
-      const line = quorumLine(state.up, state.size).text;
+      const line = quorumLine(state).text;
       if (line !== lastQuorum) write(`${clock(event.at)} quorum: ${line}`);
       lastQuorum = line;
       return;
@@ -63,47 +68,65 @@ export function routeLogTo(events: EventBus): () => void {
  * what the UI started. Without a terminal, plain lines out and action names in, one a line.
  */
 export async function runUi(flags: UiFlags): Promise<void> {
-  if (flags.cluster && flags.name) throw new InvalidInputError('--cluster attaches to a running cluster, --name names a new one: give one of them');
+  if (flags.cluster && (flags.name || flags.members)) {
+    throw new InvalidInputError('--cluster attaches to a running cluster; --name and --members shape a new one: give one or the other', { hint: '`etcd-drill ui` alone starts a five-member cluster' });
+  }
   const events = new EventBus();
-  const interactive = interactiveTerminal();
   const stopPrinting = printPlainLines(events, (line) => log.info(line));
   const cluster = flags.cluster
     ? await attachCluster(flags.cluster, { events })
-    : await startCluster({ name: flags.name ?? `ui-${randomBytes(3).toString('hex')}`, topology: 'cluster', members: flags.members }, { events });
-  const session = await TrainerSession.start(cluster, { ownsCluster: !flags.cluster, seed: flags.seed });
+    : await startCluster({ name: flags.name ?? `ui-${randomBytes(3).toString('hex')}`, topology: 'cluster', members: flags.members ?? 5 }, { events });
+  const session = await TrainerSession.start(cluster, { ownsCluster: !flags.cluster, seed: flags.seed }).catch(async (err: unknown) => {
+    if (!flags.cluster) await cluster.stop();
+    throw err;
+  });
   // A signal from outside (kill, a closed terminal) heals too; removal of an owned cluster is startCluster's own hook.
   const releaseInterrupt = onInterrupt(() => session.shutdown());
-  const finish = async (): Promise<void> => {
+  try {
+    if (interactiveTerminal()) {
+      stopPrinting();
+      await runInteractive(session, events, cluster.name);
+    } else {
+      await runPlain(session);
+    }
+  } finally {
     await session.shutdown();
     releaseInterrupt();
-  };
-  if (!interactive) {
-    log.info(`actions, one a line on stdin: ${session.actions.map((a) => a.id).join(', ')}, quit (end of input quits too)`);
-    const lines = createInterface({ input: process.stdin });
-    for await (const line of lines) {
-      const command = line.trim();
-      if (command === 'q' || command === 'quit') break;
-      if (command) session.perform(command, undefined);
-    }
-    await finish();
     stopPrinting();
-    return;
   }
-  stopPrinting();
+  log.info(flags.cluster ? `healed '${cluster.name}'; it is still running` : `removed cluster '${cluster.name}'`);
+}
+
+/** Action names from stdin, one a line, each carried out before the next is read. */
+async function runPlain(session: TrainerSession): Promise<void> {
+  log.info(`actions, one a line on stdin: ${session.actions.map((a) => a.id).join(', ')}, quit (end of input quits too)`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const command = line.trim();
+    if (command === 'q' || command === 'quit') return;
+    if (!command) continue;
+    session.perform(command, undefined);
+    await session.idle();
+  }
+}
+
+async function runInteractive(session: TrainerSession, events: EventBus, clusterName: string): Promise<void> {
   const restoreLog = routeLogTo(events);
   let quitting: Promise<void> | undefined;
   const ui = renderTui({
     events,
     control: session,
-    cluster: cluster.name,
+    cluster: clusterName,
     onQuit: () => {
-      quitting ??= finish().finally(() => ui.unmount());
+      quitting ??= session.shutdown().finally(() => ui.unmount());
     },
   });
-  await ui.waitUntilExit();
-  await quitting;
-  restoreLog();
-  log.info(flags.cluster ? `healed '${cluster.name}'; it is still running` : `removed cluster '${cluster.name}'`);
+  try {
+    await ui.waitUntilExit();
+    await quitting;
+  } finally {
+    ui.unmount();
+    restoreLog();
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Etcd3 } from 'etcd3';
 import { describeError } from '../errors.js';
 import type { MemberSample } from '../events.js';
+import { log } from '../log.js';
 import type { Cluster, MemberInfo } from '../topology/cluster.js';
 import { memberIdHex } from '../topology/client.js';
 import { delay, withTimeout } from '../wait.js';
@@ -26,6 +27,7 @@ export class ClusterMonitor {
   private readonly cpu = new Map<string, CpuReading>();
   private loop: Promise<void> | undefined;
   private running = false;
+  private readonly stopping = new AbortController();
   private readonly intervalMs: number;
 
   constructor(
@@ -43,6 +45,7 @@ export class ClusterMonitor {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     await this.loop;
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
@@ -63,8 +66,9 @@ export class ClusterMonitor {
   private async run(): Promise<void> {
     while (this.running) {
       const started = Date.now();
-      await this.sample();
-      await delay(Math.max(0, started + this.intervalMs - Date.now()));
+      // One bad sample (a listener that threw, an engine hiccup) must not end the watching.
+      await this.sample().catch((err: unknown) => log.debug(`monitor: sample failed: ${describeError(err)}`));
+      await delay(Math.max(0, started + this.intervalMs - Date.now()), this.stopping.signal).catch(() => undefined);
     }
   }
 

@@ -27,13 +27,16 @@ export interface QuorumLine {
 }
 
 /** The quorum in plain words, as a trainer says it to a room. */
-export function quorumLine(up: number, size: number): QuorumLine {
+export function quorumLine(state: QuorumState): QuorumLine {
+  const { up, size } = state;
   const spare = up - quorumSize(size);
   const head = `${up}/${size} up`;
   if (spare < 0) {
     const reads = up > 0 ? 'serializable reads still answer' : 'nothing answers';
     return { text: `${head} — QUORUM LOST: writes stop, ${reads}`, level: 'lost' };
   }
+  // Enough members answer, but no leader has a majority behind it: an election under way, or a majority cut off from each other.
+  if (!state.holds) return { text: `${up}/${size} answer — NO LEADER a majority follows: writes stop until one is elected`, level: 'lost' };
   if (spare === 0) return { text: `${head} — can lose no more: one more failure stops writes`, level: 'warn' };
   return { text: `${head} — can lose ${spare} more`, level: 'ok' };
 }

@@ -15,7 +15,7 @@ import { waitFor } from '../wait.js';
 import { lookupCheck } from './checks.js';
 import { CONDITIONS, lookupCondition, type Condition, type ConditionContext } from './conditions.js';
 import { lookupRunbook, RUNBOOKS } from './runbooks/registry.js';
-import type { AnyRunbook, RunbookContext } from './runbooks/runbook.js';
+import { carryOut, type AnyRunbook, type RunbookContext } from './runbooks/runbook.js';
 import type { Report, Scenario, Step, StepResult } from './types.js';
 
 export interface RunOptions {
@@ -103,20 +103,8 @@ export async function runStep(state: RunState, step: Step, since: number): Promi
       const record = await healFault(state.faults, id);
       return `healed ${record.kind} on ${record.members.join(', ')}`;
     }
-    case 'runbook': {
-      const runbook = lookupRunbook(step.runbook, state.runbooks);
-      const options = runbook.options.parse(step.options);
-      state.cluster.eventBus.emit({ type: 'runbook.started', cluster: state.cluster.name, runbook: runbook.name });
-      const started = Date.now();
-      try {
-        const outcome = await runbook.run(state.runbook, options);
-        state.cluster.eventBus.emit({ type: 'runbook.finished', cluster: state.cluster.name, runbook: runbook.name, ok: true, summary: outcome.summary, durationMs: Date.now() - started });
-        return outcome.summary;
-      } catch (err) {
-        state.cluster.eventBus.emit({ type: 'runbook.finished', cluster: state.cluster.name, runbook: runbook.name, ok: false, summary: describeError(err), durationMs: Date.now() - started });
-        throw err;
-      }
-    }
+    case 'runbook':
+      return (await carryOut(state.runbook, lookupRunbook(step.runbook, state.runbooks), step.options)).summary;
     case 'wait-for':
     case 'expect':
       return pollCondition(state, step, since);
@@ -231,22 +219,25 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   } catch (err) {
     steps.push({ index: steps.length, name: 'start the cluster and the API servers', kind: 'runbook', state: 'failed', startedAt, endedAt: Date.now(), message: describeError(err), commands: [] });
   } finally {
-    await monitor?.stop();
+    await monitor?.stop().catch(() => undefined);
     await apiServers?.stop().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
-    await rm(workdir, { recursive: true, force: true });
+    await rm(workdir, { recursive: true, force: true }).catch(() => undefined);
   }
   const passed = steps.every((s) => s.state === 'passed') && checks.every((c) => c.ok);
   const endedAt = Date.now();
-  events.emit({
-    type: 'scenario.finished',
-    scenario: scenario.name,
-    passed,
-    durationMs: endedAt - startedAt,
-    rtoMs: typeof metrics.rtoMs === 'number' ? metrics.rtoMs : undefined,
-    rpoWrites: typeof metrics.rpoWrites === 'number' ? metrics.rpoWrites : undefined,
-  });
-  unsubscribe();
+  try {
+    events.emit({
+      type: 'scenario.finished',
+      scenario: scenario.name,
+      passed,
+      durationMs: endedAt - startedAt,
+      rtoMs: typeof metrics.rtoMs === 'number' ? metrics.rtoMs : undefined,
+      rpoWrites: typeof metrics.rpoWrites === 'number' ? metrics.rpoWrites : undefined,
+    });
+  } finally {
+    unsubscribe();
+  }
   return {
     scenario: scenario.name,
     description: scenario.description,

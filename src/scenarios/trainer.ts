@@ -10,7 +10,7 @@ import { ClusterMonitor } from '../faults/monitor.js';
 import { Observer } from '../faults/observer.js';
 import { quorumState, quorumWarning } from '../faults/quorum-view.js';
 import type { Cluster } from '../topology/cluster.js';
-import { latestArtifact, type RunbookContext } from './runbooks/runbook.js';
+import { carryOut, latestArtifact, type RunbookContext } from './runbooks/runbook.js';
 import { lookupRunbook } from './runbooks/registry.js';
 import type { TrainerAction, TrainerControl } from './trainer-actions.js';
 
@@ -26,8 +26,9 @@ interface SessionAction extends TrainerAction {
   run(selected: string | undefined): Promise<string>;
 }
 
-/** The selected member that is counted as up, if any: taking it down costs one vote. */
+/** Votes lost by taking the selected member down: one if it is counted as up. */
 function costsAVote(members: readonly MemberSample[], selected: string | undefined): number {
+  if (selected === undefined) return 1; // no selection: a healthy follower is taken
   const member = members.find((m) => m.name === selected);
   return member?.healthy ? 1 : 0;
 }
@@ -76,13 +77,13 @@ export class TrainerSession implements TrainerControl {
     return this.current !== undefined;
   }
 
-  /** The action's id, as plain mode reads it from stdin, or undefined. */
-  findAction(idOrKey: string): SessionAction | undefined {
-    return this.actions.find((a) => a.id === idOrKey || a.key === idOrKey);
+  /** Settles when the action in progress (if any) has finished. */
+  idle(): Promise<void> {
+    return this.inProgress;
   }
 
   perform(actionId: string, selected: string | undefined): void {
-    const action = this.findAction(actionId);
+    const action = this.actions.find((a) => a.id === actionId);
     const events = this.cluster.eventBus;
     if (!action) {
       events.emit({ type: 'action.finished', action: actionId, label: actionId, ok: false, message: `no such action; known: ${this.actions.map((a) => a.id).join(', ')}`, durationMs: 0 });
@@ -110,7 +111,7 @@ export class TrainerSession implements TrainerControl {
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
       await this.inProgress;
-      await this.monitor.stop();
+      await this.monitor.stop().catch(() => undefined);
       await healAll(this.faults).catch(() => undefined);
       await this.apiServers.stop().catch(() => undefined);
       if (this.options.ownsCluster) await this.cluster.stop();
@@ -126,19 +127,9 @@ export class TrainerSession implements TrainerControl {
   }
 
   private async runbook(name: string, options: Record<string, unknown> = {}): Promise<string> {
-    const runbook = lookupRunbook(name);
-    const events = this.cluster.eventBus;
-    events.emit({ type: 'runbook.started', cluster: this.cluster.name, runbook: name });
-    const started = Date.now();
-    try {
-      const outcome = await runbook.run(this.runbookContext, runbook.options.parse(options));
-      events.emit({ type: 'runbook.finished', cluster: this.cluster.name, runbook: name, ok: true, summary: outcome.summary, durationMs: Date.now() - started });
-      return outcome.summary;
-    } catch (err) {
-      events.emit({ type: 'runbook.finished', cluster: this.cluster.name, runbook: name, ok: false, summary: describeError(err), durationMs: Date.now() - started });
-      throw err;
-    }
+    return (await carryOut(this.runbookContext, lookupRunbook(name), options)).summary;
   }
+
 
   /** Heals the newest fault this session injected that is still in force. */
   private async undo(): Promise<string> {

@@ -65,6 +65,12 @@ export function memberName(index: number): string {
   return `member${index}`;
 }
 
+/** The name a new member gets: one past the highest `memberN` the cluster has used, so a replacement never reuses a name. */
+export function nextMemberName(existing: string[]): string {
+  const highest = Math.max(0, ...existing.map((n) => Number(/^member(\d+)$/.exec(n)?.[1] ?? 0)));
+  return `member${highest + 1}`;
+}
+
 export function containerName(cluster: string, member: string): string {
   return `etcd-drill-${cluster}-${member}`;
 }

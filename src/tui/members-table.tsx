@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { formatBytes } from '../cli/format.js';
+import { formatBytes } from '../event-lines.js';
 import type { MemberSample } from '../events.js';
 
 type Health = 'healthy' | 'no leader' | 'down' | 'paused' | 'stopped';

@@ -1,4 +1,4 @@
-import { progressLine } from '../cli/progress.js';
+import { progressLine } from '../event-lines.js';
 import type { DrillEvent, MemberSample, Timestamped } from '../events.js';
 
 /** What the dashboard draws, folded from the event stream by `reduce`; nothing here talks to Docker or etcd. */

@@ -8,7 +8,7 @@ export function QuorumLine({ members }: { members: readonly MemberSample[] }) {
   // With no sample yet there is no cluster size to count against.
   if (members.length === 0) return <Text dimColor>quorum: waiting for the first sample of the members…</Text>;
   const state = quorumState(members);
-  const line = quorumLine(state.up, state.size);
+  const line = quorumLine(state);
   return (
     <Text color={colours[line.level]} bold={line.level === 'lost'}>
       quorum: {line.text}

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import { useEffect, useState } from 'react';
-import { recoveryFigures } from '../cli/progress.js';
+import { recoveryFigures } from '../event-lines.js';
 import type { CheckVerdict, RecoveryMetrics, ScenarioProgress, StepProgress } from './model.js';
 
 const seconds = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(0)} s`;

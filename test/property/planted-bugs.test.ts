@@ -11,11 +11,11 @@ import { lookupProperty } from '../../src/scenarios/fuzz/commands.js';
 import { Drill, type DrillOptions } from '../../src/scenarios/fuzz/drill.js';
 import { putCondition, recordPut, type PutRecorder } from '../../src/scenarios/kv-conditions.js';
 import { RUNBOOKS } from '../../src/scenarios/runbooks/registry.js';
-import { initialClusterFrom, listMembers, nextMemberName } from '../../src/scenarios/runbooks/replace-member.js';
+import { initialClusterFrom, listMembers } from '../../src/scenarios/runbooks/replace-member.js';
 import { RESTORED_DATA_DIR, restoreDataDirs, restoreToken, restoreVolume, snapshotBytes } from '../../src/scenarios/runbooks/restore.js';
 import { defineRunbook, latestArtifact, type AnyRunbook, type RunbookContext } from '../../src/scenarios/runbooks/runbook.js';
 import { loadScenario } from '../../src/scenarios/scenario-file.js';
-import { PEER_PORT } from '../../src/topology/plan.js';
+import { PEER_PORT, nextMemberName } from '../../src/topology/plan.js';
 import { expectClusterGone } from '../integration/helpers.js';
 
 /**

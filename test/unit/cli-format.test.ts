@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, statusTable, table } from '../../src/cli/format.js';
-import { progressLine } from '../../src/cli/progress.js';
+import { statusTable, table } from '../../src/cli/format.js';
+import { formatBytes, progressLine } from '../../src/event-lines.js';
 import type { DrillEvent, Timestamped } from '../../src/events.js';
 import type { MemberStatus } from '../../src/topology/cluster.js';
 

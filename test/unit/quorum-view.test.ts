@@ -17,14 +17,21 @@ describe('quorum as the dashboard counts it', () => {
   it('with no majority leader, counts the members that still answer', () => {
     const members = [member('member1', undefined), member('member2', undefined), member('member3', undefined, false), member('member4', undefined, false), member('member5', undefined, false)];
     expect(quorumState(members)).toEqual({ size: 5, up: 2, holds: false });
-    expect(quorumLine(2, 5)).toEqual({ text: '2/5 up — QUORUM LOST: writes stop, serializable reads still answer', level: 'lost' });
+    expect(quorumLine({ size: 5, up: 2, holds: false })).toEqual({ text: '2/5 up — QUORUM LOST: writes stop, serializable reads still answer', level: 'lost' });
   });
 
   it('says plainly how many more members can be lost', () => {
-    expect(quorumLine(5, 5).text).toBe('5/5 up — can lose 2 more');
-    expect(quorumLine(3, 5).level).toBe('warn');
-    expect(quorumLine(0, 3).text).toBe('0/3 up — QUORUM LOST: writes stop, nothing answers');
-    expect(quorumLine(1, 1).level).toBe('warn');
+    expect(quorumLine({ size: 5, up: 5, holds: true }).text).toBe('5/5 up — can lose 2 more');
+    expect(quorumLine({ size: 5, up: 3, holds: true }).level).toBe('warn');
+    expect(quorumLine({ size: 3, up: 0, holds: false }).text).toBe('0/3 up — QUORUM LOST: writes stop, nothing answers');
+    expect(quorumLine({ size: 1, up: 1, holds: true }).level).toBe('warn');
+  });
+
+  it('does not call a cluster healthy whose members answer but follow no common leader', () => {
+    const cutOff = ['member1', 'member2', 'member3', 'member4', 'member5'].map((n) => member(n, undefined));
+    const state = quorumState(cutOff);
+    expect(state).toEqual({ size: 5, up: 5, holds: false });
+    expect(quorumLine(state)).toEqual({ text: '5/5 answer — NO LEADER a majority follows: writes stop until one is elected', level: 'lost' });
   });
 
   it('warns before an action takes quorum away, and only then', () => {

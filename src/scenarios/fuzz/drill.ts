@@ -116,10 +116,6 @@ export class Drill {
     return topology;
   }
 
-  get steps(): readonly Step[] {
-    return this.runSteps;
-  }
-
   /** Heals and cleans the cluster for the next run (re-creating it if it cannot be), and returns the model of it. */
   async reset(): Promise<ClusterModel> {
     const { failed } = await healAll(this.state.faults);
@@ -129,7 +125,14 @@ export class Drill {
       this.recreated += 1;
       this.restores.length = 0;
     }
-    await this.cluster.client().delete().prefix(FUZZ_PREFIX).exec();
+    const client = this.cluster.client();
+    try {
+      // Right after a heal the cluster may still be electing: wait for the delete to commit, as an operator would retry.
+      const { leaderElectionMs, pollMs } = this.cluster.timeouts;
+      await waitFor(async () => (await client.delete().prefix(FUZZ_PREFIX).exec(), true), { timeoutMs: leaderElectionMs, intervalMs: pollMs, description: `the drill's keys under ${FUZZ_PREFIX} to be deleted` });
+    } finally {
+      client.close();
+    }
     await rm(this.workdir, { recursive: true, force: true });
     this.workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-fuzz-'));
     this.state = this.freshState();
@@ -232,7 +235,8 @@ export class Drill {
     return {
       property: property.name,
       seed: details.seed,
-      runs,
+      // fast-check's count: runs that finished before the failure or the time limit, shrinking not included.
+      runs: details.numRuns,
       steps,
       shrinks: details.numShrinks,
       durationMs: Date.now() - started,

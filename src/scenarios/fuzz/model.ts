@@ -1,5 +1,5 @@
 import { quorumSize } from '../../faults/target.js';
-import { nextMemberName } from '../runbooks/replace-member.js';
+import { nextMemberName } from '../../topology/plan.js';
 
 /**
  * What the property drills believe of the cluster, much simpler than etcd: which members exist and
@@ -9,8 +9,7 @@ import { nextMemberName } from '../runbooks/replace-member.js';
  */
 
 /** The faults the drills inject; each takes one member out until healed (destroy: for good). */
-export const DRILL_FAULTS = ['kill', 'pause', 'isolate', 'destroy'] as const;
-export type DrillFault = (typeof DRILL_FAULTS)[number];
+export type DrillFault = 'kill' | 'pause' | 'isolate' | 'destroy';
 export type Role = 'leader' | 'follower';
 
 export type MemberState = 'up' | 'killed' | 'paused' | 'isolated' | 'destroyed';
@@ -86,9 +85,6 @@ export class ClusterModel {
   }
   get keys(): string[] {
     return [...this.keys_.keys()];
-  }
-  get snapshot(): ModelSnapshot | undefined {
-    return this.snapshot_;
   }
   get upCount(): number {
     return this.members_.filter((m) => m.state === 'up').length;
@@ -175,11 +171,6 @@ export class ClusterModel {
       history.base = snapshot.keys.get(key) ?? [undefined];
       history.writes = [];
     }
-  }
-
-  describe(): string {
-    const members = this.members_.map((m) => (m.state === 'up' ? m.name : `${m.name}(${m.state})`)).join(' ');
-    return `${members}; quorum ${this.quorumHolds() ? 'holds' : 'lost'}${this.snapshot_ ? `; snapshot at ${this.snapshot_.revision}` : ''}`;
   }
 
   private member(name: string): ModelMember {

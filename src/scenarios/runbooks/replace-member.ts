@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CommandFailedError, DrillError, InvalidInputError } from '../../errors.js';
 import { waitFor } from '../../wait.js';
 import { quorumSize } from '../../faults/target.js';
-import { PEER_PORT } from '../../topology/plan.js';
+import { PEER_PORT, nextMemberName } from '../../topology/plan.js';
 import type { Cluster } from '../../topology/cluster.js';
 import { defineRunbook, type RunbookContext } from './runbook.js';
 
@@ -30,11 +30,6 @@ export function initialClusterFrom(output: string): string {
   const found = /ETCD_INITIAL_CLUSTER="([^"]+)"/.exec(output)?.[1];
   if (!found) throw new DrillError('`member add` printed no ETCD_INITIAL_CLUSTER', { hint: 'see its output in the timeline' });
   return found;
-}
-
-export function nextMemberName(existing: string[]): string {
-  const highest = Math.max(0, ...existing.map((n) => Number(/^member(\d+)$/.exec(n)?.[1] ?? 0)));
-  return `member${highest + 1}`;
 }
 
 /** Adding first grows the cluster while the failed member still counts: refuse when that loses quorum. */

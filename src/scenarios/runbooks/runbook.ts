@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeError } from '../../errors.js';
 import type { EventBus } from '../../events.js';
 import type { FaultContext } from '../../faults/fault.js';
 import type { Observer } from '../../faults/observer.js';
@@ -61,4 +62,24 @@ export function defineRunbook<O extends Record<string, unknown>>(runbook: Runboo
 /** The newest artifact of a kind (or of any kind). */
 export function latestArtifact(ctx: RunbookContext, kind?: SnapshotArtifact['kind']): SnapshotArtifact | undefined {
   return [...ctx.artifacts].reverse().find((a) => kind === undefined || a.kind === kind);
+}
+
+/**
+ * Carries out a runbook with its options validated, announced on the cluster's event stream
+ * (`runbook.started`, then `runbook.finished` with its summary or its error): how the engine, the
+ * trainer's keys and the property drills all run one.
+ */
+export async function carryOut(ctx: RunbookContext, runbook: AnyRunbook, options: unknown): Promise<RunbookOutcome> {
+  const events = ctx.cluster.eventBus;
+  const parsed = runbook.options.parse(options ?? {});
+  events.emit({ type: 'runbook.started', cluster: ctx.cluster.name, runbook: runbook.name });
+  const started = Date.now();
+  try {
+    const outcome = await runbook.run(ctx, parsed);
+    events.emit({ type: 'runbook.finished', cluster: ctx.cluster.name, runbook: runbook.name, ok: true, summary: outcome.summary, durationMs: Date.now() - started });
+    return outcome;
+  } catch (err) {
+    events.emit({ type: 'runbook.finished', cluster: ctx.cluster.name, runbook: runbook.name, ok: false, summary: describeError(err), durationMs: Date.now() - started });
+    throw err;
+  }
 }

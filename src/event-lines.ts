@@ -1,5 +1,10 @@
-import type { Timestamped } from '../events.js';
-import { log } from '../log.js';
+import type { Timestamped } from './events.js';
+import { log } from './log.js';
+
+/**
+ * Events and figures in words, the same for every face: the plain lines of the CLI and CI logs, the
+ * terminal UI's event log and scenario view.
+ */
 
 /** Plain progress lines for a terminal or a CI log, from the engine's event stream. */
 export function progressLine(event: Timestamped): string | undefined {
@@ -76,4 +81,19 @@ export function recoveryFigures(rtoMs: number | undefined, rpoWrites: number | u
 export function printProgress(event: Timestamped): void {
   const line = progressLine(event);
   if (line) log.info(line);
+}
+
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return '-';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB'];
+  const shown = (v: number) => v.toFixed(v < 10 ? 1 : 0);
+  let value = bytes / 1024;
+  let unit = 0;
+  // Compare what will be printed, so 1048575 B reads "1.0 MB", not "1024 kB".
+  while (Number(shown(value)) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${shown(value)} ${units[unit]}`;
 }
