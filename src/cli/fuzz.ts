@@ -100,6 +100,7 @@ export function fuzzCommand(): Command {
             console.log(`  shrunk to ${result.failure.commands}`);
             console.log(`  ${result.failure.error}`);
             console.log(`  scenario: ${file}  — replay it: etcd-drill run ${file} --seed ${seed}`);
+            if (!result.failure.replayable) console.log('  (a check of the drill outside the scenario format caught it: the file replays the steps up to it and may pass)');
             console.log(`  replay the search: etcd-drill fuzz --property ${property.name} --seed ${seed}`);
           }
         }

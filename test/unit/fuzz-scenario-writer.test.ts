@@ -27,7 +27,7 @@ const scenario: Omit<Scenario, 'file'> = {
   checks: [],
 };
 
-const failure = { property: 'durability', seed: 42, path: '3:1:0', commands: 'put(k0),kill(leader)', error: 'put failed\nmore' };
+const failure = { property: 'durability', seed: 42, path: '3:1:0', commands: 'put(k0),kill(leader)', error: 'put failed\nmore', replayable: true };
 
 describe('the scenario writer', () => {
   it('writes a file parseScenario reads back to the same steps', () => {
@@ -45,6 +45,11 @@ describe('the scenario writer', () => {
     expect(text).toContain('etcd-drill fuzz --property durability --seed 42');
     expect(text).toContain('path 3:1:0');
     expect(text).toContain('# Failed with: put failed\n');
+    expect(text).not.toContain('may pass');
+  });
+
+  it('says when the failure came from a check no scenario step expresses', () => {
+    expect(writeScenario(scenario, { ...failure, replayable: false })).toMatch(/^# Note: .*may pass\.$/m);
   });
 
   it('the new conditions are validated like any other name', () => {

@@ -211,7 +211,9 @@ export class Drill {
       try {
         await fc.asyncModelRun(() => ({ model, real: this }), commands);
       } catch (err) {
-        lastFailure = { steps: [...this.runSteps], failedStep: describeStep(this.runSteps[this.runSteps.length - 1] as Step), commands: String(commands), error: describeError(err) };
+        const inStep = err instanceof StepFailedError;
+        const lastStep = describeStep(this.runSteps[this.runSteps.length - 1] as Step);
+        lastFailure = { steps: [...this.runSteps], failedStep: inStep ? err.step : `the drill's check after "${lastStep}"`, replayable: inStep, commands: String(commands), error: describeError(err) };
         throw err;
       } finally {
         steps += this.runSteps.length;

@@ -13,8 +13,10 @@ export interface FailureRecord {
   path: string;
   /** The shrunk command sequence as fast-check prints it. */
   commands: string;
-  /** Why the last step failed. */
+  /** Why the run failed. */
   error: string;
+  /** A step failed, so the file fails the same way; false when one of the drill's own checks (no scenario step has its like) caught it. */
+  replayable: boolean;
 }
 
 /** One step as a scenario file spells it: the inverse of `parseStep`. */
@@ -46,6 +48,7 @@ export function writeScenario(scenario: Omit<Scenario, 'file'>, failure: Failure
     `# Replay this file:  etcd-drill run <this file>`,
     `# Commands: ${failure.commands}`,
     `# Failed with: ${failure.error.split('\n')[0]}`,
+    ...(failure.replayable ? [] : ['# Note: a check of the drill that no scenario step expresses caught this; the file replays the steps up to it, and may pass.']),
   ];
   const body = {
     name: scenario.name,
