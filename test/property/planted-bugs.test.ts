@@ -24,7 +24,7 @@ import { expectClusterGone } from '../integration/helpers.js';
  * must fail at the same step.
  */
 const SEED = 7;
-const SEARCH_BUDGET_MS = Number(process.env.ETCD_DRILL_PLANTED_BUDGET_MS ?? 240_000);
+const SEARCH_BUDGET_MS = Number(process.env.ETCD_DRILL_PLANTED_BUDGET_MS ?? 360_000);
 
 const withRunbook = (name: string, runbook: AnyRunbook) => new Map([...RUNBOOKS, [name, runbook]]);
 
