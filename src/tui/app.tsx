@@ -121,7 +121,7 @@ export function App({ events, control, scenario, cluster, exitAfterOutcome, onQu
       <Dashboard view={view} selected={selected} />
       {confirming ? <ConfirmPrompt label={confirming.action.label} warning={confirming.warning} /> : null}
       {notice ? <Text color="yellow">{notice}</Text> : null}
-      {quitting ? <Text color="yellow">healing and removing the cluster…</Text> : null}
+      {quitting ? <Text color="yellow">healing everything and removing what this session started…</Text> : null}
       {showHelp ? <HelpPanel actions={control?.actions ?? []} /> : null}
       <HelpBar actions={control?.actions ?? []} />
     </Box>

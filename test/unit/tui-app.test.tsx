@@ -134,7 +134,7 @@ describe('the trainer’s keys', () => {
     ui.stdin.write('q');
     ui.stdin.write(ctrlC);
     await press('q');
-    await shows('healing and removing the cluster…');
+    await shows('healing everything and removing what this session started…');
     await press(ctrlC);
     expect(onQuit).toHaveBeenCalledOnce();
   });
