@@ -19,7 +19,7 @@ import { scaleTable } from '../scenarios/scale.js';
 import { loadScenario, ScenarioFileError } from '../scenarios/scenario-file.js';
 import { printProgress } from '../event-lines.js';
 import { printPlainLines, runScenarioOnFace, runUi, type UiFlags } from './ui.js';
-import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
+import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
 import { followLedger } from '../faults/ledger.js';
 import { Observer } from '../faults/observer.js';
 import { FAULTS } from '../faults/registry.js';
@@ -252,7 +252,7 @@ export function buildProgram(): Command {
       }
       const { healed, failed } = await healAll(ctx);
       if (healed.length === 0 && failed.length === 0) log.info(`no fault is in force on '${cluster.name}'`);
-      if (failed.length) throw new DrillError(`could not heal ${failed.map((f) => `${f.record.id} (${f.error})`).join('; ')}`, { hint: 'run `etcd-drill heal --all` again, or `etcd-drill down` the cluster' });
+      if (failed.length) throw new HealFailedError(failed, 'run `etcd-drill heal --all` again, or `etcd-drill down` the cluster');
     });
 
   program

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidInputError, describeError } from '../errors.js';
+import { DrillError, InvalidInputError, describeError } from '../errors.js';
 import { Random, randomSeed } from '../random.js';
 import type { Cluster } from '../topology/cluster.js';
 import type { FaultContext, FaultRecord } from './fault.js';
@@ -82,10 +82,22 @@ export async function healFault(ctx: FaultContext, id: string): Promise<FaultRec
 }
 
 /** Heals every fault in force, newest first (a pause on top of a CPU limit unwinds in order). */
-export async function healAll(ctx: FaultContext): Promise<{ healed: FaultRecord[]; failed: { record: FaultRecord; error: string }[] }> {
+export interface HealFailure {
+  record: FaultRecord;
+  error: string;
+}
+
+/** Some faults in force could not be undone; each is named with its id and why. */
+export class HealFailedError extends DrillError {
+  constructor(failed: HealFailure[], hint: string) {
+    super(`could not heal ${failed.map((f) => `${f.record.kind} ${f.record.id} (${f.error})`).join('; ')}`, { hint });
+  }
+}
+
+export async function healAll(ctx: FaultContext): Promise<{ healed: FaultRecord[]; failed: HealFailure[] }> {
   const records = (await readLedger(ctx.cluster)).sort((a, b) => b.injectedAt - a.injectedAt);
   const healed: FaultRecord[] = [];
-  const failed: { record: FaultRecord; error: string }[] = [];
+  const failed: HealFailure[] = [];
   for (const record of records) {
     try {
       healed.push(await healFault(ctx, record.id));

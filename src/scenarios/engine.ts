@@ -6,7 +6,7 @@ import { restoreRpo, type Verdict } from '../checks/index.js';
 import { describeError } from '../errors.js';
 import { EventBus, type Timestamped } from '../events.js';
 import type { FaultContext } from '../faults/fault.js';
-import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
+import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
 import { ClusterMonitor } from '../faults/monitor.js';
 import { Observer } from '../faults/observer.js';
 import { randomSeed } from '../random.js';
@@ -95,7 +95,7 @@ export async function runStep(state: RunState, step: Step, since: number): Promi
     case 'heal': {
       if (step.heal === 'all') {
         const { healed, failed } = await healAll(state.faults);
-        if (failed.length) throw new Error(`could not heal ${failed.map((f) => `${f.record.kind} (${f.error})`).join('; ')}`);
+        if (failed.length) throw new HealFailedError(failed, 'the cluster is left as the faults made it; see each error');
         return `healed ${healed.map((r) => r.kind).join(', ') || 'nothing (no fault in force)'}`;
       }
       const id = state.labels.get(step.heal);

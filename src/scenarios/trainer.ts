@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DrillError, describeError } from '../errors.js';
+import { describeError } from '../errors.js';
 import type { EventBus, MemberSample } from '../events.js';
 import type { FaultContext, FaultRecord } from '../faults/fault.js';
-import { faultContext, healAll, healFault, injectFault } from '../faults/inject.js';
+import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
 import { readLedger } from '../faults/ledger.js';
 import { ClusterMonitor } from '../faults/monitor.js';
 import { Observer } from '../faults/observer.js';
@@ -182,7 +182,7 @@ export class TrainerSession implements TrainerControl {
 
   private async healEverything(): Promise<string> {
     const { healed, failed } = await healAll(this.faults);
-    if (failed.length) throw new DrillError(`could not heal ${failed.map((f) => `${f.record.kind} (${f.error})`).join('; ')}`, { hint: 'press h again, or quit with q' });
+    if (failed.length) throw new HealFailedError(failed, 'press h again, or quit with q');
     return healed.length ? `healed ${healed.map((r) => `${r.kind} on ${r.members.join(', ')}`).join('; ')}` : 'nothing to heal';
   }
 }

@@ -10,8 +10,8 @@ const member = (name: string, role: MemberSample['role'], faults: string[] = [])
 const up = '\u001B[A';
 const down = '\u001B[B';
 const ctrlC = '\u0003';
-/** useInput attaches in an effect, and a key's state change renders on the next tick. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+/** useInput attaches its stdin listener in an effect: a key written before that is lost. */
+const listening = (ui: ReturnType<typeof render>) => vi.waitFor(() => expect(ui.stdin.listenerCount('readable')).toBeGreaterThan(0));
 
 
 const fiveMembers = () => [member('member1', 'leader'), member('member2', 'follower'), member('member3', 'follower', ['pause']), member('member4', 'follower'), member('member5', 'follower')];
@@ -34,11 +34,9 @@ async function mounted(control?: TrainerControl) {
   const ui = render(<App events={events} control={control} cluster="drill" onQuit={onQuit} />);
   events.emit({ type: 'members.sampled', cluster: 'drill', members: fiveMembers() });
   await vi.waitFor(() => expect(ui.lastFrame()).toContain('5/5 up — can lose 2 more'));
-  await settle();
-  const press = async (key: string) => {
-    ui.stdin.write(key);
-    await settle();
-  };
+  await listening(ui);
+  // Ink hands a key to the handler as it is written: what a key calls has been called when this returns.
+  const press = (key: string) => ui.stdin.write(key);
   const frame = () => ui.lastFrame() ?? '';
   const shows = (text: string | RegExp) => vi.waitFor(() => expect(frame()).toMatch(text));
   const hides = (text: string) => vi.waitFor(() => expect(frame()).not.toContain(text));
@@ -106,7 +104,6 @@ describe('the trainer’s keys', () => {
     await shows('busy: kill leader — wait for it to finish');
     expect(frame()).not.toContain('press y to confirm');
     await press('k');
-    await settle();
     expect(perform).not.toHaveBeenCalled();
   });
 
@@ -195,8 +192,12 @@ describe('the dashboard on a live event stream', () => {
   it('folds a burst of events into few frames', async () => {
     const { events, ui } = await app(undefined);
     const before = ui.frames.length;
-    for (let i = 0; i < 500; i += 1) events.emit({ type: 'members.sampled', cluster: 'drill', members: fiveMembers() });
-    await settle();
+    const lastMembers = fiveMembers().map((m) => (m.name === 'member5' ? { ...m, raftIndex: 9999 } : m));
+    for (let i = 0; i < 499; i += 1) events.emit({ type: 'members.sampled', cluster: 'drill', members: fiveMembers() });
+    events.emit({ type: 'members.sampled', cluster: 'drill', members: lastMembers });
+    // The burst is drawn (its last sample is on screen) …
+    await vi.waitFor(() => expect(ui.lastFrame()).toContain('9999'));
+    // … and over a window of a few flush intervals it took a handful of frames, not 500.
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(ui.frames.length - before).toBeLessThan(10);
   });
@@ -213,7 +214,7 @@ describe('the dashboard on a live event stream', () => {
       };
     });
     const ui = render(<App events={events} onQuit={() => undefined} />);
-    await settle();
+    await vi.waitFor(() => expect(events.subscribe).toHaveBeenCalledOnce());
     ui.unmount();
     expect(unsubscribe).toHaveBeenCalledOnce();
   });

@@ -20,7 +20,14 @@ function expectKeys(model: ClusterModel): Step[] {
   return model.keys.map((key) => ({ kind: 'expect', condition: 'key-holds', args: { key, values: allowedValues(model, key) } }));
 }
 
-const convergedStep: Step = { kind: 'check', check: 'converged' };
+/**
+ * After a heal, a replace or a restore: the members the model counts are healthy (`count`, or all
+ * of them), and when every member is in, they hold the same data.
+ */
+async function expectSettled(model: ClusterModel, drill: Drill, count?: number): Promise<void> {
+  await drill.perform({ kind: 'wait-for', condition: 'members-healthy', args: count === undefined ? {} : { count } });
+  if (count === undefined || count === model.members.length) await drill.perform({ kind: 'check', check: 'converged' });
+}
 
 /** Property 1: with quorum a put is acknowledged within the condition's bound (twice the leader-election time); without, nobody acknowledges it. */
 export class PutCommand implements DrillCommand {
@@ -69,12 +76,8 @@ export class HealCommand implements DrillCommand {
   async run(model: ClusterModel, drill: Drill): Promise<void> {
     await drill.perform({ kind: 'heal', heal: 'all' });
     model.healAll();
-    if (model.membersIn('destroyed').length > 0) {
-      await drill.perform({ kind: 'wait-for', condition: 'members-healthy', args: { count: model.upCount } });
-    } else {
-      await drill.perform({ kind: 'wait-for', condition: 'members-healthy', args: {} });
-      await drill.perform(convergedStep);
-    }
+    // A destroyed member stays out until replaced: only the rest can be healthy, and data is compared once all are in.
+    await expectSettled(model, drill, model.membersIn('destroyed').length > 0 ? model.upCount : undefined);
     drill.expectMembership(model);
   }
   toString = (): string => 'heal';
@@ -95,8 +98,7 @@ export class ReplaceCommand implements DrillCommand {
     const failed = model.membersIn('destroyed');
     await drill.perform({ kind: 'runbook', runbook: 'replace-member', options: {} });
     for (const name of failed) model.recordReplacement(name, model.replacementName());
-    await drill.perform({ kind: 'wait-for', condition: 'members-healthy', args: { count: model.members.length } });
-    await drill.perform(convergedStep);
+    await expectSettled(model, drill, model.members.length);
     drill.expectMembership(model);
   }
   toString = (): string => 'replace-member';
@@ -120,8 +122,7 @@ export class RestoreCommand implements DrillCommand {
     // The restored members run in new containers: the faults recorded against the old ones are moot.
     if (faultsInForce) await drill.perform({ kind: 'heal', heal: 'all' });
     model.recordRestore();
-    await drill.perform({ kind: 'wait-for', condition: 'members-healthy', args: {} });
-    await drill.perform(convergedStep);
+    await expectSettled(model, drill);
     for (const step of expectKeys(model)) await drill.perform(step);
   }
   toString = (): string => 'restore';
