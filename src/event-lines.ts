@@ -97,3 +97,10 @@ export function formatBytes(bytes: number | undefined): string {
   }
   return `${shown(value)} ${units[unit]}`;
 }
+
+/** HH:MM:SS (with milliseconds: HH:MM:SS.mmm) on the local wall clock, the same in every face. */
+export function clockTime(at: number, options: { milliseconds?: boolean } = {}): string {
+  const time = new Date(at);
+  const hms = [time.getHours(), time.getMinutes(), time.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return options.milliseconds ? `${hms}.${String(time.getMilliseconds()).padStart(3, '0')}` : hms;
+}

@@ -10,7 +10,7 @@ import type { Report, Scenario } from '../scenarios/types.js';
 import { attachCluster, startCluster } from '../topology/cluster.js';
 import { onInterrupt } from '../topology/lifecycle.js';
 import { renderTui } from '../tui/render.js';
-import { printProgress, progressLine } from '../event-lines.js';
+import { clockTime, printProgress, progressLine } from '../event-lines.js';
 
 export interface UiFlags {
   cluster?: string;
@@ -29,10 +29,6 @@ export function interactiveTerminal(): boolean {
   return Boolean(process.stdout.isTTY && process.stdin.isTTY) && !inCi();
 }
 
-function clock(at: number): string {
-  return new Date(at).toISOString().slice(11, 23);
-}
-
 /**
  * Plain, timestamped lines for CI logs and pipes: every event's progress line, and the quorum
  * line whenever it changes (the samples themselves come every second and would drown the log).
@@ -43,12 +39,12 @@ export function printPlainLines(events: EventBus, write: (line: string) => void 
     if (event.type === 'members.sampled') {
       const state = quorumState(event.members);
       const line = quorumLine(state).text;
-      if (line !== lastQuorum) write(`${clock(event.at)} quorum: ${line}`);
+      if (line !== lastQuorum) write(`${clockTime(event.at, { milliseconds: true })} quorum: ${line}`);
       lastQuorum = line;
       return;
     }
     const line = progressLine(event);
-    if (line) write(`${clock(event.at)} ${line}`);
+    if (line) write(`${clockTime(event.at, { milliseconds: true })} ${line}`);
   });
 }
 

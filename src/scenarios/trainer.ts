@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeError } from '../errors.js';
+import { clockTime } from '../event-lines.js';
 import type { EventBus, MemberSample } from '../events.js';
 import type { FaultContext, FaultRecord } from '../faults/fault.js';
 import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
@@ -173,7 +174,7 @@ export class TrainerSession implements TrainerControl {
         warning: () => {
           const artifact = latestArtifact(this.runbookContext, 'snapshot');
           if (!artifact) return undefined; // the runbook refuses with what to do
-          return `this replaces every member's data with the snapshot at revision ${artifact.revision} (taken ${new Date(artifact.takenAt).toISOString().slice(11, 19)}): writes since then are lost`;
+          return `this replaces every member's data with the snapshot at revision ${artifact.revision} (taken ${clockTime(artifact.takenAt)}): writes since then are lost`;
         },
         run: () => this.runbook('restore', { from: 'snapshot' }),
       },

@@ -1,14 +1,9 @@
 import { Box, Static, Text } from 'ink';
 import { useLayoutEffect, useRef } from 'react';
+import { clockTime } from '../event-lines.js';
 import type { LogLevel, LogLine } from './model.js';
 
 const colours: Record<LogLevel, string | undefined> = { info: undefined, ok: 'green', warn: 'yellow', error: 'red' };
-
-/** HH:MM:SS on the trainer's wall clock. */
-export function clockTime(at: number): string {
-  const time = new Date(at);
-  return [time.getHours(), time.getMinutes(), time.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-}
 
 /**
  * Finished lines, printed once above the live area. Static remembers how many items it printed,

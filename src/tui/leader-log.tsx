@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { clockTime } from './event-log.js';
+import { clockTime } from '../event-lines.js';
 import type { LeaderChange } from './model.js';
 
 export function leaderChangeText(change: LeaderChange): string {
