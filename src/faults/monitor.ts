@@ -1,4 +1,3 @@
-import type { Etcd3 } from 'etcd3';
 import { describeError } from '../errors.js';
 import type { MemberSample } from '../events.js';
 import { log } from '../log.js';
@@ -6,6 +5,7 @@ import type { Cluster, MemberInfo } from '../topology/cluster.js';
 import { memberIdHex } from '../topology/client.js';
 import { delay, withTimeout } from '../wait.js';
 import { readLedger } from './ledger.js';
+import { MemberClients } from './member-clients.js';
 
 export interface MonitorOptions {
   /** Time between samples; the dashboard's refresh of the members table. */
@@ -23,7 +23,7 @@ interface CpuReading {
  * timeout, so a frozen member or a slow engine delays nothing but its own row.
  */
 export class ClusterMonitor {
-  private readonly clients = new Map<string, Etcd3>();
+  private readonly clients: MemberClients;
   private readonly cpu = new Map<string, CpuReading>();
   private loop: Promise<void> | undefined;
   private running = false;
@@ -34,6 +34,7 @@ export class ClusterMonitor {
     private readonly cluster: Cluster,
     options: MonitorOptions = {},
   ) {
+    this.clients = new MemberClients(cluster);
     this.intervalMs = options.intervalMs ?? 1000;
   }
 
@@ -47,8 +48,7 @@ export class ClusterMonitor {
     this.running = false;
     this.stopping.abort();
     await this.loop;
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    this.clients.closeAll();
   }
 
   /** One sample of every member, also emitted on the cluster's event stream. */
@@ -76,8 +76,8 @@ export class ClusterMonitor {
     const { requestMs } = this.cluster.timeouts;
     const runtime = this.cluster.containers;
     const [status, state] = await Promise.all([
-      withTimeout(this.clientFor(member).maintenance.status(), requestMs, `status of ${member.name}`).catch((err: unknown) => {
-        this.dropClient(member.name); // a fresh connection next time: the member may come back on a new socket
+      withTimeout(this.clients.of(member).maintenance.status(), requestMs, `status of ${member.name}`).catch((err: unknown) => {
+        this.clients.drop(member.name); // a fresh connection next time: the member may come back on a new socket
         return describeError(err);
       }),
       withTimeout(runtime.inspect(member.containerId), requestMs, `inspect ${member.name}`).catch(() => undefined),
@@ -110,19 +110,5 @@ export class ClusterMonitor {
     this.cpu.set(name, now);
     if (!before || now.at <= before.at || cpuTotalNs < before.cpuTotalNs) return undefined;
     return ((cpuTotalNs - before.cpuTotalNs) / 1e6 / (now.at - before.at)) * 100;
-  }
-
-  private clientFor(member: MemberInfo): Etcd3 {
-    let client = this.clients.get(member.name);
-    if (!client) {
-      client = this.cluster.client({ hosts: [member.endpoint], faultHandling: 'none' });
-      this.clients.set(member.name, client);
-    }
-    return client;
-  }
-
-  private dropClient(name: string): void {
-    this.clients.get(name)?.close();
-    this.clients.delete(name);
   }
 }

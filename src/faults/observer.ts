@@ -5,6 +5,7 @@ import type { Timestamped, WorkloadSample } from '../events.js';
 import type { Cluster } from '../topology/cluster.js';
 import { createClient } from '../topology/client.js';
 import { delay } from '../wait.js';
+import { MemberClients } from './member-clients.js';
 import { classifyError, type FaultWindow, type History, type LeaderSample, type OpKind, type Operation } from './history.js';
 
 /**
@@ -40,7 +41,7 @@ export class Observer {
   private readonly modRevisions = new Map<string, string>();
   private readonly inFlight = new Map<OpKind, Set<Promise<void>>>();
   private readonly seen = new Map<string, MemberSeen>();
-  private readonly memberClients = new Map<string, Etcd3>();
+  private readonly memberClients: MemberClients;
   private readonly polled = new Set<string>();
   private client: Etcd3 | undefined;
   private watcher: Watcher | undefined;
@@ -62,6 +63,7 @@ export class Observer {
     private readonly cluster: Cluster,
     options: ObserverOptions = {},
   ) {
+    this.memberClients = new MemberClients(cluster);
     this.options = {
       ratePerSecond: options.ratePerSecond ?? 20,
       keys: options.keys ?? 64,
@@ -111,9 +113,8 @@ export class Observer {
     await this.watcher?.cancel().catch(() => undefined);
     this.unsubscribe?.();
     this.client?.close();
-    for (const client of this.memberClients.values()) client.close();
+    this.memberClients.closeAll();
     // Stopped API servers can be started again (after a restore): the history and the write sequence go on.
-    this.memberClients.clear();
     this.seen.clear();
     const failed = this.operations.filter((o) => !o.ok).length;
     this.cluster.eventBus.emit({ type: 'observer.stopped', cluster: this.cluster.name, operations: this.operations.length, failed });
@@ -182,7 +183,7 @@ export class Observer {
         const members = this.cluster.members;
         const member = members[(this.serializableReads += 1) % members.length]!;
         await this.record('get-serializable', key, member.name, async () => {
-          const response = await this.memberClient(member.name, member.endpoint).get(key).serializable(true).exec();
+          const response = await this.memberClients.of(member).get(key).serializable(true).exec();
           return { value: response.kvs[0]?.value.toString(), revision: Number(response.header.revision) };
         });
       } else await this.record('lease-grant', `/registry/leases/drill-${tick}`, undefined, async (c) => {
@@ -219,15 +220,6 @@ export class Observer {
       if (!this.busyKeys.has(key)) return key;
     }
     return undefined;
-  }
-
-  private memberClient(name: string, endpoint: string): Etcd3 {
-    let client = this.memberClients.get(name);
-    if (!client) {
-      client = this.cluster.client({ hosts: [endpoint], faultHandling: 'none' });
-      this.memberClients.set(name, client);
-    }
-    return client;
   }
 
   private async record(kind: OpKind, key: string, member: string | undefined, call: (client: Etcd3) => Promise<{ value: string | undefined; revision: number }>): Promise<void> {
