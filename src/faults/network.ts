@@ -145,6 +145,18 @@ export const partition = defineFault({
   heal: healChains,
 });
 
+/**
+ * Each direction of each link touching a targeted member loses `percent` of its packets once: a
+ * targeted member drops on the way out, and on the way in only from peers that do not already drop
+ * on their way out. Dropping at both ends would compound (20 % twice is 36 %).
+ */
+export function lossRules(member: string, targeted: string[], ips: Record<string, string>, percent: number): string[][] {
+  const drop = ['-m', 'statistic', '--mode', 'random', '--probability', String(percent / 100), '-j', 'DROP'];
+  return Object.entries(ips)
+    .filter(([name]) => name !== member)
+    .flatMap(([name, ip]) => [['-d', ip, ...drop], ...(targeted.includes(name) ? [] : [['-s', ip, ...drop]])]);
+}
+
 export const loss = defineFault({
   kind: 'loss',
   summary: "drop a share of the member's peer packets at random",
@@ -154,16 +166,10 @@ export const loss = defineFault({
   inject: async (ctx, members, { percent }) => {
     const ips = await memberIps(ctx);
     const chains: Record<string, string> = {};
-    const probability = String(percent / 100);
-    for (const member of members) {
-      const rules = Object.entries(ips)
-        .filter(([name]) => name !== member.name)
-        .flatMap(([, ip]) => [
-          ['-s', ip, '-m', 'statistic', '--mode', 'random', '--probability', probability, '-j', 'DROP'],
-          ['-d', ip, '-m', 'statistic', '--mode', 'random', '--probability', probability, '-j', 'DROP'],
-        ]);
-      chains[member.name] = newChain();
-      await installChain(ctx, member.name, chains[member.name] as string, rules);
+    const targeted = members.map((m) => m.name);
+    for (const member of targeted) {
+      chains[member] = newChain();
+      await installChain(ctx, member, chains[member] as string, lossRules(member, targeted, ips, percent));
     }
     return { undo: { chains }, effect: `${percent}% of peer packets dropped` };
   },

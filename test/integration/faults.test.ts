@@ -224,8 +224,22 @@ describe('faults on five members with TLS', () => {
   it('packet loss on peer traffic slows writes but does not stop them', async () => {
     const ctx = faultContext(cluster, { seed });
     await injectFault(ctx, { kind: 'loss', options: { percent: 20 } });
-    const client = cluster.client({ requestTimeoutMs: 10_000 });
-    for (let i = 0; i < 5; i += 1) await client.put('/registry/loss/probe').value(String(i));
+    // Lost packets can cost a heartbeat or a vote, and a write caught in that election times out;
+    // a client tries it again, as an API server would. Each key is its own, so a retry can't reorder values.
+    const client = cluster.client({ requestTimeoutMs: cluster.timeouts.requestMs * 2 });
+    let attempts = 0;
+    for (let i = 0; i < 5; i += 1) {
+      await waitFor(
+        async () => {
+          attempts += 1;
+          await client.put(`/registry/loss/probe${i}`).value(String(i));
+          return true;
+        },
+        { timeoutMs: cluster.timeouts.requestMs * 6, intervalMs: cluster.timeouts.pollMs, description: `put /registry/loss/probe${i} under 20% loss` },
+      );
+    }
+    expect(await client.getAll().prefix('/registry/loss/probe').strings()).toEqual(Object.fromEntries([0, 1, 2, 3, 4].map((i) => [`/registry/loss/probe${i}`, String(i)])));
+    expect(attempts).toBeLessThan(10);
   });
 
   it('refuses faults that make no sense, touching nothing', async () => {

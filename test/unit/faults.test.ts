@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { faultOptions } from '../../src/cli/fault-options.js';
 import { classifyError } from '../../src/faults/history.js';
 import { deliveryScheduler } from '../../src/faults/latency-proxy.js';
-import { parseGroups } from '../../src/faults/network.js';
+import { lossRules, parseGroups } from '../../src/faults/network.js';
 import { FAULTS, lookupFault } from '../../src/faults/registry.js';
 import { faultTolerance, parseTarget, quorumBreakingCount, resolveTarget, type MemberView } from '../../src/faults/target.js';
 import { Random } from '../../src/random.js';
@@ -72,6 +73,29 @@ describe('partition groups', () => {
     expect(() => parseGroups('member9|member1', members, identity)).toThrow(/unknown member\(s\) member9/);
     expect(() => parseGroups('5', members, identity)).toThrow(/at least two sides/);
     expect(() => parseGroups('member1|member1,member2', members, identity)).toThrow(/on two sides/);
+  });
+});
+
+describe('packet loss rules', () => {
+  it('drop each direction of each link touching a targeted member exactly once, and no other', () => {
+    const cluster = fc.integer({ min: 1, max: 7 }).chain((n) => {
+      const names = Array.from({ length: n }, (_, i) => `member${i + 1}`);
+      return fc.tuple(fc.constant(names), fc.subarray(names, { minLength: 1 }));
+    });
+    fc.assert(
+      fc.property(cluster, ([names, targeted]) => {
+        const ips = Object.fromEntries(names.map((n, i) => [n, `10.0.0.${i + 2}`]));
+        const chains = Object.fromEntries(targeted.map((m) => [m, lossRules(m, targeted, ips, 20)]));
+        const dropsOn = (member: string, flag: '-s' | '-d', peer: string) => (chains[member] ?? []).filter((r) => r[0] === flag && r[1] === ips[peer]).length;
+        for (const from of names) {
+          for (const to of names.filter((n) => n !== from)) {
+            const drops = dropsOn(from, '-d', to) + dropsOn(to, '-s', from);
+            expect(drops, `${from} → ${to}`).toBe(targeted.includes(from) || targeted.includes(to) ? 1 : 0);
+          }
+        }
+      }),
+    );
+    expect(lossRules('member1', ['member1'], { member1: '10.0.0.2', member2: '10.0.0.3' }, 20)[0]).toContain('0.2');
   });
 });
 
