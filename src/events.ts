@@ -16,7 +16,8 @@ export type DrillEvent =
   | { type: 'cluster.removed'; cluster: string; containers: number; networks: number }
   | { type: 'sweep.removed'; containers: number; networks: number; volumes: number }
   | { type: 'fault.injected'; cluster: string; id: string; kind: string; target: string; members: string[]; takesMembersDown: boolean; effect: string | undefined }
-  | { type: 'fault.healed'; cluster: string; id: string; kind: string; members: string[]; note: string | undefined }
+  /** `healStartedAt`: when undoing began (members may be back from then on); undefined when another process healed it. */
+  | { type: 'fault.healed'; cluster: string; id: string; kind: string; members: string[]; note: string | undefined; healStartedAt: number | undefined }
   /** `electionMs`: from the last moment the old leader was seen leading to the first sight of the new one; undefined when there was no old leader or no new one. */
   | { type: 'leader.changed'; cluster: string; from: string | undefined; to: string | undefined; term: number | undefined; electionMs: number | undefined }
   | { type: 'write.failed'; cluster: string; key: string; error: string; errorKind: string }

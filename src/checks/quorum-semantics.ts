@@ -18,7 +18,7 @@ export function quorumSemantics(history: History, options: { settleMs: number })
 
 function judge(window: FaultWindow, operations: Operation[], settleMs: number): string[] {
   const from = window.injectedAt + settleMs;
-  const to = window.healedAt ?? Infinity;
+  const to = window.healStartedAt ?? Infinity;
   const startsInside = (op: Operation) => op.start >= from && op.start < to;
   const fullyInside = (op: Operation) => startsInside(op) && op.end < to;
   const size = window.clusterSize;

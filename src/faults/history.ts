@@ -45,8 +45,8 @@ export interface FaultWindow {
   /** Whether the fault takes its members out (killed, stopped, paused, cut off). */
   takesMembersDown: boolean;
   injectedAt: number;
-  /** undefined while still in force */
-  healedAt: number | undefined;
+  /** When healing began: from then on its members may be back. undefined while still in force. */
+  healStartedAt: number | undefined;
 }
 
 export interface History {

@@ -75,9 +75,10 @@ export async function healFault(ctx: FaultContext, id: string): Promise<FaultRec
     const known = (await readLedger(ctx.cluster)).map((r) => r.id);
     throw new InvalidInputError(`no fault '${id}' is in force on '${ctx.cluster.name}'`, { hint: known.length ? `in force: ${known.join(', ')}` : 'nothing to heal' });
   }
+  const healStartedAt = Date.now();
   const note = await lookupFault(record.kind).heal(ctx, record);
   await removeFromLedger(ctx.cluster, id);
-  ctx.events.emit({ type: 'fault.healed', cluster: ctx.cluster.name, id, kind: record.kind, members: record.members, note });
+  ctx.events.emit({ type: 'fault.healed', cluster: ctx.cluster.name, id, kind: record.kind, members: record.members, note, healStartedAt });
   return record;
 }
 

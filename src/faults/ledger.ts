@@ -55,7 +55,7 @@ export function followLedger(cluster: Cluster, intervalMs = 500): { stop: () => 
           }
         }
         for (const [id, r] of known) {
-          if (!now.has(id)) cluster.eventBus.emit({ type: 'fault.healed', cluster: cluster.name, id, kind: r.kind, members: r.members, note: undefined });
+          if (!now.has(id)) cluster.eventBus.emit({ type: 'fault.healed', cluster: cluster.name, id, kind: r.kind, members: r.members, note: undefined, healStartedAt: undefined });
         }
       }
       first = false;

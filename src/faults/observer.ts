@@ -142,11 +142,12 @@ export class Observer {
         clusterSize: this.cluster.members.length,
         takesMembersDown: event.takesMembersDown,
         injectedAt: event.at,
-        healedAt: undefined,
+        healStartedAt: undefined,
       });
     } else if (event.type === 'fault.healed') {
       const window = this.faults.get(event.id);
-      if (window) window.healedAt = event.at;
+      // A check must not count a write acknowledged by members coming back while the heal ran.
+      if (window) window.healStartedAt = event.healStartedAt ?? event.at;
     }
   }
 

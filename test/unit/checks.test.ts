@@ -33,14 +33,14 @@ const get = (key: string, seq: number | undefined, start: number, end: number, o
 const sget = (key: string, seq: number | undefined, start: number, end: number, ok = true) =>
   op('get-serializable', key, seq === undefined ? undefined : String(seq), start, end, ok, { member: 'member3' });
 const history = (operations: Operation[], faults: FaultWindow[] = []): History => ({ operations, leaders: [], faults });
-const fault = (members: string[], injectedAt: number, healedAt: number | undefined, takesMembersDown = true): FaultWindow => ({
+const fault = (members: string[], injectedAt: number, healStartedAt: number | undefined, takesMembersDown = true): FaultWindow => ({
   id: 'f1',
   kind: 'kill',
   members,
   clusterSize: 3,
   takesMembersDown,
   injectedAt,
-  healedAt,
+  healStartedAt,
 });
 
 const K = '/registry/drill/3';

@@ -118,7 +118,7 @@ describe('progressLine', () => {
     'cluster.removed': { type: 'cluster.removed', cluster: 'drill', containers: 3, networks: 1 },
     'sweep.removed': { type: 'sweep.removed', containers: 2, networks: 1, volumes: 0 },
     'fault.injected': { type: 'fault.injected', cluster: 'drill', id: 'f1', kind: 'member-loss', target: 'leader', members: ['member1'], takesMembersDown: true, effect: 'killed' },
-    'fault.healed': { type: 'fault.healed', cluster: 'drill', id: 'f1', kind: 'member-loss', members: ['member1'], note: 'restarted' },
+    'fault.healed': { type: 'fault.healed', cluster: 'drill', id: 'f1', kind: 'member-loss', members: ['member1'], note: 'restarted', healStartedAt: undefined },
     'leader.changed': { type: 'leader.changed', cluster: 'drill', from: 'member1', to: 'member3', term: 4, electionMs: 1240 },
     'write.failed': { type: 'write.failed', cluster: 'drill', key: '/k', error: 'no leader', errorKind: 'unavailable' },
     'write.recovered': { type: 'write.recovered', cluster: 'drill', unavailableMs: 1250, failedOps: 6 },

@@ -44,7 +44,7 @@ const report: Report = {
       { at: t0 + 1100, leader: undefined, term: undefined },
       { at: t0 + 2100, leader: 'member3', term: 3 },
     ],
-    faults: [{ id: 'kill-1', kind: 'kill', members: ['member1'], clusterSize: 5, takesMembersDown: true, injectedAt: t0 + 1000, healedAt: t0 + 9000 }],
+    faults: [{ id: 'kill-1', kind: 'kill', members: ['member1'], clusterSize: 5, takesMembersDown: true, injectedAt: t0 + 1000, healStartedAt: t0 + 9000 }],
   },
   timeline: [],
 };

@@ -173,7 +173,7 @@ describe('the dashboard on a live event stream', () => {
     events.emit({ type: 'fault.injected', cluster: 'drill', id: 'f1', kind: 'pause', target: 'member:member3', members: ['member3'], takesMembersDown: true, effect: undefined });
     await vi.waitFor(() => expect(frame()).toContain('faults in force: pause (f1) on member3'));
     expect(frame()).toContain('etcd-drill · cluster drill');
-    events.emit({ type: 'fault.healed', cluster: 'drill', id: 'f1', kind: 'pause', members: ['member3'], note: undefined });
+    events.emit({ type: 'fault.healed', cluster: 'drill', id: 'f1', kind: 'pause', members: ['member3'], note: undefined, healStartedAt: undefined });
     await vi.waitFor(() => expect(frame()).toContain('no faults in force'));
   });
 

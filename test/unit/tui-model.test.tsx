@@ -79,7 +79,7 @@ describe('the dashboard model', () => {
     const view = fold(initialView({}), [
       at({ type: 'fault.injected', cluster: 'c', id: 'f1', kind: 'kill', target: 'leader', members: ['member1'], takesMembersDown: true, effect: undefined }, 1),
       at({ type: 'fault.injected', cluster: 'c', id: 'f2', kind: 'pause', target: 'member:member2', members: ['member2'], takesMembersDown: true, effect: undefined }, 2),
-      at({ type: 'fault.healed', cluster: 'c', id: 'f1', kind: 'kill', members: ['member1'], note: undefined }, 3),
+      at({ type: 'fault.healed', cluster: 'c', id: 'f1', kind: 'kill', members: ['member1'], note: undefined, healStartedAt: undefined }, 3),
     ]);
     expect(view.faults).toEqual([{ id: 'f2', kind: 'pause', members: ['member2'] }]);
   });

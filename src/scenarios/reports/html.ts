@@ -36,8 +36,8 @@ export function htmlReport(report: Report): string {
     faults
       .map((f, i) => {
         const x0 = x(f.injectedAt);
-        const x1 = x(f.healedAt ?? report.endedAt);
-        return `<rect x="${x0}" y="${y + i * 22 + 3}" width="${Math.max(2, x1 - x0)}" height="16" class="fault"><title>${esc(`${f.kind} on ${f.members.join(', ')}: +${secs(f.injectedAt)} s → ${f.healedAt ? `+${secs(f.healedAt)} s` : 'end'}`)}</title></rect><text x="${x0 + 4}" y="${y + i * 22 + 15}" class="small light">${esc(`${f.kind} ${f.members.join(',')}`)}</text>`;
+        const x1 = x(f.healStartedAt ?? report.endedAt);
+        return `<rect x="${x0}" y="${y + i * 22 + 3}" width="${Math.max(2, x1 - x0)}" height="16" class="fault"><title>${esc(`${f.kind} on ${f.members.join(', ')}: +${secs(f.injectedAt)} s → ${f.healStartedAt ? `+${secs(f.healStartedAt)} s` : 'end'}`)}</title></rect><text x="${x0 + 4}" y="${y + i * 22 + 15}" class="small light">${esc(`${f.kind} ${f.members.join(',')}`)}</text>`;
       })
       .join(''),
   );
