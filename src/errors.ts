@@ -33,6 +33,9 @@ export class RuntimeUnavailableError extends DrillError {}
 /** A cluster did not reach the expected condition in time. */
 export class ConditionTimeoutError extends DrillError {}
 
+/** What a condition awaits can never come true any more (a write was acknowledged that must not be): waiting stops at once. */
+export class ConditionViolatedError extends DrillError {}
+
 /** No cluster state by that name exists. */
 export class ClusterNotFoundError extends DrillError {}
 

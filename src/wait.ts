@@ -1,4 +1,4 @@
-import { ConditionTimeoutError } from './errors.js';
+import { ConditionTimeoutError, ConditionViolatedError } from './errors.js';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -11,7 +11,8 @@ export interface WaitOptions {
 
 /**
  * Polls `probe` until it returns a value other than undefined, or throws a ConditionTimeoutError
- * naming the condition and the last error seen. The only way etcd-drill waits: no fixed sleeps.
+ * naming the condition and the last error seen. A probe that knows the condition can never hold
+ * throws ConditionViolatedError, which ends the wait at once. The only way etcd-drill waits: no fixed sleeps.
  */
 export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
@@ -22,6 +23,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, options: W
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof ConditionViolatedError) throw err;
       lastError = err;
     }
     if (Date.now() + options.intervalMs > deadline) {

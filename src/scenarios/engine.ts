@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { restoreRpo, type Verdict } from '../checks/index.js';
-import { describeError } from '../errors.js';
+import { ConditionViolatedError, describeError } from '../errors.js';
 import { EventBus, type Timestamped } from '../events.js';
 import type { FaultContext } from '../faults/fault.js';
 import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
@@ -72,13 +72,19 @@ async function pollCondition(state: RunState, step: Extract<Step, { kind: 'wait-
   let reason = 'not checked yet';
   const held = await waitFor(
     async () => {
-      const answer = await condition(ctx, step.args).catch((err: unknown) => describeError(err));
+      const answer = await condition(ctx, step.args).catch((err: unknown) => {
+        if (err instanceof ConditionViolatedError) throw err;
+        return describeError(err);
+      });
       if (answer === true) return true;
       reason = answer;
       return undefined;
     },
     { timeoutMs, intervalMs: state.cluster.timeouts.pollMs, description: step.condition },
-  ).catch(() => false);
+  ).catch((err: unknown) => {
+    if (err instanceof ConditionViolatedError) throw new Error(`${step.condition} can never hold: ${err.message}`);
+    return false;
+  });
   if (!held) throw new Error(`${step.condition} did not hold within ${timeoutMs} ms: ${reason}`);
   return `${step.condition} held after ${Date.now() - since} ms`;
 }

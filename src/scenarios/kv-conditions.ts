@@ -1,4 +1,4 @@
-import { describeError, InvalidInputError } from '../errors.js';
+import { ConditionViolatedError, describeError, InvalidInputError } from '../errors.js';
 import { readLedger } from '../faults/ledger.js';
 import { quorumSize } from '../faults/target.js';
 import type { Cluster, MemberStatus } from '../topology/cluster.js';
@@ -66,7 +66,7 @@ export const quorumLeader: Condition = async ({ cluster }) => {
 /**
  * `put`: with `outcome: acknowledged` (the default) the put goes to the leader and holds once it is
  * acknowledged; with `outcome: refused` it goes to every member that answers and holds only if none
- * acknowledges it.
+ * acknowledges it (one acknowledgement fails it at once: no later answer can undo it).
  */
 export function putCondition(record: PutRecorder): Condition {
   return async ({ cluster }, args) => {
@@ -84,7 +84,8 @@ export function putCondition(record: PutRecorder): Condition {
     }
     const results = await Promise.all(alive.map(async (s) => ({ member: s.name, result: await record(cluster, s.endpoint, key, value) })));
     const acked = results.find((r) => r.result.acked);
-    return acked ? `put ${key}=${value} was acknowledged by ${acked.member} although quorum is lost` : true;
+    if (acked) throw new ConditionViolatedError(`put ${key}=${value} was acknowledged by ${acked.member} although quorum is lost`);
+    return true;
   };
 }
 

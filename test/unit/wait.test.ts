@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConditionTimeoutError } from '../../src/errors.js';
+import { ConditionTimeoutError, ConditionViolatedError } from '../../src/errors.js';
 import { waitFor, withTimeout } from '../../src/wait.js';
 
 const fast = { timeoutMs: 1000, intervalMs: 5, description: 'the test condition' };
@@ -30,6 +30,20 @@ describe('waitFor', () => {
       return 'ok';
     }, fast);
     expect(value).toBe('ok');
+  });
+
+  it('ends at once when the probe says the condition can never hold', async () => {
+    let calls = 0;
+    const violation = new ConditionViolatedError('put acknowledged although quorum is lost');
+    const err = await waitFor(
+      async () => {
+        calls += 1;
+        throw violation;
+      },
+      { timeoutMs: 10_000, intervalMs: 5, description: 'a refused put' },
+    ).catch((e: unknown) => e);
+    expect(err).toBe(violation);
+    expect(calls).toBe(1);
   });
 
   it('times out with a ConditionTimeoutError naming the condition and the last error', async () => {
