@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { InvalidInputError, describeError } from '../errors.js';
 import { randomSeed } from '../random.js';
 import { PROPERTIES, lookupProperty, type DrillProperty } from '../scenarios/fuzz/commands.js';
-import { Drill, type PropertyResult } from '../scenarios/fuzz/drill.js';
+import { Drill, type DrillProgress, type PropertyResult } from '../scenarios/fuzz/drill.js';
 
 interface FuzzFlags {
   seed?: string;
@@ -57,6 +57,26 @@ async function writableFolder(out: string): Promise<string> {
   return dir;
 }
 
+/** How often a log (CI, a soak written to a file) gets a progress line: often enough to see a run is alive, rarely enough to read. */
+const LOGGED_PROGRESS_INTERVAL_MS = 15_000;
+
+/** On a terminal one line rewritten in place; in a log, a plain line every {@link LOGGED_PROGRESS_INTERVAL_MS}. */
+export function progressPrinter(stream: { isTTY?: boolean; write(text: string): unknown }, now = Date.now): { show(progress: DrillProgress): void; end(): void } {
+  const text = (p: DrillProgress) => `${p.property}: ${p.runs} runs, ${p.steps} steps, ${Math.round(p.elapsedMs / 1000)} s elapsed`;
+  if (stream.isTTY) {
+    return { show: (p) => stream.write(`\r${text(p)}   `), end: () => stream.write('\n') };
+  }
+  let lastLoggedAt = now();
+  return {
+    show: (p) => {
+      if (now() - lastLoggedAt < LOGGED_PROGRESS_INTERVAL_MS) return;
+      lastLoggedAt = now();
+      stream.write(`${new Date(lastLoggedAt).toISOString()} ${text(p)}\n`);
+    },
+    end: () => {},
+  };
+}
+
 function line(result: PropertyResult): string {
   const verdict = result.failure ? `FAILED at "${result.failure.failedStep}"` : 'held';
   return `${result.property}: ${verdict} — ${result.runs} runs, ${result.steps} steps, ${Math.round(result.durationMs / 1000)} s (seed ${result.seed})`;
@@ -85,12 +105,9 @@ export function fuzzCommand(): Command {
         for (const [index, property] of properties.entries()) {
           // Each property gets an equal share of what is left.
           const timeLimitMs = Math.max(0, (budgetMs - (Date.now() - started)) / (properties.length - index));
-          const result = await drill.check(property, {
-            seed,
-            timeLimitMs,
-            onProgress: (p) => process.stderr.write(`\r${p.property}: ${p.runs} runs, ${p.steps} steps, ${Math.round(p.elapsedMs / 1000)} s elapsed   `),
-          });
-          process.stderr.write('\n');
+          const progress = progressPrinter(process.stderr);
+          const result = await drill.check(property, { seed, timeLimitMs, onProgress: progress.show });
+          progress.end();
           console.log(line(result));
           if (result.runs === 0 && !result.failure) unchecked.push(property.name);
           if (result.failure) {

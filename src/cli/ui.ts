@@ -93,14 +93,18 @@ export async function runUi(flags: UiFlags): Promise<void> {
   log.info(flags.cluster ? `healed '${cluster.name}'; it is still running` : `removed cluster '${cluster.name}'`);
 }
 
-/** Action names from stdin, one a line, each carried out before the next is read. */
+/**
+ * Action names from stdin, one a line, each carried out before the next is read. A member name
+ * after the action stands in for the arrow keys: `pause member3`.
+ */
 async function runPlain(session: TrainerSession): Promise<void> {
-  log.info(`actions, one a line on stdin: ${session.actions.map((a) => a.id).join(', ')}, quit (end of input quits too)`);
+  const onMember = session.actions.filter((a) => a.usesSelection).map((a) => a.id);
+  log.info(`actions, one a line on stdin: ${session.actions.map((a) => a.id).join(', ')}, quit (end of input quits too); ${onMember.join(', ')} take a member name after them, e.g. '${onMember[0]} member2'`);
   for await (const line of createInterface({ input: process.stdin })) {
-    const command = line.trim();
-    if (command === 'q' || command === 'quit') return;
-    if (!command) continue;
-    session.perform(command, undefined);
+    const [actionId, ...member] = line.trim().split(/\s+/);
+    if (actionId === 'q' || actionId === 'quit') return;
+    if (!actionId) continue;
+    session.perform(actionId, member.length ? member.join(' ') : undefined);
     await session.idle();
   }
 }

@@ -90,6 +90,11 @@ export class TrainerSession implements TrainerControl {
       events.emit({ type: 'action.finished', action: actionId, label: actionId, ok: false, message: `no such action; known: ${this.actions.map((a) => a.id).join(', ')}`, durationMs: 0 });
       return;
     }
+    const refusal = this.refusalOfMember(action, selected);
+    if (refusal) {
+      events.emit({ type: 'action.finished', action: action.id, label: action.label, ok: false, message: refusal, durationMs: 0 });
+      return;
+    }
     if (this.current || this.shuttingDown) {
       events.emit({ type: 'action.finished', action: action.id, label: action.label, ok: false, message: `busy with ${this.current ?? 'shutting down'}: wait for it to finish`, durationMs: 0 });
       return;
@@ -106,6 +111,15 @@ export class TrainerSession implements TrainerControl {
       .finally(() => {
         this.current = undefined;
       });
+  }
+
+  /** Why `selected` cannot be what `action` acts on, if it cannot: plain mode's member names are typed, not picked. */
+  private refusalOfMember(action: SessionAction, selected: string | undefined): string | undefined {
+    if (selected === undefined) return undefined;
+    if (!action.usesSelection) return `${action.id} takes no member: it picks its own`;
+    const names = this.cluster.members.map((m) => m.name);
+    if (!names.includes(selected)) return `no member '${selected}': the members are ${names.join(', ')}`;
+    return undefined;
   }
 
   /** Waits for the action in progress (there is no safe way to stop a runbook halfway), heals, stops, removes what it started. */

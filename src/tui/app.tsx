@@ -74,7 +74,7 @@ export function App({ events, control, scenario, cluster, exitAfterOutcome, onQu
 
   const perform = (action: TrainerAction) => {
     if (!control || refusedAsBusy()) return;
-    control.perform(action.id, selected);
+    control.perform(action.id, action.usesSelection ? selected : undefined);
   };
 
   const handleKey = (input: string, key: Key) => {

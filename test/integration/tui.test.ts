@@ -81,14 +81,17 @@ describe('the terminal UI, driven through tmux as a trainer at the keyboard', ()
     await expectClusterGone(cluster);
   });
 
-  it('without a terminal prints timestamped lines and takes actions from stdin, one a line', async () => {
-    const result = await cli(['ui', '--name', 'it-ui-plain', '--members', '3'], { input: 'kill-follower\nheal-all\nquit\n' });
+  it('without a terminal prints timestamped lines and takes actions from stdin, one a line, with a member name where the UI selects one', async () => {
+    const result = await cli(['ui', '--name', 'it-ui-plain', '--members', '3'], { input: 'kill-follower\nheal-all\npause member9\nkill-leader member1\npause member2\nheal-all\nquit\n' });
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stderr.split('\n');
     expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} fault kill \(kill-[0-9a-f]{6}\) on member\d \[target follower\]$/));
     expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} kill follower: kill on member\d/));
     // Each line waits for the action before it: heal-all is carried out, not refused as busy.
     expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} heal all: healed kill on member\d/));
+    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} pause member: FAILED: no member 'member9': the members are member1, member2, member3 /));
+    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} kill leader: FAILED: kill-leader takes no member: it picks its own /));
+    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} heal all: healed pause on member2/));
     await expectClusterGone('it-ui-plain');
   });
 });
