@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { GenericContainer, getContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
 import { ConditionTimeoutError, RuntimeUnavailableError, describeError } from '../errors.js';
-import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, ResourceUsage, Resources, StartedContainer } from './runtime.js';
+import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, ResourceUsage, Resources, StartedContainer, VolumeMount } from './runtime.js';
 
 const run = promisify(execFile);
 
@@ -201,13 +201,13 @@ export class DockerRuntime implements ContainerRuntime {
     await GenericContainer.fromDockerfile(contextDir).build(tag, { deleteOnExit: false });
   }
 
-  async runOnce(image: string, command: string[], labels: Record<string, string>, extra: { files?: FileToCopy[]; volumes?: { name: string; target: string }[] } = {}): Promise<ExecResult> {
-    const container = await this.docker.createContainer({
-      Image: image,
-      Cmd: command,
-      Labels: labels,
-      HostConfig: { NetworkMode: 'none', Binds: (extra.volumes ?? []).map((v) => `${v.name}:${v.target}`) },
-    });
+  /** A container with no network: it reaches nothing and nothing reaches it. */
+  private createOffline(image: string, command: string[], labels: Record<string, string>, volumes: VolumeMount[] = []): Promise<Docker.Container> {
+    return this.docker.createContainer({ Image: image, Cmd: command, Labels: labels, HostConfig: { NetworkMode: 'none', Binds: volumes.map((v) => `${v.name}:${v.target}`) } });
+  }
+
+  async runOnce(image: string, command: string[], labels: Record<string, string>, extra: { files?: FileToCopy[]; volumes?: VolumeMount[] } = {}): Promise<ExecResult> {
+    const container = await this.createOffline(image, command, labels, extra.volumes);
     try {
       if (extra.files?.length) await container.putArchive(await tarOf(extra.files), { path: '/' });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
@@ -218,6 +218,17 @@ export class DockerRuntime implements ContainerRuntime {
     } finally {
       await container.remove({ force: true, v: true }).catch(() => undefined);
     }
+  }
+
+  async startOffline(image: string, command: string[], labels: Record<string, string>, volumes: VolumeMount[]): Promise<string> {
+    const container = await this.createOffline(image, command, labels, volumes);
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw err;
+    }
+    return container.id;
   }
 
   async createVolume(name: string, labels: Record<string, string>, options: { inMemory?: boolean } = {}): Promise<void> {

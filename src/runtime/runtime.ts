@@ -9,6 +9,12 @@ export interface FileToCopy {
   mode: number;
 }
 
+export interface VolumeMount {
+  name: string;
+  /** Absolute path inside the container. */
+  target: string;
+}
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -22,7 +28,7 @@ export interface ContainerSpec {
   publish: { containerPort: number; hostPort: number | undefined }[];
   resources?: { cpus?: number | undefined; memoryMb?: number | undefined };
   /** Named volumes to mount (a restored member's data dir). */
-  volumes?: { name: string; target: string }[];
+  volumes?: VolumeMount[];
   /** Resolves when the container is ready; runs after the engine reports it started. */
   ready: (container: StartedContainer) => Promise<void>;
   /** How long `ready` may take before the start counts as failed. */
@@ -91,7 +97,9 @@ export interface ContainerRuntime {
   pullImage(ref: string, timeoutMs: number): Promise<boolean>;
   buildImage(contextDir: string, tag: string): Promise<void>;
   /** Runs a command in a throwaway container of `image` (with files copied in and volumes mounted) and returns its output. */
-  runOnce(image: string, command: string[], labels: Record<string, string>, extra?: { files?: FileToCopy[]; volumes?: { name: string; target: string }[] }): Promise<ExecResult>;
+  runOnce(image: string, command: string[], labels: Record<string, string>, extra?: { files?: FileToCopy[]; volumes?: VolumeMount[] }): Promise<ExecResult>;
+  /** Starts `command` in a container of `image` with no network and the volumes mounted, for `exec` and `copyToContainer`; returns its ID. */
+  startOffline(image: string, command: string[], labels: Record<string, string>, volumes: VolumeMount[]): Promise<string>;
   /** Creates a named volume (or finds it); `inMemory` backs it by tmpfs, so what is written there never reaches a disk. */
   createVolume(name: string, labels: Record<string, string>, options?: { inMemory?: boolean }): Promise<void>;
   /** One file out of a container, running or stopped (`docker cp`). */

@@ -4,7 +4,7 @@ import { CommandFailedError, DrillError, describeError } from '../errors.js';
 import { EventBus } from '../events.js';
 import { log } from '../log.js';
 import { DockerRuntime } from '../runtime/docker.js';
-import type { ContainerRuntime, ContainerSpec, FileToCopy, StartedContainer } from '../runtime/runtime.js';
+import type { ContainerRuntime, ContainerSpec, FileToCopy, StartedContainer, VolumeMount } from '../runtime/runtime.js';
 import { waitFor, withTimeout } from '../wait.js';
 import { classifyError, createClient, memberIdHex, type ClientOptions } from './client.js';
 import { ETCD_BIN_DIR, ensureLoadBalancerImage, resolveEtcdImage, type EtcdImage } from './image.js';
@@ -633,7 +633,7 @@ interface MemberContainerContext {
 }
 
 /** How a member's container is made: at boot, when a member is added, when members are restored. */
-function memberContainer(ctx: MemberContainerContext, member: MemberPlan, onProcessStarted?: () => void, volumes?: { name: string; target: string }[]): ContainerSpec {
+function memberContainer(ctx: MemberContainerContext, member: MemberPlan, onProcessStarted?: () => void, volumes?: VolumeMount[]): ContainerSpec {
   const timeouts = timeoutsFor(ctx.spec.etcd);
   const clientTls = ctx.tls ? { ca: ctx.tls.ca.cert, client: ctx.tls.client } : undefined;
   return {

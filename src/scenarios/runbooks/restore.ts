@@ -13,7 +13,13 @@ import { defineRunbook, latestArtifact, type RunbookContext, type SnapshotArtifa
  * --initial-advertise-peer-urls and a new cluster token), start the members, then the API servers.
  */
 const RESTORED_ROOT = '/var/lib/etcd-restored';
-export const RESTORED_DATA_DIR = `${RESTORED_ROOT}/data`;
+const RESTORED_DATA_SUBDIR = 'data';
+export const RESTORED_DATA_DIR = `${RESTORED_ROOT}/${RESTORED_DATA_SUBDIR}`;
+/**
+ * What keeps the restore workbench running: images of etcd have no shell or `sleep`, but every one
+ * has etcd. It serves loopback only (the container has no network), its data in the in-memory volume.
+ */
+const WORKBENCH_KEEP_ALIVE = [`${ETCD_BIN_DIR}/etcd`, `--data-dir=${SCRATCH_DIR}/workbench`, '--log-level=error'];
 
 /** The snapshot's bytes: a backup is decrypted in memory; a wrong key or damaged file stops here. */
 export async function snapshotBytes(artifact: SnapshotArtifact, identityPath?: string): Promise<Uint8Array> {
@@ -42,7 +48,11 @@ export function restoreToken(cluster: Cluster, attempt: number): string {
   return `etcd-drill-${cluster.name}-restore-${attempt}`;
 }
 
-/** One new data dir (a volume) per member, each made by `snapshot restore`; returns member → volume. */
+/**
+ * One new data dir (a volume) per member, each made by `snapshot restore`; returns member → volume.
+ * The restores run in one workbench container whose snapshot (decrypted, when it came from a
+ * backup) lives in an in-memory volume, so the plaintext never reaches a disk, and is gone with it.
+ */
 export async function restoreDataDirs(
   cluster: Cluster,
   snapshot: Uint8Array,
@@ -53,33 +63,43 @@ export async function restoreDataDirs(
   const all = cluster.members.map((m) => m.name);
   const initialCluster = all.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
   const tool = cluster.image.hasEtcdutl ? 'etcdutl' : 'etcdctl';
+  const runtime = cluster.containers;
   const volumes: Record<string, string> = {};
   for (const name of options.members) {
-    const volume = restoreVolume(cluster, name, options.attempt);
-    await cluster.containers.createVolume(volume, cluster.objectLabels);
-    const args = [
-      'snapshot', 'restore', `${SCRATCH_DIR}/snapshot.db`,
-      `--name=${name}`,
-      `--initial-cluster=${initialCluster}`,
-      `--initial-cluster-token=${token}`,
-      `--initial-advertise-peer-urls=${scheme}://${name}:${PEER_PORT}`,
-      `--data-dir=${RESTORED_DATA_DIR}`,
-      ...(options.skipHashCheck ? ['--skip-hash-check'] : []),
-    ];
-    const command = [tool, ...args].join(' ');
-    const started = Date.now();
-    const result = await cluster.containers.runOnce(cluster.image.ref, [`${ETCD_BIN_DIR}/${tool}`, ...args], cluster.objectLabels, {
-      files: [{ target: `${SCRATCH_DIR}/snapshot.db`, content: Buffer.from(snapshot), mode: 0o600 }],
-      volumes: [{ name: volume, target: RESTORED_ROOT }],
-    });
-    const output = result.stdout + result.stderr;
-    cluster.eventBus.emit({ type: 'command.ran', cluster: cluster.name, member: name, command, exitCode: result.exitCode, output: output.slice(0, 4000), durationMs: Date.now() - started });
-    if (result.exitCode !== 0) {
-      throw new DrillError(`restoring ${name}'s data dir failed: ${output.trim().split('\n').pop()}`, {
-        hint: /hash/i.test(output) ? 'a copied member/snap/db has no snapshot hash: restore it with skipHashCheck' : 'check the snapshot file',
-      });
+    volumes[name] = restoreVolume(cluster, name, options.attempt);
+    await runtime.createVolume(volumes[name], cluster.objectLabels);
+  }
+  const scratch = `etcd-drill-${cluster.name}-restore-${options.attempt}-scratch`;
+  await runtime.createVolume(scratch, cluster.objectLabels, { inMemory: true });
+  let workbench: string | undefined;
+  try {
+    workbench = await runtime.startOffline(cluster.image.ref, WORKBENCH_KEEP_ALIVE, cluster.objectLabels, [
+      { name: scratch, target: SCRATCH_DIR },
+      ...options.members.map((name) => ({ name: volumes[name] as string, target: `${RESTORED_ROOT}/${name}` })),
+    ]);
+    await runtime.copyToContainer(workbench, [{ target: `${SCRATCH_DIR}/snapshot.db`, content: Buffer.from(snapshot), mode: 0o600 }]);
+    for (const name of options.members) {
+      const args = [
+        'snapshot', 'restore', `${SCRATCH_DIR}/snapshot.db`,
+        `--name=${name}`,
+        `--initial-cluster=${initialCluster}`,
+        `--initial-cluster-token=${token}`,
+        `--initial-advertise-peer-urls=${scheme}://${name}:${PEER_PORT}`,
+        `--data-dir=${RESTORED_ROOT}/${name}/${RESTORED_DATA_SUBDIR}`,
+        ...(options.skipHashCheck ? ['--skip-hash-check'] : []),
+      ];
+      const started = Date.now();
+      const result = await runtime.exec(workbench, [`${ETCD_BIN_DIR}/${tool}`, ...args]);
+      const output = result.stdout + result.stderr;
+      cluster.eventBus.emit({ type: 'command.ran', cluster: cluster.name, member: name, command: [tool, ...args].join(' '), exitCode: result.exitCode, output: output.slice(0, 4000), durationMs: Date.now() - started });
+      if (result.exitCode !== 0) {
+        throw new DrillError(`restoring ${name}'s data dir failed: ${output.trim().split('\n').pop()}`, {
+          hint: /hash/i.test(output) ? 'a copied member/snap/db has no snapshot hash: restore it with skipHashCheck' : 'check the snapshot file',
+        });
+      }
     }
-    volumes[name] = volume;
+  } finally {
+    await runtime.remove({ containers: workbench ? [{ id: workbench, name: '', labels: {}, state: '' }] : [], networks: [], volumes: [{ name: scratch, labels: {} }] });
   }
   return volumes;
 }
