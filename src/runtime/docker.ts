@@ -20,6 +20,19 @@ const PING_TIMEOUT_MS = 5_000;
  * network after creation; etcd access equals root on Kubernetes, so publish on 127.0.0.1 only and
  * put the member on its network, with its aliases, at creation.
  */
+/** A tmpfs-backed local volume rather than a container tmpfs mount: the engine can copy files in and out of a volume. */
+const IN_MEMORY_VOLUME_DRIVER = { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1g,mode=0700' } };
+
+/** Mounts rather than binds: a volume the engine makes on first mount gets our labels (and tmpfs) instead of none. */
+function volumeMounts(volumes: VolumeMount[], labels: Record<string, string>): Docker.MountSettings[] {
+  return volumes.map((v) => ({
+    Type: 'volume',
+    Source: v.name,
+    Target: v.target,
+    VolumeOptions: { NoCopy: false, Labels: labels, DriverConfig: v.inMemory ? IN_MEMORY_VOLUME_DRIVER : { Name: 'local', Options: {} } },
+  }));
+}
+
 class EtcdDrillContainer extends GenericContainer {
   constructor(private readonly spec: ContainerSpec) {
     super(spec.image);
@@ -31,7 +44,7 @@ class EtcdDrillContainer extends GenericContainer {
       bindings[`${containerPort}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: hostPort === undefined ? '' : String(hostPort) }];
     }
     this.hostConfig.PortBindings = bindings;
-    if (this.spec.volumes?.length) this.hostConfig.Binds = this.spec.volumes.map((v) => `${v.name}:${v.target}`);
+    if (this.spec.volumes?.length) this.hostConfig.Mounts = volumeMounts(this.spec.volumes, this.spec.labels);
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.spec.network]: { Aliases: this.spec.aliases } } };
   }
 
@@ -203,7 +216,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** A container with no network: it reaches nothing and nothing reaches it. */
   private createOffline(image: string, command: string[], labels: Record<string, string>, volumes: VolumeMount[] = []): Promise<Docker.Container> {
-    return this.docker.createContainer({ Image: image, Cmd: command, Labels: labels, HostConfig: { NetworkMode: 'none', Binds: volumes.map((v) => `${v.name}:${v.target}`) } });
+    return this.docker.createContainer({ Image: image, Cmd: command, Labels: labels, HostConfig: { NetworkMode: 'none', Mounts: volumeMounts(volumes, labels) } });
   }
 
   async runOnce(image: string, command: string[], labels: Record<string, string>, extra: { files?: FileToCopy[]; volumes?: VolumeMount[] } = {}): Promise<ExecResult> {
@@ -229,12 +242,6 @@ export class DockerRuntime implements ContainerRuntime {
       throw err;
     }
     return container.id;
-  }
-
-  async createVolume(name: string, labels: Record<string, string>, options: { inMemory?: boolean } = {}): Promise<void> {
-    // A tmpfs-backed local volume rather than a container tmpfs mount: the engine can copy files out of a volume.
-    const driverOpts = options.inMemory ? { type: 'tmpfs', device: 'tmpfs', o: 'size=1g,mode=0700' } : undefined;
-    await this.docker.createVolume({ Name: name, Labels: labels, ...(driverOpts ? { DriverOpts: driverOpts } : {}) });
   }
 
   async copyFromContainer(containerId: string, path: string): Promise<Buffer> {

@@ -9,10 +9,16 @@ export interface FileToCopy {
   mode: number;
 }
 
+/**
+ * A named volume, made by the engine when a container first mounts it and labelled like that
+ * container, so a clean-up by label finds it even when it was made while a teardown ran.
+ */
 export interface VolumeMount {
   name: string;
   /** Absolute path inside the container. */
   target: string;
+  /** Backed by tmpfs: what is written there never reaches a disk. */
+  inMemory?: boolean;
 }
 
 export interface ContainerSpec {
@@ -100,8 +106,6 @@ export interface ContainerRuntime {
   runOnce(image: string, command: string[], labels: Record<string, string>, extra?: { files?: FileToCopy[]; volumes?: VolumeMount[] }): Promise<ExecResult>;
   /** Starts `command` in a container of `image` with no network and the volumes mounted, for `exec` and `copyToContainer`; returns its ID. */
   startOffline(image: string, command: string[], labels: Record<string, string>, volumes: VolumeMount[]): Promise<string>;
-  /** Creates a named volume (or finds it); `inMemory` backs it by tmpfs, so what is written there never reaches a disk. */
-  createVolume(name: string, labels: Record<string, string>, options?: { inMemory?: boolean }): Promise<void>;
   /** One file out of a container, running or stopped (`docker cp`). */
   copyFromContainer(containerId: string, path: string): Promise<Buffer>;
   /** Writes files into a container, running or stopped. */

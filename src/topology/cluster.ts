@@ -312,7 +312,7 @@ export class Cluster implements AsyncDisposable {
     }
     const [hostPort] = await pinPorts([undefined]);
     const member = planMember(this.spec, { name, scheme: this.spec.tls ? 'https' : 'http', initialCluster, initialClusterState: 'existing', token: this.state.token, hostPort });
-    const container = await startMemberContainer(this.runtime, memberContainer(this.containerContext(), member), scratchVolume(this.name, name), this.objectLabels);
+    const container = await this.runtime.startContainer(memberContainer(this.containerContext(), member));
     // Resilient: the failed member may still be listed among the endpoints.
     const client = this.client();
     try {
@@ -356,7 +356,7 @@ export class Cluster implements AsyncDisposable {
         const planned = planMember(this.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort });
         const member = { ...planned, args: planned.args.map((a) => (a.startsWith('--data-dir=') ? `--data-dir=${dataDir}` : a)) };
         const spec = memberContainer(this.containerContext(), member, undefined, [{ name: volume, target: dataDir.replace(/\/[^/]+$/, '') }]);
-        const container = await startMemberContainer(this.runtime, spec, scratchVolume(this.name, old.name), this.objectLabels);
+        const container = await this.runtime.startContainer(spec);
         return { ...old, containerId: container.id, containerName: container.name };
       }),
     );
@@ -535,7 +535,7 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
           resolve();
         },
       );
-      return startMemberContainer(runtime, spec, scratchVolume(plan.cluster, member.name), labels);
+      return runtime.startContainer(spec);
     });
     start.catch(() => resolve());
     return start.then((container) => {
@@ -647,7 +647,7 @@ function memberContainer(ctx: MemberContainerContext, member: MemberPlan, onProc
     files: ctx.tls ? memberFiles(member, ctx.tls) : [],
     publish: [{ containerPort: CLIENT_PORT, hostPort: member.hostPort }],
     resources: ctx.spec.resources,
-    volumes: [{ name: scratchVolume(ctx.cluster, member.name), target: SCRATCH_DIR }, ...(volumes ?? [])],
+    volumes: [{ name: scratchVolume(ctx.cluster, member.name), target: SCRATCH_DIR, inMemory: true }, ...(volumes ?? [])],
     readyTimeoutMs: timeouts.bootMs,
     ...(onProcessStarted ? { onProcessStarted } : {}),
     ready: (container) => waitForLeader(member, `${ctx.scheme}://127.0.0.1:${container.hostPorts[CLIENT_PORT]}`, clientTls, timeouts, ctx.signal),
@@ -657,12 +657,6 @@ function memberContainer(ctx: MemberContainerContext, member: MemberPlan, onProc
 /** Each member's RAM-backed scratch space for snapshots on their way out. */
 function scratchVolume(cluster: string, member: string): string {
   return `etcd-drill-${cluster}-${member}-scratch`;
-}
-
-/** Creates the member's scratch volume, then starts its container. */
-async function startMemberContainer(runtime: ContainerRuntime, spec: ContainerSpec, scratch: string, clusterLabels: Record<string, string>): Promise<StartedContainer> {
-  await runtime.createVolume(scratch, clusterLabels, { inMemory: true });
-  return runtime.startContainer(spec);
 }
 
 async function waitForLeader(member: MemberPlan, endpoint: string, tls: ClientOptions['tls'], timeouts: Timeouts, signal?: AbortSignal): Promise<void> {

@@ -20,7 +20,7 @@ export async function setup(): Promise<() => Promise<void>> {
     const left = await runtime.findByLabels({ [labelKeys.cluster]: '' });
     await runtime.remove(left);
     await rm(home, { recursive: true, force: true });
-    const names = [...left.containers, ...left.networks].map((o) => o.name);
+    const names = [...left.containers, ...left.networks, ...left.volumes].map((o) => o.name);
     if (names.length > 0) throw new Error(`the test run left Docker objects behind: ${names.join(', ')}`);
   };
 }

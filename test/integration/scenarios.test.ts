@@ -66,7 +66,6 @@ describe('doctored runbooks fail their scenario', () => {
         const token = restoreToken(ctx.cluster, 1);
         const volumes = await restoreDataDirs(ctx.cluster, bytes, { skipHashCheck: false, attempt: 1, token, members: names.slice(0, -1) });
         volumes[skipped] = restoreVolume(ctx.cluster, skipped, 1);
-        await ctx.cluster.containers.createVolume(volumes[skipped], ctx.cluster.objectLabels);
         await ctx.cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token);
         return { summary: 'restored (but not every member)' };
       },

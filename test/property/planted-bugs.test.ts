@@ -65,7 +65,6 @@ const skipsOneDataDir = defineRunbook({
     const token = restoreToken(ctx.cluster, attempt);
     const volumes = await restoreDataDirs(ctx.cluster, bytes, { skipHashCheck: false, attempt, token, members: names.slice(0, -1) });
     volumes[skipped] = restoreVolume(ctx.cluster, skipped, attempt);
-    await ctx.cluster.containers.createVolume(volumes[skipped], ctx.cluster.objectLabels);
     await ctx.cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token);
     ctx.restores.push({ startedAt, endedAt: Date.now(), artifact, restoredValues: new Map() });
     return { summary: `restored (but not ${skipped})` };

@@ -64,17 +64,12 @@ export async function restoreDataDirs(
   const initialCluster = all.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
   const tool = cluster.image.hasEtcdutl ? 'etcdutl' : 'etcdctl';
   const runtime = cluster.containers;
-  const volumes: Record<string, string> = {};
-  for (const name of options.members) {
-    volumes[name] = restoreVolume(cluster, name, options.attempt);
-    await runtime.createVolume(volumes[name], cluster.objectLabels);
-  }
+  const volumes = Object.fromEntries(options.members.map((name) => [name, restoreVolume(cluster, name, options.attempt)]));
   const scratch = `etcd-drill-${cluster.name}-restore-${options.attempt}-scratch`;
-  await runtime.createVolume(scratch, cluster.objectLabels, { inMemory: true });
   let workbench: string | undefined;
   try {
     workbench = await runtime.startOffline(cluster.image.ref, WORKBENCH_KEEP_ALIVE, cluster.objectLabels, [
-      { name: scratch, target: SCRATCH_DIR },
+      { name: scratch, target: SCRATCH_DIR, inMemory: true },
       ...options.members.map((name) => ({ name: volumes[name] as string, target: `${RESTORED_ROOT}/${name}` })),
     ]);
     await runtime.copyToContainer(workbench, [{ target: `${SCRATCH_DIR}/snapshot.db`, content: Buffer.from(snapshot), mode: 0o600 }]);
