@@ -4,7 +4,7 @@ import { EventBus } from '../events.js';
 import { log } from '../log.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import { attachCluster, listClusters, removeCluster, startCluster, type Cluster } from '../topology/cluster.js';
-import { resolveEtcdImage, ensureLoadBalancerImage } from '../topology/image.js';
+import { resolveEtcdImage, ensureLoadBalancerImage, snapshotTool } from '../topology/image.js';
 import { ETCD_LOG_LEVELS, SpecError, TOPOLOGIES, validateSpec, type ClusterSpecInput } from '../topology/spec.js';
 import { exitOnInterrupt, pendingInterruption } from '../topology/lifecycle.js';
 import { drillHome } from '../topology/state.js';
@@ -353,7 +353,7 @@ export function buildProgram(): Command {
       const events = progressBus();
       const image = await resolveEtcdImage(runtime, { requested: flags.etcdImage, pull: flags.pull, events });
       const lb = await ensureLoadBalancerImage(runtime, events);
-      log.info(`ready: ${image.ref} (etcd ${image.version}, snapshot tool ${image.hasEtcdutl ? 'etcdutl' : 'etcdctl'}), ${lb}`);
+      log.info(`ready: ${image.ref} (etcd ${image.version}, snapshot tool ${snapshotTool(image)}), ${lb}`);
     });
 
   program.addCommand(fuzzCommand());

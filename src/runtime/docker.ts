@@ -15,13 +15,9 @@ process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 
 const PING_TIMEOUT_MS = 5_000;
 
-/**
- * testcontainers publishes on every interface and can only attach aliases by connecting a second
- * network after creation; etcd access equals root on Kubernetes, so publish on 127.0.0.1 only and
- * put the member on its network, with its aliases, at creation.
- */
 /** A tmpfs-backed local volume rather than a container tmpfs mount: the engine can copy files in and out of a volume. */
 const IN_MEMORY_VOLUME_DRIVER = { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1g,mode=0700' } };
+const DISK_VOLUME_DRIVER = { Name: 'local', Options: {} };
 
 /** Mounts rather than binds: a volume the engine makes on first mount gets our labels (and tmpfs) instead of none. */
 function volumeMounts(volumes: VolumeMount[], labels: Record<string, string>): Docker.MountSettings[] {
@@ -29,10 +25,15 @@ function volumeMounts(volumes: VolumeMount[], labels: Record<string, string>): D
     Type: 'volume',
     Source: v.name,
     Target: v.target,
-    VolumeOptions: { NoCopy: false, Labels: labels, DriverConfig: v.inMemory ? IN_MEMORY_VOLUME_DRIVER : { Name: 'local', Options: {} } },
+    VolumeOptions: { NoCopy: false, Labels: labels, DriverConfig: v.inMemory ? IN_MEMORY_VOLUME_DRIVER : DISK_VOLUME_DRIVER },
   }));
 }
 
+/**
+ * testcontainers publishes on every interface and can only attach aliases by connecting a second
+ * network after creation; etcd access equals root on Kubernetes, so publish on 127.0.0.1 only and
+ * put the member on its network, with its aliases, at creation.
+ */
 class EtcdDrillContainer extends GenericContainer {
   constructor(private readonly spec: ContainerSpec) {
     super(spec.image);

@@ -7,7 +7,7 @@ import { DockerRuntime } from '../runtime/docker.js';
 import type { ContainerRuntime, ContainerSpec, FileToCopy, StartedContainer, VolumeMount } from '../runtime/runtime.js';
 import { waitFor, withTimeout } from '../wait.js';
 import { classifyError, createClient, memberIdHex, type ClientOptions } from './client.js';
-import { ETCD_BIN_DIR, ensureLoadBalancerImage, resolveEtcdImage, type EtcdImage } from './image.js';
+import { ETCD_BIN_DIR, ensureLoadBalancerImage, resolveEtcdImage, snapshotTool, type EtcdImage } from './image.js';
 import { onInterrupt, processOwner } from './lifecycle.js';
 import { CLIENT_PORT, DETACHED_OWNER, PEER_PORT, PKI_DIR, SCRATCH_DIR, haproxyConfig, labelKeys, planCluster, planMember, type ClusterPlan, type MemberPlan } from './plan.js';
 import { validateSpec, type ClusterSpec, type ClusterSpecInput } from './spec.js';
@@ -58,6 +58,15 @@ export interface MemberStatus {
   dbSizeBytes: number | undefined;
   version: string | undefined;
   error: string | undefined;
+}
+
+/**
+ * Where an etcd tool runs outside the members (the restore workbench); `name` is the member the
+ * command is for, as the timeline shows it.
+ */
+export interface OfflineRunner {
+  containerId: string;
+  name: string;
 }
 
 export interface EtcdctlResult {
@@ -260,14 +269,14 @@ export class Cluster implements AsyncDisposable {
    * Runs etcd's offline tool on a file inside a member — `etcdutl` where the image has it (3.5+),
    * else `etcdctl`, which held `snapshot status/restore` before — as the operator would type it.
    */
-  async snapshotTool(args: string[], options: { member?: string } = {}): Promise<EtcdctlResult> {
-    const runner = await this.runningMember(options.member);
-    const tool = this.state.image.hasEtcdutl ? 'etcdutl' : 'etcdctl';
-    return this.runTool(runner, tool, args, [tool, ...args].join(' '), { timeoutMs: this.timeouts.bootMs, allowFailure: false });
+  async snapshotTool(args: string[], options: { member?: string; offline?: OfflineRunner; allowFailure?: boolean } = {}): Promise<EtcdctlResult> {
+    const runner = options.offline ?? (await this.runningMember(options.member));
+    const tool = snapshotTool(this.state.image);
+    return this.runTool(runner, tool, args, [tool, ...args].join(' '), { timeoutMs: this.timeouts.bootMs, allowFailure: options.allowFailure ?? false });
   }
 
-  /** Runs one of the image's etcd tools in a member and puts the command, as typed, on the timeline. */
-  private async runTool(runner: MemberInfo, tool: string, argv: string[], command: string, options: { timeoutMs: number; allowFailure: boolean }): Promise<EtcdctlResult> {
+  /** Runs one of the image's etcd tools in a container and puts the command, as typed, on the timeline. */
+  private async runTool(runner: OfflineRunner, tool: string, argv: string[], command: string, options: { timeoutMs: number; allowFailure: boolean }): Promise<EtcdctlResult> {
     const started = Date.now();
     const result = await this.runtime.exec(runner.containerId, [`${ETCD_BIN_DIR}/${tool}`, ...argv], { env: ['ETCDCTL_API=3'], timeoutMs: options.timeoutMs });
     const outcome = { command, ...result, durationMs: Date.now() - started };
@@ -335,10 +344,18 @@ export class Cluster implements AsyncDisposable {
 
   /** Drops a member that has left the cluster: its container (if any is left) and its record. */
   async forgetMember(name: string): Promise<void> {
-    const member = this.member(name);
-    await this.runtime.remove({ containers: [{ id: member.containerId, name: member.containerName, labels: {}, state: '' }], networks: [], volumes: [] });
+    await this.removeContainersOf([this.member(name)]);
     this.state.members = this.state.members.filter((m) => m.name !== name);
     await saveState(this.state, this.home);
+  }
+
+  /** Removes every member's container, and its data dir with it, but keeps the members' records for startRestoredMembers (§6). */
+  async removeMemberContainers(): Promise<void> {
+    await this.removeContainersOf(this.state.members);
+  }
+
+  private async removeContainersOf(members: Pick<MemberState, 'containerId' | 'containerName'>[]): Promise<void> {
+    await this.runtime.remove({ containers: members.map((m) => ({ id: m.containerId, name: m.containerName, labels: {}, state: '' })), networks: [], volumes: [] });
   }
 
   /**

@@ -60,7 +60,7 @@ describe('doctored runbooks fail their scenario', () => {
         const artifact = latestArtifact(ctx) as NonNullable<ReturnType<typeof latestArtifact>>;
         const bytes = await snapshotBytes(artifact);
         await ctx.apiServers?.stop();
-        await ctx.cluster.containers.remove({ containers: ctx.cluster.members.map((m) => ({ id: m.containerId, name: m.containerName, labels: {}, state: '' })), networks: [], volumes: [] });
+        await ctx.cluster.removeMemberContainers();
         const names = ctx.cluster.members.map((m) => m.name);
         const skipped = names[names.length - 1] as string;
         const token = restoreToken(ctx.cluster, 1);

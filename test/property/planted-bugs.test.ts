@@ -58,7 +58,7 @@ const skipsOneDataDir = defineRunbook({
     const artifact = latestArtifact(ctx) as NonNullable<ReturnType<typeof latestArtifact>>;
     const bytes = await snapshotBytes(artifact);
     const startedAt = Date.now();
-    await ctx.cluster.containers.remove({ containers: ctx.cluster.members.map((m) => ({ id: m.containerId, name: m.containerName, labels: {}, state: '' })), networks: [], volumes: [] });
+    await ctx.cluster.removeMemberContainers();
     const names = ctx.cluster.members.map((m) => m.name);
     const skipped = names[names.length - 1] as string;
     const attempt = ctx.restores.length + 1;

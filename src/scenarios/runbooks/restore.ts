@@ -34,11 +34,9 @@ export async function snapshotBytes(artifact: SnapshotArtifact, identityPath?: s
   return decryptBackup(bytes, identity, artifact.path);
 }
 
-/**
- * Restores every member of `cluster` from `snapshot` into new volumes and starts them there. The
- * old containers must already be gone.
- */
+/** Removes every member's container, restores each from `snapshot` into a new volume and starts it there. */
 export async function restoreMembers(cluster: Cluster, snapshot: Uint8Array, options: { skipHashCheck: boolean; attempt: number }): Promise<void> {
+  await cluster.removeMemberContainers();
   const token = restoreToken(cluster, options.attempt);
   const volumes = await restoreDataDirs(cluster, snapshot, { ...options, token, members: cluster.members.map((m) => m.name) });
   await cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token);
@@ -62,7 +60,6 @@ export async function restoreDataDirs(
   const { token } = options;
   const all = cluster.members.map((m) => m.name);
   const initialCluster = all.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
-  const tool = cluster.image.hasEtcdutl ? 'etcdutl' : 'etcdctl';
   const runtime = cluster.containers;
   const volumes = Object.fromEntries(options.members.map((name) => [name, restoreVolume(cluster, name, options.attempt)]));
   const scratch = `etcd-drill-${cluster.name}-restore-${options.attempt}-scratch`;
@@ -83,10 +80,8 @@ export async function restoreDataDirs(
         `--data-dir=${RESTORED_ROOT}/${name}/${RESTORED_DATA_SUBDIR}`,
         ...(options.skipHashCheck ? ['--skip-hash-check'] : []),
       ];
-      const started = Date.now();
-      const result = await runtime.exec(workbench, [`${ETCD_BIN_DIR}/${tool}`, ...args]);
+      const result = await cluster.snapshotTool(args, { offline: { containerId: workbench, name }, allowFailure: true });
       const output = result.stdout + result.stderr;
-      cluster.eventBus.emit({ type: 'command.ran', cluster: cluster.name, member: name, command: [tool, ...args].join(' '), exitCode: result.exitCode, output: output.slice(0, 4000), durationMs: Date.now() - started });
       if (result.exitCode !== 0) {
         throw new DrillError(`restoring ${name}'s data dir failed: ${output.trim().split('\n').pop()}`, {
           hint: /hash/i.test(output) ? 'a copied member/snap/db has no snapshot hash: restore it with skipHashCheck' : 'check the snapshot file',
@@ -119,11 +114,6 @@ export const restore = defineRunbook({
     const bytes = await snapshotBytes(artifact, options.identity);
     const startedAt = Date.now();
     await ctx.apiServers?.stop();
-    await ctx.cluster.containers.remove({
-      containers: ctx.cluster.members.map((m) => ({ id: m.containerId, name: m.containerName, labels: {}, state: '' })),
-      networks: [],
-      volumes: [],
-    });
     await restoreMembers(ctx.cluster, bytes, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt: ctx.restores.length + 1 });
     await ctx.cluster.waitForLeader(ctx.cluster.timeouts.bootMs);
     await ctx.cluster.reloadLoadBalancer();
