@@ -1,5 +1,5 @@
 /**
- * `npm run bench:failover`: leader kill → next acknowledged write, as the observer sees it, beside
+ * `npm run bench:failover`: leader kill → next acknowledged write, as the workload sees it, beside
  * the same measured in the same run by raw etcdctl polling (a tight loop of `etcdctl put` from the
  * host), for default timeouts and for heartbeat 50 / election 250. Median of BENCH_REPS kills.
  */
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EventBus, log, startCluster, type Cluster } from '../src/index.js';
 import { faultContext, healAll, injectFault } from '../src/faults/inject.js';
-import { Observer } from '../src/faults/observer.js';
+import { Workload } from '../src/workload/workload.js';
+import { isWrite } from '../src/workload/history.js';
 import { tlsFiles } from '../src/topology/tls.js';
 import { waitFor } from '../src/wait.js';
 
@@ -69,25 +70,25 @@ async function main(): Promise<void> {
     const polled: number[] = [];
     try {
       for (let rep = 0; rep < REPS; rep += 1) {
-        const observer = new Observer(cluster, { ratePerSecond: 50 });
-        await observer.start();
+        const workload = new Workload(cluster, { ratePerSecond: 50 });
+        await workload.start();
         const poller = etcdctlPoller(cluster);
-        await waitFor(async () => (poller.acked.length > 2 && observer.history.operations.some((o) => o.ok) ? true : undefined), { timeoutMs: 20_000, intervalMs: 50, description: 'both workloads running' });
+        await waitFor(async () => (poller.acked.length > 2 && workload.history.operations.some((o) => o.ok) ? true : undefined), { timeoutMs: 20_000, intervalMs: 50, description: 'both workloads running' });
         const ctx = faultContext(cluster, { seed: rep });
         const fault = await injectFault(ctx, { kind: 'kill', target: 'leader' });
         const killedAt = fault.injectedAt;
         const afterKill = await waitFor(
           async () => {
-            const o = observer.history.operations.find((op) => op.kind === 'put' && op.ok && op.start >= killedAt);
+            const o = workload.history.operations.find((op) => isWrite(op) && op.ok && op.start >= killedAt);
             const p = poller.acked.filter((put) => put.start >= killedAt).sort((a, b) => a.end - b.end)[0];
-            return o && p ? { observer: o.end - killedAt, etcdctl: p.end - killedAt } : undefined;
+            return o && p ? { workload: o.end - killedAt, etcdctl: p.end - killedAt } : undefined;
           },
           { timeoutMs: cluster.timeouts.leaderElectionMs * 3, intervalMs: 20, description: 'an acknowledged write after the kill, seen by both' },
         );
-        observed.push(afterKill.observer);
+        observed.push(afterKill.workload);
         polled.push(afterKill.etcdctl);
         await poller.stop();
-        await observer.stop();
+        await workload.stop();
         await healAll(ctx);
         await cluster.waitForLeader(cluster.timeouts.bootMs);
       }
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
     [
       `leader kill → next acknowledged write, median of ${REPS} kills (five members, TLS)`,
       '',
-      '| timeouts | observer | raw etcdctl polling | observer ÷ etcdctl | samples (observer / etcdctl) |',
+      '| timeouts | workload | raw etcdctl polling | workload ÷ etcdctl | samples (workload / etcdctl) |',
       '|---|---|---|---|---|',
       ...rows,
       '',

@@ -63,10 +63,10 @@ export function progressLine(event: Timestamped): string | undefined {
     case 'members.sampled':
     case 'workload.sampled':
       return undefined; // every second: faces draw these, lines would drown the log
-    case 'observer.started':
-      return `observer: ${event.ratePerSecond} ops/s through ${event.endpoints.join(', ')}`;
-    case 'observer.stopped':
-      return `observer: ${event.operations} operations, ${event.failed} failed`;
+    case 'workload.started':
+      return `workload: ${event.ratePerSecond} ops/s through ${event.endpoints.join(', ')}`;
+    case 'workload.stopped':
+      return `workload: ${event.operations} operations, ${event.failed} failed`;
   }
 }
 

@@ -35,8 +35,8 @@ export type DrillEvent =
   | { type: 'action.finished'; action: string; label: string; ok: boolean; message: string; durationMs: number }
   /** A logger line while a face owns the terminal (the UI), so it is shown instead of tearing the frame. */
   | { type: 'log.line'; level: 'debug' | 'info' | 'warn' | 'error'; line: string }
-  | { type: 'observer.started'; cluster: string; ratePerSecond: number; endpoints: string[] }
-  | { type: 'observer.stopped'; cluster: string; operations: number; failed: number };
+  | { type: 'workload.started'; cluster: string; ratePerSecond: number; endpoints: string[] }
+  | { type: 'workload.stopped'; cluster: string; operations: number; failed: number };
 
 /** One member as the monitor last saw it: etcd's own status, and its container's state and use. */
 export interface MemberSample {

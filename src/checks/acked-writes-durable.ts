@@ -1,23 +1,39 @@
-import { sequenceOf, type History } from '../faults/history.js';
-import { verdictOf, type Verdict } from './verdict.js';
+
+import { showsWriteOrLater, writerOf, writesByKey } from './key-order.js';
+import { defineCheck, evidenceOf, verdictOf } from './verdict.js';
+import { sinceLastRestore } from './since-restore.js';
 
 /**
- * Every acknowledged put must survive the faults: after heal its key holds its value or a later
- * one. Failed puts are indeterminate (they may or may not have been applied), so they prove nothing.
+ * Every acknowledged write must survive the faults: once the run healed, its key (read again, every
+ * object listed linearizably) shows that write or a later one. Writes that failed are
+ * indeterminate and prove nothing; after a restore, only what came after it is judged (restore-rpo
+ * judges the restore itself).
  */
-export function ackedWritesDurable(history: History, finalValues: Map<string, string | undefined>): Verdict {
-  const violations: string[] = [];
-  let acked = 0;
-  for (const op of history.operations) {
-    if (op.kind !== 'put' || !op.ok) continue;
-    acked++;
-    const final = finalValues.get(op.key);
-    const what = `acknowledged put of ${op.key} = ${op.value} (op ${op.id}) is lost`;
-    if (final === undefined) {
-      violations.push(`${what}: key absent after heal`);
-    } else if ((sequenceOf(final) ?? -Infinity) < (sequenceOf(op.value) ?? -Infinity)) {
-      violations.push(`${what}: final value ${final}`);
+export const ackedWritesDurable = defineCheck({
+  name: 'acked-writes-durable',
+  description: 'every acknowledged write, or a later one, is still there once the run healed',
+  floors: { writes: 20 },
+  judge(history, floors) {
+    const final = history.final;
+    const operations = sinceLastRestore(history).filter((o) => final !== undefined && o.start < final.at);
+    const byKey = writesByKey(operations);
+    const violations: string[] = [];
+    let compared = 0;
+    for (const [key, writes] of byKey) {
+      if (!final || !key.startsWith(final.prefix)) continue;
+      const found = final.values[key];
+      if (found !== undefined && !writerOf(key, found, writes) && writes.some((w) => w.ok)) {
+        violations.push(`${key} holds ${found} after heal, a value no write of this run put there`);
+        continue;
+      }
+      for (const write of writes.filter((w) => w.ok)) {
+        compared += 1;
+        if (!showsWriteOrLater(key, write, found, writes, final.at)) {
+          violations.push(`${key}: acknowledged ${write.kind}${write.value === undefined ? '' : ` = ${write.value}`} (op ${write.id}, revision ${write.revision}) is lost: ${found === undefined ? 'key absent' : `holds ${found}`} after heal`);
+        }
+      }
     }
-  }
-  return verdictOf('acked-writes-durable', violations, `all ${acked} acknowledged puts survived`);
-}
+    const evidence = evidenceOf(this, floors, [{ floor: 'writes', what: `acknowledged writes compared with the store after heal${final ? ` (revision ${final.revision})` : ' (never read: the run ended early)'}`, count: compared }]);
+    return verdictOf(this.name, violations, evidence, 'every one survived');
+  },
+});

@@ -5,3 +5,7 @@ export * from './quorum-semantics.js';
 export * from './converged.js';
 export * from './latency.js';
 export * from './restore-rpo.js';
+export * from './linearizability.js';
+export * from './serializable-reads.js';
+export * from './watch.js';
+export * from './registry.js';

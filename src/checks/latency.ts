@@ -1,4 +1,4 @@
-import type { History } from '../faults/history.js';
+import { isWrite, type History } from '../workload/history.js';
 
 /** Nearest-rank percentiles (keys 'p50', …), plus 'max' and 'count'. */
 export function percentiles(values: number[], ps: number[] = [50, 90, 99]): Record<string, number> {
@@ -20,12 +20,12 @@ export interface UnavailabilityWindow {
 }
 
 /**
- * Spans during which writes failed: from the start of a failed put to the end of the next put
- * that succeeded. Only puts count, since reads (serializable ones especially) may be served
- * while writes are not.
+ * Spans during which writes failed: from the start of a failed write to the end of the next one
+ * that succeeded. Only writes count, since reads (serializable ones especially) may be served
+ * while writes are not; a failed compare was answered, so it does not count either.
  */
-export function unavailabilityWindows(history: History): UnavailabilityWindow[] {
-  const puts = history.operations.filter((op) => op.kind === 'put').sort((a, b) => a.start - b.start || a.id - b.id);
+export function unavailabilityWindows(history: Pick<History, 'operations'>): UnavailabilityWindow[] {
+  const puts = history.operations.filter((op) => isWrite(op) && op.errorKind !== 'conflict').sort((a, b) => a.start - b.start || a.id - b.id);
   const windows: UnavailabilityWindow[] = [];
   let open: UnavailabilityWindow | undefined;
   for (const op of puts) {

@@ -1,54 +1,87 @@
-import type { FaultWindow, History, Operation } from '../faults/history.js';
-import { verdictOf, type Verdict } from './verdict.js';
+import { isWrite, type FaultWindow, type Operation } from '../workload/history.js';
+import { defineCheck, evidenceOf, verdictOf } from './verdict.js';
+
+/** A stretch of time during which the same members were down, by every fault in force together. */
+export interface DownStretch {
+  from: number;
+  to: number;
+  down: string[];
+  clusterSize: number;
+  faults: string[];
+}
 
 /**
- * Taking members down must behave as Raft promises: with quorum lost, no write is acknowledged
- * yet survivors still answer serializable reads; with only a minority down, writes go on.
- * Each window is judged from `settleMs` after injection, as etcd needs up to an election timeout
- * to notice the loss.
+ * Which members were down at each instant, across all faults that take members out: each change
+ * (a fault injected, a heal begun) starts a new stretch, judged only from `settleMs` after that
+ * change — etcd needs up to an election timeout to notice — until the next change.
  */
-export function quorumSemantics(history: History, options: { settleMs: number }): Verdict {
-  const windows = history.faults.filter((f) => f.takesMembersDown);
-  if (windows.length === 0) return verdictOf('quorum-semantics', [], 'no fault took members down');
-
-  const violations: string[] = [];
-  for (const window of windows) violations.push(...judge(window, history.operations, options.settleMs));
-  return verdictOf('quorum-semantics', violations, `${windows.length} fault window(s) behaved as quorum predicts`);
+export function downStretches(faults: FaultWindow[], settleMs: number, end: number, restoredAt: number[] = []): DownStretch[] {
+  // A restore rebuilds every member: a fault from before it no longer holds anyone down.
+  const windows = faults
+    .filter((f) => f.takesMembersDown)
+    .map((f) => ({ ...f, healStartedAt: Math.min(f.healStartedAt ?? Infinity, ...restoredAt.filter((t) => t > f.injectedAt)) }))
+    .map((f) => ({ ...f, healStartedAt: Number.isFinite(f.healStartedAt) ? f.healStartedAt : undefined }));
+  const changes = [...new Set(windows.flatMap((w) => [w.injectedAt, w.healStartedAt ?? end]))].filter((t) => t < end).sort((a, b) => a - b);
+  const stretches: DownStretch[] = [];
+  for (const [i, at] of changes.entries()) {
+    const next = changes[i + 1] ?? end;
+    const inForce = windows.filter((w) => w.injectedAt <= at && (w.healStartedAt ?? end) > at);
+    if (inForce.length === 0 || at + settleMs >= next) continue;
+    stretches.push({
+      from: at + settleMs,
+      to: next,
+      down: [...new Set(inForce.flatMap((w) => w.members))].sort(),
+      clusterSize: Math.max(...inForce.map((w) => w.clusterSize)),
+      faults: inForce.map((w) => `${w.kind} ${w.id}`),
+    });
+  }
+  return stretches;
 }
 
-function judge(window: FaultWindow, operations: Operation[], settleMs: number): string[] {
-  const from = window.injectedAt + settleMs;
-  const to = window.healStartedAt ?? Infinity;
-  const startsInside = (op: Operation) => op.start >= from && op.start < to;
-  const fullyInside = (op: Operation) => startsInside(op) && op.end < to;
-  const size = window.clusterSize;
-  const down = window.members.length;
-  const quorum = Math.floor(size / 2) + 1;
-  const name = `${window.kind} ${window.id} of ${window.members.join(', ')}`;
-
-  if (size - down < quorum) {
-    const violations = operations
-      .filter((op) => op.kind === 'put' && op.ok && fullyInside(op))
-      .map((op) => `put of ${op.key} = ${op.value} (op ${op.id}) was acknowledged during quorum loss (${name}, ${down}/${size} down)`);
-    const reads = operations.filter((op) => op.kind === 'get-serializable' && startsInside(op));
-    if (reads.length === 0) {
-      violations.push(`no serializable read was tried during quorum loss (${name})`);
-    } else if (!reads.some((op) => op.ok)) {
-      const first = reads[0]!;
-      violations.push(
-        `all ${reads.length} serializable reads during quorum loss (${name}) failed, first op ${first.id} on ${first.member ?? 'any member'}: ${first.error ?? 'unknown error'}`,
-      );
+/**
+ * Taking members down must behave as Raft promises, judged on which members were down at each
+ * instant across all faults: with quorum lost, no write is acknowledged, yet the survivors answer
+ * serializable reads; with only a minority down, writes go on.
+ */
+export const quorumSemantics = defineCheck({
+  name: 'quorum-semantics',
+  description: 'no write acknowledged while quorum is lost, serializable reads answered then, writes go on with a minority down',
+  floors: { stretches: 1 },
+  judge(history, floors) {
+    const end = history.operations.reduce((latest, o) => Math.max(latest, o.end), 0);
+    const stretches = downStretches(history.faults, history.settleMs, end, history.restores.map((r) => r.startedAt));
+    const t0 = Math.min(...history.faults.map((f) => f.injectedAt), history.operations.reduce((earliest, o) => Math.min(earliest, o.start), Infinity));
+    const violations: string[] = [];
+    let lost = 0;
+    let judged = 0;
+    for (const stretch of stretches) {
+      const quorum = Math.floor(stretch.clusterSize / 2) + 1;
+      const what = `${stretch.down.join(', ')} down (${stretch.down.length}/${stretch.clusterSize}: ${stretch.faults.join(' + ')}) from +${stretch.from - t0} ms`;
+      const startsInside = (op: Operation) => op.start >= stretch.from && op.start < stretch.to;
+      if (stretch.clusterSize - stretch.down.length < quorum) {
+        lost += 1;
+        judged += 1;
+        for (const op of history.operations.filter((o) => isWrite(o) && o.ok && startsInside(o) && o.end < stretch.to)) {
+          violations.push(`${op.kind} of ${op.key} (op ${op.id}, revision ${op.revision}) was acknowledged while quorum was lost: ${what}`);
+        }
+        const reads = history.operations.filter((o) => o.kind === 'get-serializable' && startsInside(o));
+        if (reads.length > 0 && !reads.some((o) => o.ok)) {
+          const first = reads[0] as Operation;
+          violations.push(`all ${reads.length} serializable reads failed while quorum was lost (${what}), first op ${first.id} on ${first.member ?? 'any member'}: ${first.error ?? 'unknown error'}`);
+        }
+        continue;
+      }
+      // A minority stretch shorter than the settle time is too short to expect a write through.
+      if (stretch.to - stretch.from < history.settleMs) continue;
+      const writes = history.operations.filter((o) => isWrite(o) && o.errorKind !== 'conflict' && startsInside(o));
+      if (writes.length === 0) continue;
+      judged += 1;
+      if (!writes.some((o) => o.ok && o.end < stretch.to)) {
+        const first = writes.find((o) => !o.ok) ?? (writes[0] as Operation);
+        violations.push(`no write succeeded with only a minority down (${what}): ${writes.length} tried, first failure op ${first.id} on ${first.key}: ${first.error ?? 'did not finish in time'}`);
+      }
     }
-    return violations;
-  }
-
-  const puts = operations.filter((op) => op.kind === 'put' && startsInside(op));
-  if (puts.length === 0) return [`no put was tried while a minority was down (${name}): window too short to judge`];
-  if (!puts.some((op) => op.ok && fullyInside(op))) {
-    const first = puts.find((op) => !op.ok) ?? puts[0]!;
-    return [
-      `no write succeeded while only a minority was down (${name}, ${down}/${size} down): ${puts.length} put(s) tried, first failure op ${first.id}: ${first.error ?? 'did not finish in the window'}`,
-    ];
-  }
-  return [];
-}
+    const evidence = evidenceOf(this, floors, [{ floor: 'stretches', what: `stretches of members down judged, ${lost} with quorum lost`, count: judged }]);
+    return verdictOf(this.name, violations, evidence, 'each behaved as quorum predicts');
+  },
+});

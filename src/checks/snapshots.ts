@@ -1,6 +1,8 @@
 import type { Cluster, MemberStatus } from '../topology/cluster.js';
 import { memberIdHex } from '../topology/client.js';
 import { waitFor } from '../wait.js';
+import { emptyHistory, type History, type RestoreFacts } from '../workload/history.js';
+import type { Workload } from '../workload/workload.js';
 import type { MemberSnapshot } from './converged.js';
 
 /**
@@ -47,4 +49,21 @@ export async function memberSnapshots(cluster: Cluster): Promise<MemberSnapshot[
       }
     }),
   );
+}
+
+/**
+ * Everything the checks judge, as it stands now: the workload's record, the restores, and — read
+ * now — every object the workload writes and each member's own account. At a run's end the
+ * workload is stopped first, so the read comes after every operation.
+ */
+export async function gatherHistory(cluster: Cluster, workload: Workload | undefined, restores: RestoreFacts[] = []): Promise<History> {
+  const [final, members] = await Promise.all([workload?.readObjects().catch(() => undefined), memberSnapshots(cluster)]);
+  return {
+    ...emptyHistory(2 * cluster.spec.etcd.electionTimeoutMs),
+    ...workload?.history,
+    restores: restores.map(({ startedAt, endedAt, snapshotRevision, restoredValues }) => ({ startedAt, endedAt, snapshotRevision, restoredValues })),
+    final,
+    members,
+    expectedMembers: cluster.members.map((m) => m.name),
+  };
 }

@@ -21,10 +21,12 @@ import { printProgress } from '../event-lines.js';
 import { printPlainLines, runScenarioOnFace, runUi, type UiFlags } from './ui.js';
 import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
 import { followLedger } from '../faults/ledger.js';
-import { Observer } from '../faults/observer.js';
+import { Workload } from '../workload/workload.js';
 import { FAULTS } from '../faults/registry.js';
 import { formatTarget } from '../faults/target.js';
 import { fuzzCommand } from './fuzz.js';
+import { checkRun } from './check.js';
+import { CHECKS } from '../checks/registry.js';
 
 const DEFAULT_CLUSTER = 'drill';
 
@@ -266,12 +268,12 @@ export function buildProgram(): Command {
       if (flags.json) events.subscribe((event) => process.stdout.write(`${JSON.stringify(event)}\n`));
       else printPlainLines(events);
       const cluster = await attachCluster(flags.cluster, { events });
-      const observer = new Observer(cluster, { ratePerSecond: flags.rate });
+      const workload = new Workload(cluster, { ratePerSecond: flags.rate });
       const follower = followLedger(cluster);
-      await observer.start();
+      await workload.start();
       const stop = async () => {
         follower.stop();
-        await observer.stop();
+        await workload.stop();
         process.exit(0);
       };
       process.once('SIGINT', () => void stop());
@@ -316,6 +318,16 @@ export function buildProgram(): Command {
       log.info(`reports: ${written.files.join(', ')}`);
       const failed = reports.filter((r) => !r.passed).map((r) => r.scenario);
       if (failed.length) throw new DrillError(`${failed.length} of ${reports.length} scenarios failed: ${failed.join(', ')}`, { hint: `see ${written.junit} and the HTML reports` });
+    });
+
+  program
+    .command('check <run>')
+    .description(`judge a saved run again from the history in its JSON report (reports/<scenario>.json): each verdict with its evidence, exit 0 only if all are ok. By default the checks the run judged; known checks: ${[...CHECKS.keys()].join(', ')}`)
+    .option('--checks <names>', 'only these checks, comma-separated')
+    .option('--all', 'every check there is, not only those the run judged')
+    .action(async (run: string, flags: { checks?: string; all?: boolean }) => {
+      const only = flags.checks?.split(',').map((c) => c.trim()).filter(Boolean);
+      await checkRun(run, { only, all: flags.all }, (line) => process.stdout.write(`${line}\n`));
     });
 
   program

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../errors.js';
 import type { Cluster } from '../topology/cluster.js';
 import { delay, waitFor } from '../wait.js';
 import { defineFault, type FaultContext } from './fault.js';
-import { classifyError } from './history.js';
+import { classifyError } from '../topology/client.js';
 
 /**
  * Resource starvation, which the seed names as the cause of late heartbeats and elections: too

@@ -2,7 +2,8 @@ import { noop } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
 import { InvalidInputError } from '../errors.js';
 import { generateCa, issueClientCert, readTls } from '../topology/tls.js';
-import type { Observer } from '../faults/observer.js';
+import { isWrite } from '../workload/history.js';
+import type { Workload } from '../workload/workload.js';
 import type { Cluster } from '../topology/cluster.js';
 import { keyHolds, putCondition, quorumLeader, recordPut } from './kv-conditions.js';
 
@@ -12,7 +13,7 @@ import { keyHolds, putCondition, quorumLeader, recordPut } from './kv-conditions
  */
 export interface ConditionContext {
   cluster: Cluster;
-  apiServers: Observer | undefined;
+  workload: Workload | undefined;
   /** When the step began: "writes fail" means writes started since then fail. */
   since: number;
   /** Who led before the latest fault, for `new-leader`. */
@@ -30,22 +31,25 @@ const newLeader: Condition = async ({ cluster, leaderBeforeLastFault }) => {
   return now.name !== leaderBeforeLastFault ? true : `${now.name} still leads`;
 };
 
-/** Puts started since the step began, or `after` ms later ("writes still go on 3 s into the fault"). */
-function putsSince(ctx: ConditionContext, args: Record<string, unknown> = {}) {
-  if (!ctx.apiServers) return undefined;
+/**
+ * The workload's writes started since the step began, or `after` ms later ("writes still go on 3 s
+ * into the fault"); a failed compare was answered by a working cluster, so it is left out.
+ */
+function writesSince(ctx: ConditionContext, args: Record<string, unknown> = {}) {
+  if (!ctx.workload) return undefined;
   const from = ctx.since + (typeof args.after === 'number' ? args.after : 0);
-  return ctx.apiServers.history.operations.filter((o) => o.kind === 'put' && o.start >= from);
+  return ctx.workload.history.operations.filter((o) => isWrite(o) && o.errorKind !== 'conflict' && o.start >= from);
 }
 
 const writesSucceed: Condition = async (ctx, args) => {
-  const puts = putsSince(ctx, args);
+  const puts = writesSince(ctx, args);
   if (puts) return puts.some((o) => o.ok) ? true : `no write acknowledged since the step began (${puts.length} tried)`;
   await ctx.cluster.client({ faultHandling: 'none' }).put('/etcd-drill/probe').value(String(Date.now()));
   return true;
 };
 
 const writesFail: Condition = async (ctx) => {
-  const puts = putsSince(ctx);
+  const puts = writesSince(ctx);
   if (puts) {
     const failed = puts.filter((o) => !o.ok);
     const acked = puts.filter((o) => o.ok);
@@ -58,6 +62,21 @@ const writesFail: Condition = async (ctx) => {
   } catch {
     return true;
   }
+};
+
+/**
+ * `workload-progress`: since the step began the workload has had at least `writes` writes
+ * acknowledged and `reads` linearizable reads answered — how a scenario does enough work for its
+ * checks' floors.
+ */
+const workloadProgress: Condition = async (ctx, args) => {
+  if (!ctx.workload) throw new InvalidInputError('condition workload-progress needs the workload', { hint: 'remove `workload: false` from the scenario' });
+  const wantWrites = typeof args.writes === 'number' ? args.writes : 0;
+  const wantReads = typeof args.reads === 'number' ? args.reads : 0;
+  const ops = ctx.workload.history.operations.filter((o) => o.start >= ctx.since && o.ok);
+  const writes = ops.filter(isWrite).length;
+  const reads = ops.filter((o) => o.kind === 'get' || o.kind === 'range').length;
+  return writes >= wantWrites && reads >= wantReads ? true : `${writes} of ${wantWrites} writes acknowledged, ${reads} of ${wantReads} linearizable reads answered`;
 };
 
 const serializableReadsAnswer: Condition = async ({ cluster }) => {
@@ -147,10 +166,17 @@ export const CONDITIONS: ReadonlyMap<string, Condition> = new Map([
   ['members-healthy', membersHealthy],
   ['alarm', alarm],
   ['no-alarm', noAlarm],
+  ['workload-progress', workloadProgress],
   ['put', putCondition(recordPut)],
   ['key-holds', keyHolds],
   ['quorum-leader', quorumLeader],
 ]);
+
+/**
+ * Conditions on data: under `expect` they are judged on their first answer — `expect` means now,
+ * and a stale read must not be retried away. `wait-for` still polls them.
+ */
+export const JUDGED_ON_FIRST_ANSWER: ReadonlySet<string> = new Set(['put', 'key-holds']);
 
 export function lookupCondition(name: string, registry: ReadonlyMap<string, Condition> = CONDITIONS): Condition {
   const condition = registry.get(name);

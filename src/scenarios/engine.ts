@@ -2,18 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { restoreRpo, type Verdict } from '../checks/index.js';
+import { judge, judgeRestore, WORKLOAD_CHECKS, type Verdict } from '../checks/index.js';
+import { gatherHistory } from '../checks/snapshots.js';
 import { ConditionViolatedError, describeError } from '../errors.js';
 import { EventBus, type Timestamped } from '../events.js';
 import type { FaultContext } from '../faults/fault.js';
 import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
-import { ClusterMonitor } from '../faults/monitor.js';
-import { Observer } from '../faults/observer.js';
+import { emptyHistory, isWrite, type History } from '../workload/history.js';
+import { ClusterMonitor } from '../workload/monitor.js';
+import { Workload } from '../workload/workload.js';
 import { randomSeed } from '../random.js';
 import { startCluster, type Cluster } from '../topology/cluster.js';
 import { waitFor } from '../wait.js';
-import { lookupCheck } from './checks.js';
-import { CONDITIONS, lookupCondition, type Condition, type ConditionContext } from './conditions.js';
+import { CONDITIONS, JUDGED_ON_FIRST_ANSWER, lookupCondition, type Condition, type ConditionContext } from './conditions.js';
 import { lookupRunbook, RUNBOOKS } from './runbooks/registry.js';
 import { carryOut, type AnyRunbook, type RunbookContext } from './runbooks/runbook.js';
 import type { Report, Scenario, Step, StepResult } from './types.js';
@@ -60,6 +61,11 @@ export function describeStep(step: Step): string {
   }
 }
 
+/** The checks a run judges: the scenario's own, and with a workload always the workload's (a green run has looked at its history). */
+export function checksOf(scenario: Scenario): string[] {
+  return [...new Set([...(scenario.workload ? WORKLOAD_CHECKS : []), ...scenario.checks])];
+}
+
 /** A valid cluster name for a scenario run: unique, at most 31 characters. */
 function clusterNameFor(scenario: Scenario): string {
   return `s-${scenario.name.slice(0, 20).replace(/-+$/, '')}-${randomBytes(2).toString('hex')}`;
@@ -67,7 +73,16 @@ function clusterNameFor(scenario: Scenario): string {
 
 async function pollCondition(state: RunState, step: Extract<Step, { kind: 'wait-for' | 'expect' }>, since: number): Promise<string> {
   const condition = lookupCondition(step.condition, state.conditions);
-  const ctx: ConditionContext = { cluster: state.cluster, apiServers: state.runbook.apiServers, since, leaderBeforeLastFault: state.leaderBeforeLastFault };
+  const ctx: ConditionContext = { cluster: state.cluster, workload: state.runbook.workload, since, leaderBeforeLastFault: state.leaderBeforeLastFault };
+  if (step.kind === 'expect' && JUDGED_ON_FIRST_ANSWER.has(step.condition)) {
+    // `expect` means now: a stale read retried until it looks fresh would hide the very bug.
+    const answer = await condition(ctx, step.args).catch((err: unknown) => {
+      if (err instanceof ConditionViolatedError) throw new Error(`${step.condition} can never hold: ${err.message}`);
+      return describeError(err);
+    });
+    if (answer !== true) throw new Error(`${step.condition} does not hold: ${answer}`);
+    return `${step.condition} held`;
+  }
   const timeoutMs = step.timeoutMs ?? 2 * state.cluster.timeouts.leaderElectionMs;
   let reason = 'not checked yet';
   const held = await waitFor(
@@ -115,35 +130,23 @@ export async function runStep(state: RunState, step: Step, since: number): Promi
     case 'expect':
       return pollCondition(state, step, since);
     case 'check': {
-      const verdict = await lookupCheck(step.check)(checkInput(state));
+      const verdict = judge(step.check, await gatherHistory(state.cluster, state.runbook.workload, state.runbook.restores), state.scenario.floors);
       if (!verdict.ok) throw new Error(`${step.check}: ${verdict.message}`);
       return verdict.message;
     }
   }
 }
 
-function checkInput(state: RunState) {
-  const apiServers = state.runbook.apiServers;
-  return {
-    cluster: state.cluster,
-    apiServers,
-    history: apiServers ? apiServers.history : { operations: [], leaders: [], faults: [] },
-    restores: state.runbook.restores,
-  };
-}
-
 /** Recovery figures: for each restore, RTO from the fault before it to the first acknowledged write after it; RPO in writes. */
-function recoveryMetrics(state: RunState): Record<string, number | string> {
-  const apiServers = state.runbook.apiServers;
-  const restore = state.runbook.restores[state.runbook.restores.length - 1];
-  if (!apiServers || !restore) return {};
-  const history = apiServers.history;
+function recoveryMetrics(history: History): Record<string, number | string> {
+  const restore = history.restores[history.restores.length - 1];
+  if (!restore) return {};
   const fault = [...history.faults].filter((f) => f.injectedAt <= restore.startedAt).sort((a, b) => b.injectedAt - a.injectedAt)[0];
-  const firstWrite = history.operations.find((o) => o.kind === 'put' && o.ok && o.start >= restore.endedAt);
-  const { lostWrites } = restoreRpo(history, { startedAt: restore.startedAt, endedAt: restore.endedAt, snapshotRevision: restore.artifact.revision, restoredValues: restore.restoredValues });
+  const firstWrite = history.operations.find((o) => isWrite(o) && o.ok && o.start >= restore.endedAt);
+  const { lostWrites } = judgeRestore(history, restore);
   return {
     rpoWrites: lostWrites,
-    snapshotRevision: restore.artifact.revision,
+    snapshotRevision: restore.snapshotRevision,
     ...(fault && firstWrite ? { rtoMs: firstWrite.end - fault.injectedAt } : {}),
   };
 }
@@ -163,7 +166,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const steps: StepResult[] = [];
   const checks: Verdict[] = [];
   let metrics: Record<string, number | string> = {};
-  let apiServers: Observer | undefined;
+  let workload: Workload | undefined;
+  let history: History = emptyHistory();
   let cluster: Cluster | undefined;
   let monitor: ClusterMonitor | undefined;
   const workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-run-'));
@@ -174,13 +178,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       monitor.start();
     }
     const faults = faultContext(cluster, { seed });
-    apiServers = scenario.workload ? new Observer(cluster, { ratePerSecond: scenario.workload.ratePerSecond }) : undefined;
-    await apiServers?.start();
+    workload = scenario.workload ? new Workload(cluster, { ratePerSecond: scenario.workload.ratePerSecond, seed }) : undefined;
+    await workload?.start();
     const state: RunState = {
       scenario,
       cluster,
       faults,
-      runbook: { cluster, events, faults, workdir, apiServers, artifacts: [], restores: [] },
+      runbook: { cluster, events, faults, workdir, workload, artifacts: [], restores: [] },
       labels: new Map(),
       leaderBeforeLastFault: undefined,
       runbooks: options.runbooks ?? RUNBOOKS,
@@ -216,17 +220,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // Checks judge a healed cluster: "after heal, members converge".
     await healAll(faults).catch(() => undefined);
     await cluster.waitForLeader(cluster.timeouts.bootMs).catch(() => undefined);
-    for (const check of scenario.checks) {
-      const verdict = await lookupCheck(check)(checkInput(state)).catch((err: unknown): Verdict => ({ check, ok: false, message: describeError(err), details: [] }));
+    // The API servers stop before the checks' own reads, so the final read follows every operation.
+    await workload?.stop();
+    history = await gatherHistory(cluster, workload, state.runbook.restores);
+    for (const check of checksOf(scenario)) {
+      const verdict = judge(check, history, scenario.floors);
       checks.push(verdict);
       events.emit({ type: 'check.verdict', scenario: scenario.name, check, ok: verdict.ok, message: verdict.message });
     }
-    metrics = recoveryMetrics(state);
+    metrics = recoveryMetrics(history);
   } catch (err) {
     steps.push({ index: steps.length, name: 'start the cluster and the API servers', kind: 'runbook', state: 'failed', startedAt, endedAt: Date.now(), message: describeError(err), commands: [] });
   } finally {
     await monitor?.stop().catch(() => undefined);
-    await apiServers?.stop().catch(() => undefined);
+    await workload?.stop().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
     await rm(workdir, { recursive: true, force: true }).catch(() => undefined);
   }
@@ -256,7 +263,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     steps,
     checks,
     metrics,
-    history: apiServers ? apiServers.history : { operations: [], leaders: [], faults: [] },
+    floors: scenario.floors,
+    history: workload && history.operations.length === 0 ? { ...history, ...workload.history } : history,
     timeline,
   };
 }

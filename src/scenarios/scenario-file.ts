@@ -28,6 +28,9 @@
  *   - heal: lost-majority                  # `all`, or an earlier fault's `as` label
  *     name: bring the majority back        # optional on any step: shown in timelines and reports
  * checks: [acked-writes-durable, converged]   # optional: checks run over the whole run at the end
+ *                                          #   (with a workload, its checks always run too)
+ * floors: { no-stale-reads: { reads: 5 } }  # optional: a check's evidence floor, lowered or raised;
+ *                                          #   the report shows every floor in force
  * ```
  *
  * Field paths in errors are dotted and 0-based (`steps.2.fault` is the third step), the same
@@ -45,6 +48,8 @@ export interface Catalog {
   runbooks: string[];
   conditions: string[];
   checks: string[];
+  /** Each check's floor names. */
+  floors: Record<string, string[]>;
 }
 
 export interface ScenarioProblem {
@@ -65,7 +70,7 @@ export class ScenarioFileError extends InvalidInputError {
   }
 }
 
-const TOP_KEYS = ['name', 'description', 'topology', 'workload', 'steps', 'checks'] as const;
+const TOP_KEYS = ['name', 'description', 'topology', 'workload', 'steps', 'checks', 'floors'] as const;
 const STEP_KINDS = ['fault', 'heal', 'runbook', 'wait-for', 'expect'] as const;
 type StepKey = (typeof STEP_KINDS)[number];
 /** The keys each step kind accepts besides its own. */
@@ -416,11 +421,34 @@ export function parseScenario(text: string, file: string, catalog: Catalog): Sce
     }
   }
 
+  // floors
+  const floors: Scenario['floors'] = {};
+  if (root.floors !== undefined) {
+    if (!isObject(root.floors)) {
+      problem(['floors'], 'must be a mapping of check names to floors, e.g. { no-stale-reads: { reads: 5 } }');
+    } else {
+      for (const [check, set] of Object.entries(root.floors)) {
+        if (!checkName(['floors', check], 'check', check, catalog.checks)) continue;
+        const known = catalog.floors[check] ?? [];
+        if (!isObject(set)) {
+          problem(['floors', check], `must be a mapping of floor names to counts; ${check}'s floors: ${known.join(', ')}`);
+          continue;
+        }
+        floors[check] = {};
+        for (const [floor, min] of Object.entries(set)) {
+          if (!known.includes(floor)) problem(['floors', check, floor], `unknown floor; ${check}'s floors: ${known.join(', ')}`);
+          else if (typeof min !== 'number' || !Number.isInteger(min) || min < 0) problem(['floors', check, floor], `must be a whole number ≥ 0 (got ${String(min)})`);
+          else floors[check][floor] = min;
+        }
+      }
+    }
+  }
+
   if (problems.length > 0) {
     // Top to bottom, as the user reads the file (sort is stable: same-line problems keep their order).
     throw new ScenarioFileError(problems.sort((a, b) => a.line - b.line));
   }
-  return { name: name as string, description: description as string, file, topology, workload, steps, checks };
+  return { name: name as string, description: description as string, file, topology, workload, steps, checks, floors };
 }
 
 /** Reads and parses a scenario file; an unreadable file is reported like any other problem in it. */

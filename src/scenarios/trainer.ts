@@ -7,8 +7,8 @@ import type { EventBus, MemberSample } from '../events.js';
 import type { FaultContext, FaultRecord } from '../faults/fault.js';
 import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
 import { readLedger } from '../faults/ledger.js';
-import { ClusterMonitor } from '../faults/monitor.js';
-import { Observer } from '../faults/observer.js';
+import { ClusterMonitor } from '../workload/monitor.js';
+import { Workload } from '../workload/workload.js';
 import { quorumState, quorumWarning } from '../faults/quorum-view.js';
 import type { Cluster } from '../topology/cluster.js';
 import { carryOut, latestArtifact, type RunbookContext } from './runbooks/runbook.js';
@@ -51,21 +51,21 @@ export class TrainerSession implements TrainerControl {
 
   private constructor(
     private readonly cluster: Cluster,
-    private readonly apiServers: Observer,
+    private readonly workload: Workload,
     workdir: string,
     private readonly options: TrainerOptions,
   ) {
     this.faults = faultContext(cluster, { seed: options.seed });
-    this.runbookContext = { cluster, events: cluster.eventBus, faults: this.faults, workdir, apiServers, artifacts: [], restores: [] };
+    this.runbookContext = { cluster, events: cluster.eventBus, faults: this.faults, workdir, workload, artifacts: [], restores: [] };
     this.monitor = new ClusterMonitor(cluster);
     this.actions = this.defineActions();
   }
 
   static async start(cluster: Cluster, options: TrainerOptions): Promise<TrainerSession> {
     const workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-trainer-'));
-    const apiServers = new Observer(cluster, { ratePerSecond: options.ratePerSecond ?? 20 });
-    const session = new TrainerSession(cluster, apiServers, workdir, options);
-    await apiServers.start();
+    const workload = new Workload(cluster, { ratePerSecond: options.ratePerSecond ?? 20 });
+    const session = new TrainerSession(cluster, workload, workdir, options);
+    await workload.start();
     session.monitor.start();
     return session;
   }
@@ -128,7 +128,7 @@ export class TrainerSession implements TrainerControl {
       await this.inProgress;
       await this.monitor.stop().catch(() => undefined);
       await healAll(this.faults).catch(() => undefined);
-      await this.apiServers.stop().catch(() => undefined);
+      await this.workload.stop().catch(() => undefined);
       if (this.options.ownsCluster) await this.cluster.stop();
       await rm(this.runbookContext.workdir, { recursive: true, force: true });
     })();

@@ -1,6 +1,6 @@
-import type { Verdict } from '../checks/verdict.js';
+import type { Floors, Verdict } from '../checks/verdict.js';
 import type { Timestamped } from '../events.js';
-import type { History } from '../faults/history.js';
+import type { History } from '../workload/history.js';
 import type { ClusterSpecInput } from '../topology/spec.js';
 
 /** A scenario file, parsed and validated: what to start, what load to run, what to do, what to judge. */
@@ -14,8 +14,10 @@ export interface Scenario {
   /** The simulated API servers; `false` runs none. */
   workload: { ratePerSecond: number } | false;
   steps: Step[];
-  /** Checks run after the last step, over the whole run. */
+  /** Checks run after the last step, over the whole run (with a workload, its checks are always run too). */
   checks: string[];
+  /** Floors the scenario lowered or raised, by check then floor name; the rest keep their defaults. */
+  floors: Floors;
 }
 
 interface StepBase {
@@ -62,6 +64,9 @@ export interface Report {
   checks: Verdict[];
   /** Recovery figures when a restore ran: RTO ms (fault → first acknowledged write after restore), RPO writes lost. */
   metrics: Record<string, number | string>;
+  /** The floors in force where the scenario changed them (each verdict's evidence shows every floor). */
+  floors: Floors;
+  /** Everything the checks judged: `etcd-drill check` judges it again (docs/HISTORY.md). */
   history: History;
   timeline: Timestamped[];
 }

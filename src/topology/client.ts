@@ -15,7 +15,7 @@ export interface ClientOptions {
   /**
    * `resilient` (the default for users): retry recoverable errors on another host and open a
    * per-host breaker, like an API server would. `none`: every call hits one host once, so the
-   * observer and probes see each failure exactly as it happened.
+   * workload and probes see each failure exactly as it happened.
    */
   faultHandling?: 'resilient' | 'none';
   /** With `resilient`: attempts per call, each on the next host (default: one per host, at least two). */

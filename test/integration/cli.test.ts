@@ -132,7 +132,7 @@ describe('etcd-drill fault / heal / watch across processes', () => {
         },
       });
       const events = () => seen.filter(Boolean).map((line) => JSON.parse(line) as { type: string; kind?: string; to?: string });
-      await waitFor(async () => (events().some((e) => e.type === 'observer.started') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100, description: 'the watch to start' });
+      await waitFor(async () => (events().some((e) => e.type === 'workload.started') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100, description: 'the watch to start' });
 
       const fault = await cli(['fault', 'kill', '--target', 'leader', '--cluster', 'it-cli-faults']);
       expect(fault.code, fault.stderr).toBe(0);

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ackedWritesDurable, converged, percentiles, quorumSemantics, unavailabilityWindows } from '../../src/checks/index.js';
-import { memberSnapshots } from '../../src/checks/snapshots.js';
+import { judge, percentiles, unavailabilityWindows } from '../../src/checks/index.js';
+import { gatherHistory } from '../../src/checks/snapshots.js';
+import { isWrite } from '../../src/workload/history.js';
 import { faultContext, healAll, injectFault } from '../../src/faults/inject.js';
-import { Observer, timeToNewLeader } from '../../src/faults/observer.js';
+import { Workload, timeToNewLeader } from '../../src/workload/workload.js';
 import { readLedger } from '../../src/faults/ledger.js';
 import { startCluster, type Cluster } from '../../src/index.js';
 import { waitFor } from '../../src/wait.js';
@@ -14,19 +15,19 @@ import { expectClusterGone, runtime } from './helpers.js';
  */
 describe('faults on five members with TLS', () => {
   let cluster: Cluster;
-  let observer: Observer | undefined;
+  let workload: Workload | undefined;
   const seed = 7;
 
   beforeAll(async () => {
     cluster = await startCluster({ name: 'it-faults', topology: 'cluster' });
   });
   afterEach(async () => {
-    await observer?.stop();
-    observer = undefined;
+    await workload?.stop();
+    workload = undefined;
     const { failed } = await healAll(faultContext(cluster));
     expect(failed).toEqual([]);
     await cluster.waitForLeader();
-    const verdict = converged(await memberSnapshots(cluster), cluster.members.map((m) => m.name));
+    const verdict = judge('converged', await gatherHistory(cluster, undefined));
     expect(verdict.ok, verdict.message).toBe(true);
   });
   afterAll(async () => {
@@ -34,19 +35,26 @@ describe('faults on five members with TLS', () => {
     await expectClusterGone('it-faults');
   });
 
-  async function observe(): Promise<Observer> {
-    observer = new Observer(cluster, { ratePerSecond: 20 });
-    await observer.start();
-    await waitFor(async () => (observer!.history.operations.some((o) => o.kind === 'put' && o.ok) ? true : undefined), {
+  async function observe(): Promise<Workload> {
+    workload = new Workload(cluster, { ratePerSecond: 20, seed });
+    await workload.start();
+    await waitFor(async () => (workload!.history.operations.some((o) => isWrite(o) && o.ok) ? true : undefined), {
       timeoutMs: cluster.timeouts.requestMs * 3,
       intervalMs: 50,
       description: 'the first observed write',
     });
-    return observer;
+    return workload;
   }
 
-  async function acknowledgedPutAfter(obs: Observer, since: number, timeoutMs: number): Promise<number> {
-    return waitFor(async () => obs.history.operations.find((o) => o.kind === 'put' && o.ok && o.start > since)?.end, {
+  /** Stops the workload and judges its history as a scenario run would, after reading what survived. */
+  async function judged(obs: Workload, ...checks: string[]) {
+    await obs.stop();
+    const history = await gatherHistory(cluster, obs);
+    return { history, verdicts: checks.map((check) => judge(check, history)) };
+  }
+
+  async function acknowledgedPutAfter(obs: Workload, since: number, timeoutMs: number): Promise<number> {
+    return waitFor(async () => obs.history.operations.find((o) => isWrite(o) && o.ok && o.start > since)?.end, {
       timeoutMs,
       intervalMs: 50,
       description: `an acknowledged write after ${new Date(since).toISOString()}`,
@@ -69,12 +77,11 @@ describe('faults on five members with TLS', () => {
     expect(electedAfter).toBeLessThanOrEqual(cluster.timeouts.leaderElectionMs);
     await healAll(ctx);
     await cluster.waitForLeader();
-    const history = await obs.stop();
+    const { history, verdicts } = await judged(obs, 'acked-writes-durable', 'linearizability', 'watch');
     const windows = unavailabilityWindows(history);
     console.log(`kill leader: new leader after ${electedAfter} ms; unavailability ${windows.map((w) => `${(w.end ?? NaN) - w.start} ms`).join(', ') || 'none seen'}`);
     expect(windows.every((w) => w.end !== undefined)).toBe(true);
-    const durable = ackedWritesDurable(history, await obs.finalValues());
-    expect(durable.ok, durable.message).toBe(true);
+    for (const verdict of verdicts) expect(verdict.status, `${verdict.check}: ${verdict.message}`).not.toBe('failed');
   });
 
   it('kill 2 of 5: writes go on; kill 3 of 5: writes fail, serializable reads answer; heal: writes come back', async () => {
@@ -93,7 +100,7 @@ describe('faults on five members with TLS', () => {
     await waitFor(
       async () => {
         const during = obs.history.operations.filter((o) => o.start > quorum.injectedAt + settle);
-        return during.some((o) => o.kind === 'put' && !o.ok) && during.some((o) => o.kind === 'get-serializable' && o.ok) ? true : undefined;
+        return during.some((o) => isWrite(o) && !o.ok) && during.some((o) => o.kind === 'get-serializable' && o.ok) ? true : undefined;
       },
       { timeoutMs: cluster.timeouts.leaderElectionMs * 2, intervalMs: 100, description: 'refused writes and answered serializable reads during quorum loss' },
     );
@@ -101,11 +108,10 @@ describe('faults on five members with TLS', () => {
     const healedAt = Date.now();
     await cluster.waitForLeader(cluster.timeouts.bootMs);
     await acknowledgedPutAfter(obs, healedAt, cluster.timeouts.bootMs);
-    const history = await obs.stop();
-    const semantics = quorumSemantics(history, { settleMs: settle });
-    expect(semantics.ok, semantics.message).toBe(true);
-    const durable = ackedWritesDurable(history, await obs.finalValues());
-    expect(durable.ok, durable.message).toBe(true);
+    const { verdicts } = await judged(obs, 'quorum-semantics', 'acked-writes-durable', 'linearizability');
+    const [semantics] = verdicts;
+    expect(semantics!.message).toMatch(/with quorum lost/);
+    for (const verdict of verdicts) expect(verdict.status, `${verdict.check}: ${verdict.message}`).not.toBe('failed');
   });
 
   it('partition 2|3: the minority side refuses writes, the majority side keeps a leader', async () => {

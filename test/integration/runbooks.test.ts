@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { generateX25519Identity } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultContext } from '../../src/faults/inject.js';
-import { Observer } from '../../src/faults/observer.js';
+import { Workload } from '../../src/workload/workload.js';
 import { RUNBOOKS } from '../../src/scenarios/runbooks/registry.js';
 import { refuseAddFirst } from '../../src/scenarios/runbooks/replace-member.js';
 import { snapshotBytes } from '../../src/scenarios/runbooks/restore.js';
@@ -28,12 +28,12 @@ describe('runbooks on three members with TLS', () => {
   beforeAll(async () => {
     cluster = await startCluster({ name: 'it-runbooks', topology: 'cluster', members: 3 });
     workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-runbooks-'));
-    const apiServers = new Observer(cluster, { ratePerSecond: 10 });
-    await apiServers.start();
-    ctx = { cluster, events: cluster.eventBus, faults: faultContext(cluster), workdir, apiServers, artifacts: [], restores: [] };
+    const workload = new Workload(cluster, { ratePerSecond: 10 });
+    await workload.start();
+    ctx = { cluster, events: cluster.eventBus, faults: faultContext(cluster), workdir, workload, artifacts: [], restores: [] };
   });
   afterAll(async () => {
-    await ctx?.apiServers?.stop();
+    await ctx?.workload?.stop();
     await cluster?.stop();
     await rm(workdir, { recursive: true, force: true });
     await expectClusterGone('it-runbooks');

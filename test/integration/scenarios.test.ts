@@ -21,7 +21,11 @@ describe('every shipped scenario passes on real etcd', () => {
   it.each(files.map((f) => [f.split('/').pop() as string, f]))('%s', async (_name, file) => {
     const scenario = await loadScenario(file, catalog());
     const report = await runScenario(scenario, { seed: 11 });
+    for (const verdict of report.checks) console.log(`${scenario.name}: ${verdict.check} ${verdict.status}: ${verdict.message}`);
     expect(report.passed, explain(report)).toBe(true);
+    // Green means looked at: linearizability and the watch judged, every count at or above its floor.
+    expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['linearizability', 'watch', 'no-stale-reads', 'acked-writes-durable']));
+    for (const verdict of report.checks) for (const e of verdict.evidence) expect(e.count, `${verdict.check}: ${e.what}`).toBeGreaterThanOrEqual(Math.max(1, e.min));
     if (scenario.name === 'quorum-loss-and-restore') {
       console.log(`quorum-loss-and-restore: RTO ${report.metrics.rtoMs} ms, RPO ${report.metrics.rpoWrites} writes`);
       expect(report.metrics.rpoWrites).toBeGreaterThan(0);
@@ -42,10 +46,10 @@ describe('doctored runbooks fail their scenario', () => {
     const leavesThemRunning = defineRunbook({
       ...real('restore'),
       run: (ctx: RunbookContext, options) => {
-        const running = ctx.apiServers;
+        const running = ctx.workload;
         // The same restore, handed API servers whose stop and start do nothing.
-        const apiServers = running ? Object.create(running, { stop: { value: async () => running.history }, start: { value: async () => undefined } }) : undefined;
-        return real('restore').run({ ...ctx, apiServers }, options);
+        const workload = running ? Object.create(running, { stop: { value: async () => running.history }, start: { value: async () => undefined } }) : undefined;
+        return real('restore').run({ ...ctx, workload }, options);
       },
     });
     const report = await runScenario(await quorumLoss(), { seed: 11, runbooks: withRunbook('restore', leavesThemRunning) });
@@ -59,7 +63,7 @@ describe('doctored runbooks fail their scenario', () => {
       run: async (ctx: RunbookContext) => {
         const artifact = latestArtifact(ctx) as NonNullable<ReturnType<typeof latestArtifact>>;
         const bytes = await snapshotBytes(artifact);
-        await ctx.apiServers?.stop();
+        await ctx.workload?.stop();
         await ctx.cluster.removeMemberContainers();
         const names = ctx.cluster.members.map((m) => m.name);
         const skipped = names[names.length - 1] as string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyError } from '../../src/faults/history.js';
+import { classifyError } from '../../src/workload/history.js';
 import { catalog } from '../../src/scenarios/catalog.js';
 import { CONDITIONS, type Condition } from '../../src/scenarios/conditions.js';
 import { runScenario } from '../../src/scenarios/engine.js';
@@ -66,7 +66,7 @@ const skipsOneDataDir = defineRunbook({
     const volumes = await restoreDataDirs(ctx.cluster, bytes, { skipHashCheck: false, attempt, token, members: names.slice(0, -1) });
     volumes[skipped] = restoreVolume(ctx.cluster, skipped, attempt);
     await ctx.cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token);
-    ctx.restores.push({ startedAt, endedAt: Date.now(), artifact, restoredValues: new Map() });
+    ctx.restores.push({ startedAt, endedAt: Date.now(), artifact, snapshotRevision: artifact.revision, restoredValues: {} });
     return { summary: `restored (but not ${skipped})` };
   },
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { faultOptions } from '../../src/cli/fault-options.js';
-import { classifyError } from '../../src/faults/history.js';
+import { classifyError } from '../../src/workload/history.js';
 import { deliveryScheduler } from '../../src/faults/latency-proxy.js';
 import { lossRules, parseGroups } from '../../src/faults/network.js';
 import { FAULTS, lookupFault } from '../../src/faults/registry.js';

@@ -25,6 +25,7 @@ const scenario: Omit<Scenario, 'file'> = {
   workload: false,
   steps,
   checks: [],
+  floors: {},
 };
 
 const failure = { property: 'durability', seed: 42, path: '3:1:0', commands: 'put(k0),kill(leader)', error: 'put failed\nmore', replayable: true };

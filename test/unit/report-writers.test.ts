@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { htmlReport, jsonReport, junitXml, writeReports } from '../../src/scenarios/reports/index.js';
 import type { Report } from '../../src/scenarios/types.js';
+import { emptyHistory } from '../../src/workload/history.js';
 
 const t0 = 1_700_000_000_000;
 const report: Report = {
@@ -30,14 +31,30 @@ const report: Report = {
     { index: 2, name: 'heal all', kind: 'heal', state: 'skipped', startedAt: t0 + 3000, endedAt: t0 + 3000, message: 'skipped', commands: [] },
   ],
   checks: [
-    { check: 'converged', ok: true, message: 'all 5 members agree', details: [] },
-    { check: 'acked-writes-durable', ok: false, message: 'acknowledged put of /registry/drill/3 = 9 (op 4) is lost', details: ['one', 'two'] },
+    {
+      check: 'converged',
+      status: 'ok',
+      ok: true,
+      message: '5 members compared at revision 40 (floor lowered to 0): all agree',
+      details: [],
+      evidence: [{ floor: 'members', what: 'members compared at revision 40', count: 5, min: 0, defaultMin: 1 }],
+    },
+    {
+      check: 'acked-writes-durable',
+      status: 'failed',
+      ok: false,
+      message: '/registry/drill/3: acknowledged update = 9 (op 4, revision 7) is lost: key absent after heal',
+      details: ['one', 'two'],
+      evidence: [{ floor: 'writes', what: 'acknowledged writes compared with the store after heal', count: 30, min: 20, defaultMin: 20 }],
+    },
   ],
   metrics: { rtoMs: 1234 },
+  floors: { converged: { members: 0 } },
   history: {
+    ...emptyHistory(2000),
     operations: [
-      { id: 1, kind: 'put', key: '/registry/drill/1', value: '1', start: t0 + 100, end: t0 + 110, ok: true, error: undefined, errorKind: undefined, revision: 2, member: undefined },
-      { id: 2, kind: 'put', key: '/registry/drill/2', value: undefined, start: t0 + 1200, end: t0 + 3200, ok: false, error: 'timeout', errorKind: 'timeout', revision: undefined, member: undefined },
+      { id: 1, kind: 'create', key: '/registry/drill/1', value: '1', start: t0 + 100, end: t0 + 110, ok: true, error: undefined, errorKind: undefined, revision: 2, member: undefined },
+      { id: 2, kind: 'update', key: '/registry/drill/2', value: '2', start: t0 + 1200, end: t0 + 3200, ok: false, error: 'timeout', errorKind: 'timeout', revision: undefined, member: undefined },
     ],
     leaders: [
       { at: t0, leader: 'member1', term: 2 },
@@ -68,6 +85,10 @@ describe('JUnit', () => {
     expect(xml.match(/<testcase /g)).toHaveLength(5);
     expect(xml).toContain('<skipped/>');
   });
+  it('gives a failed check its status and every check its evidence', () => {
+    expect(xml).toContain('failure message="failed: /registry/drill/3: acknowledged update = 9');
+    expect(xml).toContain('5 members compared at revision 40 (floor 0)');
+  });
   it('escapes what it quotes and stays well-formed', () => {
     expect(xml).toContain('bad &lt;&amp;&quot;&apos;&gt; thing');
     expect(xml).toContain('Error: boom');
@@ -88,12 +109,16 @@ describe('HTML', () => {
     expect(html).not.toMatch(/<script|<link|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     for (const text of ['leader-loss', 'fault kill on leader', 'runbook snapshot', 'converged', 'acked-writes-durable', 'rtoMs', 'member3']) expect(html).toContain(text);
   });
+  it('shows each check’s evidence and a floor the scenario lowered', () => {
+    expect(html).toContain('5 members compared at revision 40 (floor 0, lowered by the scenario from 1)');
+    expect(html).toContain('30 acknowledged writes compared with the store after heal (floor 20)');
+  });
   it('escapes the text it shows', () => {
     expect(html).toContain('The leader &lt;crashes&gt; &amp; comes back');
     expect(html).not.toContain('<crashes>');
   });
   it('renders a run that saw nothing', () => {
-    const empty = htmlReport({ ...report, history: { operations: [], leaders: [], faults: [] }, steps: [], checks: [] });
+    const empty = htmlReport({ ...report, history: emptyHistory(), steps: [], checks: [] });
     expect(empty).toContain('<svg');
     expect(empty).toContain('none seen');
   });

@@ -9,6 +9,13 @@ const catalog: Catalog = {
   runbooks: ['replace-member', 'snapshot', 'encrypted-backup', 'volume-snapshot', 'restore', 'nospace-recovery', 'verify-backup', 'exec'],
   conditions: ['leader', 'new-leader', 'writes-succeed', 'writes-fail', 'serializable-reads-answer', 'members-healthy', 'alarm', 'no-alarm'],
   checks: ['acked-writes-durable', 'no-stale-reads', 'quorum-semantics', 'converged', 'restore-rpo'],
+  floors: {
+    'acked-writes-durable': ['writes'],
+    'no-stale-reads': ['reads'],
+    'quorum-semantics': ['stretches'],
+    converged: ['members'],
+    'restore-rpo': ['writes', 'restores'],
+  },
 };
 
 const BROKEN = fileURLToPath(new URL('../fixtures/scenarios/broken/', import.meta.url));
@@ -146,6 +153,7 @@ steps:
     target: member:etcd-2
   - heal: all
 checks: [acked-writes-durable, converged]
+floors: { no-stale-reads: { reads: 5 } }
 `;
 
 describe('parseScenario on a valid file', () => {
@@ -168,6 +176,7 @@ describe('parseScenario on a valid file', () => {
         { kind: 'heal', heal: 'all', line: 24 },
       ],
       checks: ['acked-writes-durable', 'converged'],
+      floors: { 'no-stale-reads': { reads: 5 } },
     };
     expect(parseScenario(FULL, 'full.yaml', catalog)).toStrictEqual(expected);
   });
@@ -177,7 +186,46 @@ describe('parseScenario on a valid file', () => {
     expect(minimal.topology).toEqual({ topology: 'cluster' });
     expect(minimal.workload).toEqual({ ratePerSecond: 20 });
     expect(minimal.checks).toEqual([]);
+    expect(minimal.floors).toEqual({});
     const none = parseScenario('name: m\ndescription: d\nworkload: none\nsteps:\n  - expect: leader\n', 'm.yaml', catalog);
     expect(none.workload).toBe(false);
+  });
+});
+
+describe('floors', () => {
+  const withFloors = (floors: string) => `name: x\ndescription: y\nsteps:\n  - expect: leader\nfloors:\n${floors}`;
+
+  it('parses each check’s floors, raised or lowered, zero included', () => {
+    const scenario = parseScenario(withFloors('  no-stale-reads: { reads: 5 }\n  restore-rpo:\n    writes: 0\n    restores: 2\n'), 'f.yaml', catalog);
+    expect(scenario.floors).toEqual({ 'no-stale-reads': { reads: 5 }, 'restore-rpo': { writes: 0, restores: 2 } });
+  });
+
+  it('reports every problem at once, one line each, at its own line', () => {
+    const text = withFloors(
+      [
+        '  no-stale-read: { reads: 5 }', // line 6: unknown check
+        '  converged:',
+        '    member: 1', // line 8: unknown floor
+        '  acked-writes-durable:',
+        '    writes: -1', // line 10: negative
+        '  restore-rpo:',
+        '    restores: 1.5', // line 12: fractional
+        '    writes: many', // line 13: not a number
+        '',
+      ].join('\n'),
+    );
+    const err = parseRefused(text);
+    expect(err.message.split('\n')).toEqual([
+      "inline.yaml:6: floors.no-stale-read: unknown check 'no-stale-read'; did you mean 'no-stale-reads'? known: acked-writes-durable, no-stale-reads, quorum-semantics, converged, restore-rpo",
+      "inline.yaml:8: floors.converged.member: unknown floor; converged's floors: members",
+      "inline.yaml:10: floors.acked-writes-durable.writes: must be a whole number ≥ 0 (got -1)",
+      "inline.yaml:12: floors.restore-rpo.restores: must be a whole number ≥ 0 (got 1.5)",
+      "inline.yaml:13: floors.restore-rpo.writes: must be a whole number ≥ 0 (got many)",
+    ]);
+  });
+
+  it('refuses floors that are not a mapping, and a check whose floors are not one', () => {
+    expect(parseRefused(withFloors('  - reads\n')).message).toBe('inline.yaml:5: floors: must be a mapping of check names to floors, e.g. { no-stale-reads: { reads: 5 } }');
+    expect(parseRefused(withFloors('  converged: 3\n')).message).toBe("inline.yaml:6: floors.converged: must be a mapping of floor names to counts; converged's floors: members");
   });
 });

@@ -37,7 +37,8 @@ export class PutCommand implements DrillCommand {
     const key = model.keys[this.keyIndex % model.keys.length] as string;
     const value = model.nextValue();
     const quorum = model.quorumHolds();
-    await drill.perform({ kind: 'expect', condition: 'put', args: quorum ? { key, value } : { key, value, outcome: 'refused' } });
+    // Acknowledged within a bound is waited for; refused is judged on the first answer (`expect` means now).
+    await drill.perform(quorum ? { kind: 'wait-for', condition: 'put', args: { key, value } } : { kind: 'expect', condition: 'put', args: { key, value, outcome: 'refused' } });
     model.recordWrite(key, value, quorum ? await drill.revisionOf(key, value) : undefined);
   }
   toString = (): string => `put(k${this.keyIndex})`;

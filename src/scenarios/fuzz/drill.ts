@@ -256,6 +256,7 @@ export class Drill {
       workload: false,
       steps: failure.steps,
       checks: [],
+      floors: {},
     };
     return writeScenario(scenario, failure);
   }
@@ -279,10 +280,10 @@ export class Drill {
   private freshState(): RunState {
     const faults: FaultContext = faultContext(this.cluster, { seed: this.faultSeed });
     return {
-      scenario: { name: 'fuzz', description: 'property drill', file: undefined, topology: this.topology, workload: false, steps: [], checks: [] },
+      scenario: { name: 'fuzz', description: 'property drill', file: undefined, topology: this.topology, workload: false, steps: [], checks: [], floors: {} },
       cluster: this.cluster,
       faults,
-      runbook: { cluster: this.cluster, events: this.events, faults, workdir: this.workdir, apiServers: undefined, artifacts: [], restores: this.restores },
+      runbook: { cluster: this.cluster, events: this.events, faults, workdir: this.workdir, workload: undefined, artifacts: [], restores: this.restores },
       labels: new Map(),
       leaderBeforeLastFault: undefined,
       runbooks: this.options.runbooks ?? RUNBOOKS,

@@ -1,4 +1,6 @@
 import { percentiles } from '../../checks/latency.js';
+import { formatCount } from '../../checks/verdict.js';
+import { isWrite } from '../../workload/history.js';
 import type { Report } from '../types.js';
 
 /** HTML text, escaped. */
@@ -59,7 +61,7 @@ export function htmlReport(report: Report): string {
   );
 
   // Availability: the share of writes that got through, per second.
-  const puts = report.history.operations.filter((o) => o.kind === 'put');
+  const puts = report.history.operations.filter((o) => isWrite(o) && o.errorKind !== 'conflict');
   const buckets = new Map<number, { ok: number; all: number }>();
   for (const put of puts) {
     const second = Math.floor((put.start - start) / 1000);
@@ -116,7 +118,12 @@ export function htmlReport(report: Report): string {
     )
     .join('');
   const checks = report.checks
-    .map((c) => `<tr class="${c.ok ? 'passed' : 'failed'}"><td>${esc(c.check)}</td><td>${c.ok ? 'ok' : 'FAILED'}</td><td>${esc(c.message)}${c.details.length ? `<ul>${c.details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>` : ''}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr class="${c.ok ? 'passed' : 'failed'}"><td>${esc(c.check)}</td><td>${c.ok ? 'ok' : c.status.toUpperCase()}</td><td>${esc(c.message)}${c.details.length ? `<ul>${c.details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>` : ''}${
+          c.evidence.length ? `<div class="evidence">${c.evidence.map((e) => esc(`${formatCount(e.count)} ${e.what} (floor ${e.min}${e.min !== e.defaultMin ? `, lowered by the scenario from ${e.defaultMin}` : ''})`)).join('<br>')}</div>` : ''
+        }</td></tr>`,
+    )
     .join('');
 
   return `<!doctype html>
@@ -124,7 +131,7 @@ export function htmlReport(report: Report): string {
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:24px;color:#111;max-width:${WIDTH + 40}px}
 h1{margin:0 0 4px}.verdict{display:inline-block;padding:4px 12px;border-radius:4px;color:#fff;font-weight:bold}
-.verdict.passed{background:#16a34a}.verdict.failed{background:#dc2626}
+.evidence{color:#555;font-size:13px;margin-top:2px}.verdict.passed{background:#16a34a}.verdict.failed{background:#dc2626}
 .metric{margin-right:18px}.lane{font-size:13px;fill:#333}.small{font-size:11px;fill:#444}.light{fill:#fff}
 .bg{fill:#f3f4f6}.fault{fill:#dc2626}.latency{fill:none;stroke:#2563eb;stroke-width:1.2}
 .step{stroke:#6b7280;stroke-dasharray:3 3}.step.failed{stroke:#dc2626}

@@ -30,7 +30,8 @@ export function junitXml(reports: Report[]): string {
       return `    <testcase classname="${xmlText(report.scenario)}.steps" name="${xmlText(name)}" time="${seconds(step.endedAt - step.startedAt)}">${body}</testcase>`;
     });
     const checks = report.checks.map((check) => {
-      const body = check.ok ? '' : `<failure message="${xmlText(check.message)}">${xmlText([check.message, ...check.details].join('\n'))}</failure>`;
+      const evidence = check.evidence.map((e) => `${e.count} ${e.what} (floor ${e.min})`).join('\n');
+      const body = check.ok ? `<system-out>${xmlText(evidence)}</system-out>` : `<failure message="${xmlText(`${check.status}: ${check.message}`)}">${xmlText([check.message, ...check.details, evidence].join('\n'))}</failure>`;
       return `    <testcase classname="${xmlText(report.scenario)}.checks" name="${xmlText(check.check)}" time="0.000">${body}</testcase>`;
     });
     const failures = report.steps.filter((s) => s.state === 'failed').length + report.checks.filter((c) => !c.ok).length;

@@ -113,14 +113,14 @@ export const restore = defineRunbook({
     // Everything that can refuse does so before the cluster is touched.
     const bytes = await snapshotBytes(artifact, options.identity);
     const startedAt = Date.now();
-    await ctx.apiServers?.stop();
+    await ctx.workload?.stop();
     await restoreMembers(ctx.cluster, bytes, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt: ctx.restores.length + 1 });
     await ctx.cluster.waitForLeader(ctx.cluster.timeouts.bootMs);
     await ctx.cluster.reloadLoadBalancer();
-    const restoredValues = ctx.apiServers ? await ctx.apiServers.finalValues() : new Map<string, string | undefined>();
+    const restoredValues = ctx.workload ? (await ctx.workload.readObjects()).values : {};
     const endedAt = Date.now();
-    ctx.restores.push({ startedAt, endedAt, artifact, restoredValues });
-    await ctx.apiServers?.start();
+    ctx.restores.push({ startedAt, endedAt, artifact, snapshotRevision: artifact.revision, restoredValues });
+    await ctx.workload?.start();
     return {
       summary: `restored ${ctx.cluster.members.length} members from the ${artifact.kind} at revision ${artifact.revision}${artifact.kind === 'volume-snapshot' ? ' (--skip-hash-check: a copied db has no snapshot hash)' : ''}`,
       metrics: { restoredFromRevision: artifact.revision, restoreMs: endedAt - startedAt },

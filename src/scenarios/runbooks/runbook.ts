@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { describeError } from '../../errors.js';
 import type { EventBus } from '../../events.js';
 import type { FaultContext } from '../../faults/fault.js';
-import type { Observer } from '../../faults/observer.js';
+import type { RestoreFacts } from '../../workload/history.js';
+import type { Workload } from '../../workload/workload.js';
 import type { Cluster } from '../../topology/cluster.js';
 
 /** A snapshot or backup a runbook produced, for later runbooks (restore, verify-backup) to use. */
@@ -19,13 +20,9 @@ export interface SnapshotArtifact {
   recipient?: string;
 }
 
-/** What the restore runbook leaves for the checks: when etcd was being rebuilt, and what it held. */
-export interface RestoreRecord {
-  startedAt: number;
-  endedAt: number;
+/** What the restore runbook leaves for the checks (when etcd was being rebuilt, and what it held) and the artifact it used. */
+export interface RestoreRecord extends RestoreFacts {
   artifact: SnapshotArtifact;
-  /** Every observed key as the restored cluster held it before the API servers came back. */
-  restoredValues: Map<string, string | undefined>;
 }
 
 /** Everything a runbook may use. Runbooks act through the cluster's real etcdctl wherever an operator would. */
@@ -36,7 +33,7 @@ export interface RunbookContext {
   /** Where snapshots and backups of this run are kept (mode 0700). */
   workdir: string;
   /** The simulated API servers: restore stops them first and starts them again last. */
-  apiServers: Observer | undefined;
+  workload: Workload | undefined;
   artifacts: SnapshotArtifact[];
   restores: RestoreRecord[];
 }

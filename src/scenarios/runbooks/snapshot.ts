@@ -4,6 +4,7 @@ import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } fro
 import { z } from 'zod';
 import { DrillError } from '../../errors.js';
 import { percentiles } from '../../checks/latency.js';
+import { isWrite } from '../../workload/history.js';
 import { DATA_DIR, SCRATCH_DIR } from '../../topology/plan.js';
 import { defineRunbook, type RunbookContext, type SnapshotArtifact } from './runbook.js';
 
@@ -31,7 +32,7 @@ async function saveSnapshot(ctx: RunbookContext, memberName: string | undefined)
   const table = (await ctx.cluster.snapshotTool(['snapshot', 'status', remote, '-w', 'table'], { member })).stdout;
   const status = JSON.parse((await ctx.cluster.snapshotTool(['snapshot', 'status', remote, '-w', 'json'], { member })).stdout) as SnapshotStatus;
   // "Without disturbing the workload": what the API servers saw while the snapshot was taken.
-  const during = ctx.apiServers?.history.operations.filter((o) => o.kind === 'put' && o.ok && o.end >= started && o.start <= ended).map((o) => o.end - o.start) ?? [];
+  const during = ctx.workload?.history.operations.filter((o) => isWrite(o) && o.ok && o.end >= started && o.start <= ended).map((o) => o.end - o.start) ?? [];
   return { member, remote, status, table, workloadP99Ms: during.length ? percentiles(during).p99 : undefined };
 }
 

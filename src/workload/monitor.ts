@@ -4,7 +4,7 @@ import { log } from '../log.js';
 import type { Cluster, MemberInfo } from '../topology/cluster.js';
 import { memberIdHex } from '../topology/client.js';
 import { delay, withTimeout } from '../wait.js';
-import { readLedger } from './ledger.js';
+import { readLedger } from '../faults/ledger.js';
 import { MemberClients } from './member-clients.js';
 
 export interface MonitorOptions {

@@ -1,0 +1,90 @@
+import { isIndeterminate, isWrite, writesOf, type History, type Operation } from '../workload/history.js';
+import { defineCheck, evidenceOf, verdictOf, type Verdict } from './verdict.js';
+
+/**
+ * Serializable gets judged as etcd promises them — one member answers from what it has applied,
+ * so the answer may lag, but:
+ * - a value read was carried by some write of that key (acknowledged or indeterminate), or the
+ *   key is absent;
+ * - a member never goes back in time: a read that started after another read on the same member
+ *   ended never answers at an older header revision, nor shows the same key at an older mod
+ *   revision. A restore rewinds members on purpose, so reads on either side of one are not compared.
+ */
+export const serializableReads = defineCheck({
+  name: 'serializable-reads',
+  description: 'Serializable gets read only values some write carried, and no member answers older than it already had.',
+  floors: { reads: 20 },
+  judge(history: History, floors: Record<string, number>): Verdict {
+    const reads = history.operations.filter((op) => op.kind === 'get-serializable' && op.ok);
+    const violations = [...unwrittenValues(history.operations, reads), ...membersGoingBack(history, reads)];
+    const evidence = evidenceOf(serializableReads, floors, [{ floor: 'reads', what: 'serializable reads judged', count: reads.length }]);
+    return verdictOf('serializable-reads', violations, evidence, 'every value read was written and no member went back in time');
+  },
+});
+
+function memberOf(read: Operation): string {
+  return read.member ?? 'an unnamed member';
+}
+
+function unwrittenValues(operations: readonly Operation[], reads: readonly Operation[]): string[] {
+  const carried = new Map<string, Set<string>>();
+  for (const op of operations) {
+    if (!isWrite(op) || !(op.ok || isIndeterminate(op))) continue;
+    for (const { key, value } of writesOf(op)) {
+      if (value === undefined) continue;
+      const values = carried.get(key);
+      if (values) values.add(value);
+      else carried.set(key, new Set([value]));
+    }
+  }
+  return reads
+    .filter((read) => read.value !== undefined && !carried.get(read.key)?.has(read.value))
+    .map((read) => `${read.key} on ${memberOf(read)}: serializable read (op ${read.id}) returned ${read.value}, a value no write of ${read.key} carried`);
+}
+
+/**
+ * Per member (and per stretch between restores), reads by start swept against reads by end: each
+ * read is compared with the newest answers of the reads that ended before it started. O(n log n).
+ */
+function membersGoingBack(history: History, reads: readonly Operation[]): string[] {
+  const restoreStarts = history.restores.map((r) => r.startedAt);
+  const groups = new Map<string, Operation[]>();
+  for (const read of reads) {
+    const stretch = restoreStarts.filter((at) => at < read.start).length;
+    const group = `${memberOf(read)}\n${stretch}`;
+    const sameGroup = groups.get(group);
+    if (sameGroup) sameGroup.push(read);
+    else groups.set(group, [read]);
+  }
+
+  const violations: string[] = [];
+  for (const group of groups.values()) {
+    const byStart = [...group].sort((a, b) => a.start - b.start);
+    const byEnd = [...group].sort((a, b) => a.end - b.end);
+    let newest: Operation | undefined;
+    const newestOfKey = new Map<string, Operation>();
+    let next = 0;
+    for (const read of byStart) {
+      for (; next < byEnd.length && byEnd[next]!.end < read.start; next++) {
+        const done = byEnd[next]!;
+        if (done.revision !== undefined && (newest === undefined || done.revision > newest.revision!)) newest = done;
+        // An absent key shows mod revision 0, which a delete makes legitimate: only present values are compared.
+        const seen = newestOfKey.get(done.key);
+        if (done.value !== undefined && done.modRevision !== undefined && (seen === undefined || done.modRevision > seen.modRevision!)) newestOfKey.set(done.key, done);
+      }
+      const member = memberOf(read);
+      if (newest && read.revision !== undefined && read.revision < newest.revision!) {
+        violations.push(
+          `${read.key} on ${member}: serializable read (op ${read.id}) answered at revision ${read.revision}, after op ${newest.id} on ${member} had answered at revision ${newest.revision}: the member went back in time`,
+        );
+      }
+      const seen = newestOfKey.get(read.key);
+      if (seen && read.value !== undefined && read.modRevision !== undefined && read.modRevision < seen.modRevision!) {
+        violations.push(
+          `${read.key} on ${member}: serializable read (op ${read.id}) showed mod revision ${read.modRevision}, after op ${seen.id} on ${member} had shown ${read.key} at mod revision ${seen.modRevision}: the member went back in time`,
+        );
+      }
+    }
+  }
+  return violations;
+}

@@ -1,0 +1,515 @@
+import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
+import { percentiles } from '../checks/latency.js';
+import { describeError } from '../errors.js';
+import type { Timestamped, WorkloadSample } from '../events.js';
+import { Random } from '../random.js';
+import type { Cluster } from '../topology/cluster.js';
+import { createClient } from '../topology/client.js';
+import { delay } from '../wait.js';
+import { MemberClients } from './member-clients.js';
+import { classifyError, isWrite, type FaultWindow, type History, type KeyValue, type LeaderSample, type OpKind, type Operation, type WatchHistory } from './history.js';
+
+/**
+ * The workload: what Kubernetes API servers do to etcd, recorded in full. On a shared set of keys it
+ * creates, updates and deletes objects with guarded transactions (as the API server's
+ * GuaranteedUpdate does), reads them linearizably and member by member, lists them, attaches
+ * events to leases, and keeps an informer-like watch that resumes after a broken stream and
+ * re-lists after a compaction. Every read of a key is of a key the workload also writes, so the
+ * checks can compare it. It also polls every member for who leads, and once a second tells a face
+ * how writes fare.
+ */
+export interface WorkloadOptions {
+  /** Operations started per second. */
+  ratePerSecond?: number;
+  /** Distinct objects written and read; at most one write of each is in flight at a time. */
+  keys?: number;
+  /** Operations of one kind allowed in flight at once; ticks beyond it are skipped, not queued. */
+  maxInFlight?: number;
+  /** Where writes, linearizable reads and the watch go: the cluster's client endpoints by default (the load balancer in `lb`). */
+  endpoints?: string[];
+  /** Picks the keys, so a run can be replayed. */
+  seed?: number;
+}
+
+/** Everything the workload writes lives under here; the watch covers all of it. */
+export const WORKLOAD_PREFIX = '/registry/drill/';
+/** The objects it guards, reads and lists. */
+export const OBJECTS_PREFIX = `${WORKLOAD_PREFIX}objects/`;
+/** Events, attached to leases two at a time in one transaction, as the API server writes them. */
+export const EVENTS_PREFIX = `${WORKLOAD_PREFIX}events/`;
+const EVENT_TTL_SECONDS = 30;
+
+/** What the workload last knew of a key, and the revision that knowledge is from. */
+interface KeyKnowledge {
+  modRevision: number;
+  asOf: number;
+}
+
+interface MemberSeen {
+  at: number;
+  isLeader: boolean;
+  term: number;
+}
+
+type Answer = Pick<Operation, 'ok' | 'value' | 'revision' | 'modRevision' | 'kvs'> & { conflict?: string };
+
+export class Workload {
+  private readonly operations: Operation[] = [];
+  private readonly leaders: LeaderSample[] = [];
+  private readonly faults = new Map<string, FaultWindow>();
+  private readonly watch: WatchHistory = { prefix: WORKLOAD_PREFIX, sessions: [], events: [] };
+  private readonly busyKeys = new Set<string>();
+  private readonly knowledge = new Map<string, KeyKnowledge>();
+  private readonly inFlight = new Map<string, Set<Promise<void>>>();
+  private readonly seen = new Map<string, MemberSeen>();
+  private readonly memberClients: MemberClients;
+  private readonly polled = new Set<string>();
+  private readonly random: Random;
+  private client: Etcd3 | undefined;
+  private watcher: Watcher | undefined;
+  /** The last revision the watch has seen (an event's, or the list's it started after). */
+  private watchedRevision = 0;
+  private watchBroken = false;
+  private isRunning = false;
+  private loops: Promise<void>[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private nextId = 1;
+  private sequence = 0;
+  private failingSince: Operation | undefined;
+  private failedInRow = 0;
+  private lastAckedWriteEnd = 0;
+  /** Start times of the writes waiting for an answer, by operation id. */
+  private readonly writesInFlight = new Map<number, number>();
+  private serializableReads = 0;
+  private readonly options: Required<Omit<WorkloadOptions, 'endpoints' | 'seed'>> & { endpoints: string[] };
+
+  constructor(
+    private readonly cluster: Cluster,
+    options: WorkloadOptions = {},
+  ) {
+    this.memberClients = new MemberClients(cluster);
+    this.random = new Random(options.seed ?? 1);
+    this.options = {
+      ratePerSecond: options.ratePerSecond ?? 20,
+      keys: options.keys ?? 32,
+      maxInFlight: options.maxInFlight ?? 32,
+      endpoints: options.endpoints ?? cluster.endpoints,
+    };
+  }
+
+  /** Everything recorded so far; the run adds the final read, the members' accounts and the restores. */
+  get history(): Pick<History, 'operations' | 'leaders' | 'faults' | 'watch'> {
+    return {
+      operations: [...this.operations],
+      leaders: [...this.leaders],
+      faults: [...this.faults.values()],
+      watch: { prefix: this.watch.prefix, sessions: [...this.watch.sessions], events: [...this.watch.events] },
+    };
+  }
+
+  get keys(): string[] {
+    return Array.from({ length: this.options.keys }, (_, i) => `${OBJECTS_PREFIX}${i}`);
+  }
+
+  /** Watch events received: the API server's informers would have seen these. */
+  get watchEventCount(): number {
+    return this.watch.events.length;
+  }
+
+  get running(): boolean {
+    return this.isRunning;
+  }
+
+  async start(): Promise<void> {
+    if (this.isRunning) return;
+    this.isRunning = true;
+    // Like an API server: a call that cannot reach one member tries the next, but only once more,
+    // so a write that cannot commit is recorded as failed instead of hiding behind retries.
+    this.client = this.cluster.client({ hosts: this.options.endpoints, faultHandling: 'resilient', maxAttempts: 2 });
+    this.unsubscribe = this.cluster.eventBus.subscribe((event) => this.recordFault(event));
+    // After a restore the store is another one: what we knew of its keys is void.
+    this.knowledge.clear();
+    await this.listAndWatch('start');
+    this.loops = [this.workloadLoop(), this.leaderLoop(), this.samplingLoop()];
+    this.followMembership();
+    this.cluster.eventBus.emit({ type: 'workload.started', cluster: this.cluster.name, ratePerSecond: this.options.ratePerSecond, endpoints: this.options.endpoints });
+  }
+
+  /** Stops issuing, waits for operations in flight, and returns everything recorded. */
+  async stop(): Promise<Workload['history']> {
+    if (!this.isRunning) return this.history;
+    this.isRunning = false;
+    await Promise.all(this.loops);
+    await Promise.all([...this.inFlight.values()].flatMap((set) => [...set]));
+    await this.watcher?.cancel().catch(() => undefined);
+    this.watcher = undefined;
+    this.watch.sessions.push({ at: Date.now(), reason: 'stop', fromRevision: this.watchedRevision });
+    this.unsubscribe?.();
+    this.client?.close();
+    this.memberClients.closeAll();
+    // Stopped API servers can be started again (after a restore): the history and the write sequence go on.
+    this.seen.clear();
+    const failed = this.operations.filter((o) => !o.ok).length;
+    this.cluster.eventBus.emit({ type: 'workload.stopped', cluster: this.cluster.name, operations: this.operations.length, failed });
+    return this.history;
+  }
+
+  /** Lists every object linearizably, outside the workload's record: what a restore or the run's end left. */
+  async readObjects(): Promise<{ at: number; revision: number; prefix: string; values: Record<string, string> }> {
+    const client = this.cluster.client();
+    try {
+      const at = Date.now();
+      const response = await client.getAll().prefix(OBJECTS_PREFIX).exec();
+      const values: Record<string, string> = {};
+      for (const kv of response.kvs) values[kv.key.toString()] = kv.value.toString();
+      return { at, revision: Number(response.header.revision), prefix: OBJECTS_PREFIX, values };
+    } finally {
+      client.close();
+    }
+  }
+
+  private recordFault(event: Timestamped): void {
+    if (event.type === 'fault.injected') {
+      this.faults.set(event.id, {
+        id: event.id,
+        kind: event.kind,
+        members: event.members,
+        clusterSize: this.cluster.members.length,
+        takesMembersDown: event.takesMembersDown,
+        injectedAt: event.at,
+        healStartedAt: undefined,
+      });
+    } else if (event.type === 'fault.healed') {
+      const window = this.faults.get(event.id);
+      // A check must not count a write acknowledged by members coming back while the heal ran.
+      if (window) window.healStartedAt = event.healStartedAt ?? event.at;
+    }
+  }
+
+  private async workloadLoop(): Promise<void> {
+    const interval = 1000 / this.options.ratePerSecond;
+    let tick = 0;
+    const started = Date.now();
+    while (this.isRunning) {
+      tick += 1;
+      // Each kind has its own budget: writes hanging during quorum loss must not starve the serializable reads that still answer.
+      const kind = workFor(tick);
+      const busy = this.inFlight.get(kind) ?? new Set<Promise<void>>();
+      this.inFlight.set(kind, busy);
+      if (busy.size < this.options.maxInFlight) {
+        const work = this.issue(kind).finally(() => busy.delete(work));
+        busy.add(work);
+      }
+      // Keep to the rate over the whole run rather than drift by each tick's own overhead.
+      await delay(Math.max(0, started + tick * interval - Date.now()));
+    }
+  }
+
+  private async issue(kind: Work): Promise<void> {
+    switch (kind) {
+      case 'write':
+        return this.write();
+      case 'get':
+        return this.read('get', this.random.pick(this.keys));
+      case 'get-serializable':
+        return this.read('get-serializable', this.random.pick(this.keys));
+      case 'range':
+        await this.record({ kind: 'range', key: OBJECTS_PREFIX }, async (c) => {
+          const response = await c.getAll().prefix(OBJECTS_PREFIX).exec();
+          const revision = Number(response.header.revision);
+          for (const kv of response.kvs) this.learn(kv.key.toString(), Number(kv.mod_revision), revision);
+          return { ok: true, value: undefined, revision, kvs: response.kvs.map(keyValue) };
+        });
+        return;
+      case 'events':
+        return this.writeEvents();
+    }
+  }
+
+  /** One guarded write of a free key: create it if absent, else mostly update it, sometimes delete it. */
+  private async write(): Promise<void> {
+    const free = this.keys.filter((k) => !this.busyKeys.has(k));
+    if (free.length === 0) return;
+    const key = this.random.pick(free);
+    this.busyKeys.add(key);
+    try {
+      const expected = this.knowledge.get(key)?.modRevision ?? 0;
+      const kind: OpKind = expected === 0 ? 'create' : this.random.next() < 0.1 ? 'delete' : 'update';
+      const value = kind === 'delete' ? undefined : String((this.sequence += 1));
+      await this.record({ kind, key, value, expectedModRevision: kind === 'create' ? 0 : expected }, async (c) => {
+        const then = value === undefined ? c.delete().key(key) : c.put(key).value(value);
+        const response = await c.if(key, 'Mod', '==', expected).then(then).else(c.get(key)).commit();
+        const revision = Number(response.header.revision);
+        if (!response.succeeded) {
+          // The compare failed: etcd answered with the key as it is — a read, and what to guard on next.
+          const current = response.responses[0]?.response_range.kvs[0];
+          const modRevision = current ? Number(current.mod_revision) : 0;
+          this.learn(key, modRevision, revision);
+          return { ok: false, value: current?.value.toString(), revision, modRevision, conflict: `conflict: ${key} is at revision ${modRevision}, not ${expected}` };
+        }
+        this.learn(key, value === undefined ? 0 : revision, revision);
+        return { ok: true, value, revision };
+      });
+    } finally {
+      this.busyKeys.delete(key);
+    }
+  }
+
+  private async read(kind: 'get' | 'get-serializable', key: string): Promise<void> {
+    const members = this.cluster.members;
+    const member = kind === 'get-serializable' ? members[(this.serializableReads += 1) % members.length] : undefined;
+    await this.record({ kind, key, member: member?.name }, async (c) => {
+      const request = member ? this.memberClients.of(member).get(key).serializable(true) : c.get(key);
+      const response = await request.exec();
+      const kv = response.kvs[0];
+      const revision = Number(response.header.revision);
+      const modRevision = kv ? Number(kv.mod_revision) : 0;
+      if (!member) this.learn(key, modRevision, revision);
+      return { ok: true, value: kv?.value.toString(), revision, modRevision };
+    });
+  }
+
+  /** Two events in one transaction on a fresh lease, as the API server records events: they share one revision. */
+  private async writeEvents(): Promise<void> {
+    let lease: string | undefined;
+    await this.record({ kind: 'lease-grant', key: EVENTS_PREFIX }, async (c) => {
+      const response = await c.leaseClient.leaseGrant({ TTL: EVENT_TTL_SECONDS });
+      lease = response.ID;
+      return { ok: true, value: response.ID, revision: Number(response.header.revision) };
+    });
+    if (lease === undefined) return;
+    const name = `${EVENTS_PREFIX}${(this.sequence += 1)}`;
+    const puts = [
+      { key: `${name}-scheduled`, value: String(this.sequence) },
+      { key: `${name}-started`, value: String(this.sequence) },
+    ];
+    await this.record({ kind: 'txn', key: puts[0]!.key, puts, lease: BigInt(lease).toString(16) }, async (c) => {
+      const response = await c.kv.txn({
+        compare: [],
+        success: puts.map((p) => ({ request_put: { key: Buffer.from(p.key), value: Buffer.from(p.value), lease } })),
+        failure: [],
+      });
+      return { ok: true, value: undefined, revision: Number(response.header.revision) };
+    });
+  }
+
+  /** Remembers a key's mod revision unless what we knew is from a later revision. */
+  private learn(key: string, modRevision: number, asOf: number): void {
+    const known = this.knowledge.get(key);
+    if (!known || known.asOf <= asOf) this.knowledge.set(key, { modRevision, asOf });
+  }
+
+  private async record(request: Partial<Operation> & Pick<Operation, 'kind' | 'key'>, call: (client: Etcd3) => Promise<Answer>): Promise<void> {
+    const op: Operation = { id: this.nextId++, value: undefined, start: Date.now(), end: 0, ok: false, error: undefined, errorKind: undefined, revision: undefined, member: undefined, ...request };
+    const write = isWrite(op);
+    if (write) this.writesInFlight.set(op.id, op.start);
+    try {
+      const { conflict, ...answer } = await call(this.client as Etcd3);
+      Object.assign(op, answer, { end: Date.now() }, conflict ? { error: conflict, errorKind: 'conflict' } : {});
+    } catch (err) {
+      const error = describeError(err).split('\n')[0] as string;
+      // The value we meant to write is kept: it may still be applied, and a later read may show it.
+      Object.assign(op, { end: Date.now(), ok: false, error, errorKind: classifyError(error) });
+      if (op.member) this.memberClients.drop(op.member);
+    } finally {
+      this.writesInFlight.delete(op.id);
+    }
+    this.operations.push(op);
+    if (write) this.trackAvailability(op);
+  }
+
+  /**
+   * The informer's list-then-watch: list the prefix, watch from the list's revision + 1. A broken
+   * stream resumes from the last revision seen + 1 (set on the watcher before the client
+   * re-attaches it: the client's own choice is the last response header's revision, which skips
+   * events not yet delivered); a compacted revision is answered by listing again.
+   */
+  private async listAndWatch(reason: 'start' | 'relist'): Promise<void> {
+    let listed: number | undefined;
+    const relistOp = this.nextId;
+    await this.record({ kind: 'range', key: WORKLOAD_PREFIX }, async (c) => {
+      const response = await c.getAll().prefix(WORKLOAD_PREFIX).exec();
+      listed = Number(response.header.revision);
+      return { ok: true, value: undefined, revision: listed, kvs: response.kvs.map(keyValue) };
+    });
+    if (listed === undefined) {
+      // No list, no watch: an informer retries; so do we, while running.
+      if (this.isRunning) setTimeout(() => void this.listAndWatch(reason), this.cluster.timeouts.pollMs);
+      return;
+    }
+    this.watchedRevision = listed;
+    this.watch.sessions.push({ at: Date.now(), reason, fromRevision: listed + 1, ...(reason === 'relist' ? { relistOp } : {}) });
+    const watcher = (this.client as Etcd3).watch().prefix(WORKLOAD_PREFIX).startRevision(String(listed + 1)).watcher();
+    this.watcher = watcher;
+    watcher.on('data', (response: IWatchResponse) => this.recordWatchEvents(response));
+    watcher.on('disconnected', () => {
+      this.watchBroken = true;
+      (watcher as unknown as { request: { start_revision: string } }).request.start_revision = String(this.watchedRevision + 1);
+    });
+    watcher.on('connected', () => {
+      if (!this.watchBroken) return;
+      this.watchBroken = false;
+      this.watch.sessions.push({ at: Date.now(), reason: 'resume', fromRevision: this.watchedRevision + 1 });
+    });
+    watcher.on('error', () => {
+      // etcd cancelled the watch: its revision was compacted. Start over from a fresh list.
+      if (this.watcher === watcher && this.isRunning) void this.listAndWatch('relist');
+    });
+  }
+
+  private recordWatchEvents(response: IWatchResponse): void {
+    const at = Date.now();
+    for (const event of response.events) {
+      const modRevision = Number(event.kv.mod_revision);
+      const type = event.type.toLowerCase() === 'delete' ? 'delete' : 'put';
+      this.watch.events.push({ at, type, key: event.kv.key.toString(), value: type === 'put' ? event.kv.value.toString() : undefined, modRevision });
+      this.watchedRevision = Math.max(this.watchedRevision, modRevision);
+    }
+  }
+
+  private trackAvailability(op: Operation): void {
+    // A compare that failed was answered by a working cluster: stale knowledge of ours, not unavailability.
+    if (op.errorKind === 'conflict') return;
+    if (!op.ok) {
+      // One write stuck on a dead member while others got through since it started is a lost request, not an outage.
+      if (!this.failingSince && this.lastAckedWriteEnd > op.start) return;
+      if (!this.failingSince) {
+        this.failingSince = op;
+        this.cluster.eventBus.emit({ type: 'write.failed', cluster: this.cluster.name, key: op.key, error: op.error ?? '', errorKind: op.errorKind ?? 'other' });
+      }
+      this.failedInRow += 1;
+      return;
+    }
+    this.lastAckedWriteEnd = op.end;
+    if (this.failingSince) {
+      this.cluster.eventBus.emit({ type: 'write.recovered', cluster: this.cluster.name, unavailableMs: op.end - this.failingSince.start, failedOps: this.failedInRow });
+      this.failingSince = undefined;
+      this.failedInRow = 0;
+    }
+  }
+
+  /** One status loop per current member: replace-member adds some and removes others while we watch. */
+  private followMembership(): void {
+    for (const member of this.cluster.members) {
+      if (this.polled.has(member.name)) continue;
+      this.polled.add(member.name);
+      this.loops.push(this.memberLoop(member.name).finally(() => this.polled.delete(member.name)));
+    }
+  }
+
+  /** Each member is asked on its own, so a frozen one does not stall the view of the others. */
+  private async memberLoop(name: string): Promise<void> {
+    const { pollMs, requestMs } = this.cluster.timeouts;
+    while (this.isRunning) {
+      const member = this.cluster.members.find((m) => m.name === name);
+      if (!member) {
+        this.seen.delete(name);
+        return;
+      }
+      const client = createClient({ hosts: [member.endpoint], tls: this.clientTls(), requestTimeoutMs: requestMs, faultHandling: 'none' });
+      try {
+        while (this.isRunning) {
+          const status = await client.maintenance.status().catch(() => undefined);
+          if (status) this.seen.set(name, { at: Date.now(), isLeader: status.leader === status.header.member_id, term: Number(status.raftTerm) });
+          else this.seen.delete(name);
+          await delay(pollMs);
+          if (status === undefined) break; // a new connection after a failure: the member may have come back on a fresh socket
+        }
+      } finally {
+        client.close();
+      }
+    }
+  }
+
+  private clientTls() {
+    const tls = this.cluster.clientTls;
+    return tls ? { ca: tls.ca, client: { cert: tls.cert, key: tls.key } } : undefined;
+  }
+
+  /** Samples who leads: the member claiming it at the highest term among fresh answers. */
+  private async leaderLoop(): Promise<void> {
+    const { pollMs, requestMs } = this.cluster.timeouts;
+    /** The last leader seen, and when it last answered as leader: an election lasts from then to the first sight of the next. */
+    let lastLeader: { name: string; seenAt: number } | undefined;
+    while (this.isRunning) {
+      this.followMembership();
+      const now = Date.now();
+      let best: { name: string; term: number; at: number } | undefined;
+      for (const [name, view] of this.seen) {
+        if (now - view.at > requestMs) continue;
+        if (view.isLeader && (!best || view.term > best.term)) best = { name, term: view.term, at: view.at };
+      }
+      const previous = this.leaders[this.leaders.length - 1];
+      if (!previous || previous.leader !== best?.name || previous.term !== best?.term) {
+        this.leaders.push({ at: now, leader: best?.name, term: best?.term });
+        if (previous?.leader !== best?.name) {
+          // The same member can win again after a leaderless spell (quorum back): that was an election too.
+          const electionMs = best && lastLeader ? best.at - lastLeader.seenAt : undefined;
+          this.cluster.eventBus.emit({ type: 'leader.changed', cluster: this.cluster.name, from: previous?.leader, to: best?.name, term: best?.term, electionMs });
+        }
+      }
+      if (best) lastLeader = { name: best.name, seenAt: best.at };
+      await delay(pollMs);
+    }
+  }
+
+  /** Once a second, the writes of the last second, for a face's availability and latency sparklines. */
+  private async samplingLoop(): Promise<void> {
+    const windowMs = 1000;
+    let from = Date.now();
+    while (this.isRunning) {
+      await delay(Math.max(0, from + windowMs - Date.now()));
+      const to = Date.now();
+      this.cluster.eventBus.emit({ type: 'workload.sampled', cluster: this.cluster.name, sample: this.sampleWrites(from, to) });
+      from = to;
+    }
+  }
+
+  private sampleWrites(from: number, to: number): WorkloadSample {
+    const finished: Operation[] = [];
+    for (let i = this.operations.length - 1; i >= 0; i -= 1) {
+      const op = this.operations[i] as Operation;
+      if (op.end < from) break;
+      if (isWrite(op) && op.end < to) finished.push(op);
+    }
+    const latencies = finished.filter((o) => o.ok).map((o) => o.end - o.start);
+    const p = latencies.length ? percentiles(latencies, [50, 99]) : undefined;
+    const answered = latencies.length + finished.filter((o) => o.errorKind === 'conflict').length;
+    const stalledWrites = [...this.writesInFlight.values()].filter((start) => to - start > this.cluster.timeouts.requestMs).length;
+    const counted = finished.length + stalledWrites;
+    return {
+      windowMs: to - from,
+      puts: finished.length,
+      okPuts: latencies.length,
+      stalledPuts: stalledWrites,
+      availability: counted ? answered / counted : undefined,
+      p50Ms: p?.p50,
+      p99Ms: p?.p99,
+    };
+  }
+}
+
+type Work = 'write' | 'get' | 'get-serializable' | 'range' | 'events';
+
+/**
+ * The API server's mix over 20 ticks (a second at the default rate): 8 guarded writes, 4
+ * linearizable gets, 6 member-local reads (two or more a member, so each member's own order is
+ * judged), a list of every object, and events on a lease.
+ */
+function workFor(tick: number): Work {
+  const phase = tick % 20;
+  if (phase === 0) return 'events';
+  if (phase === 10) return 'range';
+  if (phase === 5 || phase === 15 || phase % 4 === 2) return 'get-serializable';
+  return phase % 2 === 1 ? 'write' : 'get';
+}
+
+function keyValue(kv: IKeyValue): KeyValue {
+  return { key: kv.key.toString(), value: kv.value.toString(), modRevision: Number(kv.mod_revision) };
+}
+
+/** Milliseconds from `since` until a leader other than `previous` (or any, if `previous` is undefined) was seen. */
+export function timeToNewLeader(leaders: LeaderSample[], since: number, previous: string | undefined): number | undefined {
+  const sample = leaders.find((s) => s.at >= since && s.leader !== undefined && s.leader !== previous);
+  return sample ? sample.at - since : undefined;
+}

@@ -1,0 +1,225 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bruteForceLinearizable, checkLinearizability, linearizability, linearizabilityVerdict } from '../../src/checks/linearizability.js';
+import { serializableReads } from '../../src/checks/serializable-reads.js';
+import { emptyHistory, type History } from '../../src/workload/history.js';
+import { DRILL_PREFIX, conflict, generateKvHistory, historyOf, mutateHistory, ok, op, timedOut } from '../support/kv-history.js';
+
+const K = `${DRILL_PREFIX}3`;
+const L = `${DRILL_PREFIX}4`;
+
+/** Textbook histories are far below the default floors: judge them with floors of one. */
+const judge = (history: History) => linearizability.judge(history, { operations: 1 });
+const sliceOf = (history: History, key = K) => checkLinearizability(history).keys.find((k) => k.key === key)?.slice;
+
+describe('linearizability: textbook cases', () => {
+  it('fails a read of a value before its write began, naming the key', () => {
+    const history = historyOf([op.get(K, '1', 5, 5, [0, 10]), op.create(K, '1', [100, 110], ok(5))]);
+    const verdict = judge(history);
+    expect(verdict.status).toBe('failed');
+    expect(verdict.message).toMatch(new RegExp(`^${K} cannot be linearized: the operation below, from the start of the history \\(${K} absent\\)`));
+    expect(verdict.details[1]).toBe(`  op 1 get ${K} → 1 mod 5 rev 5 [0–10 ms]`);
+    expect(sliceOf(history)!.lines).toHaveLength(1);
+  });
+
+  it('fails two clients that see two writes in opposite orders', () => {
+    const history = historyOf([
+      op.txn({ [K]: 'a' }, [0, 100], ok(10)),
+      op.txn({ [K]: 'b' }, [0, 100], ok(11)),
+      op.get(K, 'a', 10, 10, [10, 20]), // client A: a, then b
+      op.get(K, 'b', 11, 11, [30, 40]),
+      op.get(K, 'b', 11, 11, [12, 22]), // client B: b, then a
+      op.get(K, 'a', 10, 11, [32, 42]),
+    ]);
+    expect(judge(history).status).toBe('failed');
+    // From 30 ms on, the last two reads disagree, whichever write lands when.
+    expect(sliceOf(history)!.lines).toEqual([
+      `op 1 txn put ${K} = a → ok rev 10 [0–100 ms] (cut short: judged as in flight)`,
+      `op 2 txn put ${K} = b → ok rev 11 [0–100 ms] (cut short: judged as in flight)`,
+      `op 4 get ${K} → b mod 11 rev 11 [30–40 ms]`,
+      `op 6 get ${K} → a mod 10 rev 11 [32–42 ms]`,
+    ]);
+  });
+
+  it('fails a lost update: two updates guarded on the same revision both applied', () => {
+    const history = historyOf([
+      op.create(K, '1', [0, 10], ok(5)),
+      op.update(K, '2', 5, [20, 30], ok(6)),
+      op.update(K, '3', 5, [40, 50], ok(7)),
+    ]);
+    expect(judge(history).status).toBe('failed');
+    expect(sliceOf(history)!.lines).toEqual([
+      `op 2 update ${K} = 2 if mod=5 → ok rev 6 [20–30 ms]`,
+      `op 3 update ${K} = 3 if mod=5 → ok rev 7 [40–50 ms]`,
+    ]);
+  });
+
+  it('places a timed-out write that later shows up', () => {
+    const history = historyOf([op.create(K, '1', [0, 10], timedOut), op.get(K, '1', 7, 7, [100, 110])]);
+    const verdict = judge(history);
+    expect(verdict.status).toBe('ok');
+    expect(verdict.message).toContain('linearizable (1 indeterminate writes placed)');
+  });
+
+  it('accepts a timed-out write that never shows up', () => {
+    const history = historyOf([op.create(K, '1', [0, 10], timedOut), op.get(K, undefined, 0, 3, [100, 110])]);
+    expect(judge(history).status).toBe('ok');
+  });
+
+  it('fails a timed-out write that shows up and then vanishes with no delete', () => {
+    const history = historyOf([op.create(K, '1', [0, 10], timedOut), op.get(K, '1', 7, 7, [100, 110]), op.get(K, undefined, 0, 7, [200, 210])]);
+    expect(judge(history).status).toBe('failed');
+    expect(sliceOf(history)!.lines).toHaveLength(3);
+  });
+
+  it('judges a failed compare as a read of the key as it was', () => {
+    const created = op.create(K, '1', [0, 10], ok(5));
+    expect(judge(historyOf([created, op.update(K, '2', 4, [20, 30], conflict('1', 5, 5))])).status).toBe('ok');
+    // It shows a value the key never held then…
+    const wrongValue = historyOf([created, op.update(K, '2', 4, [20, 30], conflict('9', 5, 5))]);
+    expect(judge(wrongValue).status).toBe('failed');
+    // …or says the compare failed although the key was at the revision it asked for.
+    const compareHeld = historyOf([created, op.update(K, '2', 5, [20, 30], conflict('1', 5, 5))]);
+    expect(judge(compareHeld).status).toBe('failed');
+    expect(sliceOf(compareHeld)!.lines).toEqual([`op 2 update ${K} if mod=5 → conflict: 1 mod 5 rev 5 [20–30 ms]`]);
+  });
+
+  it('decomposes a range into a read of every key under its prefix the history writes', () => {
+    const writes = [op.create(K, '1', [0, 10], ok(5)), op.create(L, '2', [0, 10], ok(6))];
+    expect(judge(historyOf([...writes, op.range(DRILL_PREFIX, { [K]: ['1', 5], [L]: ['2', 6] }, 6, [20, 30])])).status).toBe('ok');
+    const missing = historyOf([...writes, op.range(DRILL_PREFIX, { [K]: ['1', 5] }, 6, [20, 30])]);
+    const verdict = judge(missing);
+    expect(verdict.status).toBe('failed');
+    expect(verdict.message).toMatch(new RegExp(`^${L} cannot be linearized`));
+    expect(sliceOf(missing, L)!.lines).toEqual([
+      `op 2 create ${L} = 2 → ok rev 6 [0–10 ms]`,
+      `op 3 range ${DRILL_PREFIX} (${L}) → absent rev 6 [20–30 ms]`,
+    ]);
+  });
+
+  it('fails a mod revision that goes backwards', () => {
+    const history = historyOf([op.create(K, '1', [0, 10], ok(10)), op.update(K, '2', 10, [20, 30], ok(8))]);
+    expect(judge(history).status).toBe('failed');
+    expect(sliceOf(history)!.lines).toHaveLength(2);
+  });
+
+  it('fails a read answered at a revision older than one the same key already showed', () => {
+    const history = historyOf([op.create(K, '1', [0, 10], ok(10)), op.get(K, '1', 10, 12, [20, 30]), op.get(K, '1', 10, 11, [40, 50])]);
+    expect(judge(history).status).toBe('failed');
+    expect(sliceOf(history)!.lines).toHaveLength(2);
+  });
+
+  it('fails a read whose header revision is below a write acknowledged before it began, on another key', () => {
+    const history = historyOf([op.create(K, '1', [0, 10], ok(50)), op.get(L, undefined, 0, 40, [20, 30]), op.create(L, '2', [100, 110], ok(60))]);
+    const result = checkLinearizability(history);
+    expect(result.keys.every((k) => k.status === 'ok')).toBe(true);
+    const verdict = judge(history);
+    expect(verdict.status).toBe('failed');
+    expect(verdict.message).toBe(`${L}: op 2 (get) answered at revision 40, below revision 50 of op 1 (create ${K}) acknowledged before it started`);
+  });
+
+  it('judges the final read as a read of every written key at its instant', () => {
+    const writes = [op.create(K, '1', [0, 10], ok(5)), op.create(L, '2', [0, 10], ok(6))];
+    const final = (values: Record<string, string>) => ({ final: { at: 100, revision: 6, prefix: DRILL_PREFIX, values } });
+    expect(judge(historyOf(writes, final({ [K]: '1', [L]: '2' }))).status).toBe('ok');
+    const lost = historyOf(writes, final({ [K]: '1' }));
+    expect(judge(lost).message).toMatch(new RegExp(`^${L} cannot be linearized`));
+    expect(sliceOf(lost, L)!.lines).toEqual([`op 2 create ${L} = 2 → ok rev 6 [0–10 ms]`, `final read ${L} → absent rev 6 [100 ms]`]);
+  });
+
+  it('judges only what follows the last restore, from what the restore left', () => {
+    const before = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6))];
+    const restore = { startedAt: 40, endedAt: 50, snapshotRevision: 5, restoredValues: { [K]: '1' } };
+    expect(judge(historyOf([...before, op.get(K, '1', 5, 5, [60, 70])], { restores: [restore] })).status).toBe('ok');
+    expect(judge(historyOf([...before, op.get(K, '1', 5, 5, [60, 70])])).status).toBe('failed');
+  });
+
+  it('is inconclusive on an empty history, never ok', () => {
+    const verdict = linearizability.judge(emptyHistory(), {});
+    expect(verdict.status).toBe('inconclusive');
+    expect(verdict.ok).toBe(false);
+  });
+
+  it('is unknown, never ok, past its budget', () => {
+    const history = generateKvHistory({ seed: 11, operations: 400, keys: 2 });
+    const result = checkLinearizability(history, { maxStatesPerKey: 10 });
+    expect(result.status).toBe('unknown');
+    const verdict = linearizabilityVerdict(result, {});
+    expect(verdict.status).toBe('unknown');
+    expect(verdict.ok).toBe(false);
+    expect(verdict.message).toMatch(/^unknown: the search for 2 of 2 keys/);
+  });
+});
+
+describe('linearizability: generated histories', () => {
+  it('passes a long valid history', () => {
+    const history = generateKvHistory({ seed: 20_240_601, operations: 6000, keys: 16, clients: 12, timeoutRate: 0.03 });
+    const verdict = linearizability.judge(history, {});
+    expect(verdict.message).toMatch(/^[\d,]+ operations judged, 16 keys: linearizable \(\d+ indeterminate writes placed\)$/);
+    expect(verdict.status).toBe('ok');
+    expect(serializableReads.judge(history, {}).status).toBe('ok');
+  });
+
+  it('agrees with the brute-force search on small histories, valid and mutated', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+          operations: fc.integer({ min: 1, max: 12 }),
+          keys: fc.integer({ min: 1, max: 3 }),
+          clients: fc.integer({ min: 1, max: 4 }),
+          mutation: fc.option(fc.integer({ min: 0, max: 2 ** 31 - 1 })),
+        }),
+        ({ seed, operations, keys, clients, mutation }) => {
+          const valid = generateKvHistory({ seed, operations, keys, clients, timeoutRate: 0.2 });
+          const history = mutation === null ? valid : mutateHistory(valid, mutation);
+          const result = checkLinearizability(history);
+          expect(result.keys.every((k) => k.status !== 'unknown')).toBe(true);
+          const linearizable = result.keys.every((k) => k.status === 'ok');
+          expect(linearizable).toBe(bruteForceLinearizable(history.operations, history.final));
+          if (mutation === null) expect(result.status).toBe('ok');
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('serializable-reads', () => {
+  const writes = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6))];
+  const judgeReads = (history: History) => serializableReads.judge(history, { reads: 1 });
+
+  it('fails a value no write carried, naming key and member', () => {
+    const verdict = judgeReads(historyOf([...writes, op.serializableGet('member2', K, '99', 9, 9, [40, 50])]));
+    expect(verdict.status).toBe('failed');
+    expect(verdict.message).toBe(`${K} on member2: serializable read (op 3) returned 99, a value no write of ${K} carried`);
+  });
+
+  it('fails a member that goes back in time', () => {
+    const verdict = judgeReads(
+      historyOf([...writes, op.serializableGet('member1', K, '2', 6, 6, [40, 50]), op.serializableGet('member1', K, '1', 5, 5, [60, 70])]),
+    );
+    expect(verdict.status).toBe('failed');
+    expect(verdict.message).toMatch(new RegExp(`^${K} on member1: serializable read \\(op 4\\) answered at revision 5, after op 3 on member1`));
+    expect(verdict.details).toHaveLength(2); // the header revision and the mod revision both went back
+  });
+
+  it('passes lagging reads: behind an acknowledged write, behind another member, or overlapping', () => {
+    const verdict = judgeReads(
+      historyOf([
+        ...writes,
+        op.serializableGet('member2', K, '1', 5, 5, [40, 50]),
+        op.serializableGet('member3', K, '2', 6, 6, [40, 50]),
+        op.serializableGet('member2', K, '1', 5, 5, [60, 70]),
+        op.serializableGet('member3', K, undefined, 0, 4, [45, 80]), // overlaps member3's newer read
+        op.serializableGet('member1', K, undefined, 0, 0, [60, 70]),
+      ]),
+    );
+    expect(verdict.message).toBe('5 serializable reads judged (floor lowered to 1): every value read was written and no member went back in time');
+    expect(verdict.status).toBe('ok');
+  });
+
+  it('is inconclusive on an empty history', () => {
+    expect(serializableReads.judge(emptyHistory(), {}).status).toBe('inconclusive');
+  });
+});
