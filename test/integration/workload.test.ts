@@ -49,6 +49,14 @@ describe('the workload on three members with TLS', () => {
     });
   }
 
+  async function untilSession(workload: Workload, reason: 'resume' | 'relist'): Promise<void> {
+    await waitFor(async () => (workload.history.watch?.sessions.some((s) => s.reason === reason) ? true : undefined), {
+      timeoutMs: cluster.timeouts.bootMs,
+      intervalMs: cluster.timeouts.pollMs,
+      description: `the watch to ${reason}`,
+    });
+  }
+
   async function judged(workload: Workload): Promise<History> {
     await workload.stop();
     const history = await gatherHistory(cluster, workload);
@@ -77,11 +85,7 @@ describe('the workload on three members with TLS', () => {
     // Resume: member1 dies and comes back; the watch goes on from the last revision it saw.
     await injectFault(ctx, { kind: 'kill', target: 'member:member1' });
     await healAll(ctx);
-    await waitFor(async () => (workload.history.watch?.sessions.some((s) => s.reason === 'resume') ? true : undefined), {
-      timeoutMs: cluster.timeouts.bootMs,
-      intervalMs: cluster.timeouts.pollMs,
-      description: 'the watch to resume',
-    });
+    await untilSession(workload, 'resume');
     const before = acknowledgedWrites(workload);
     await untilWrites(workload, before + 10);
 
@@ -96,11 +100,7 @@ describe('the workload on three members with TLS', () => {
       others.close();
     }
     await healAll(ctx);
-    await waitFor(async () => (workload.history.watch?.sessions.some((s) => s.reason === 'relist') ? true : undefined), {
-      timeoutMs: cluster.timeouts.bootMs,
-      intervalMs: cluster.timeouts.pollMs,
-      description: 'the watch to re-list after the compaction',
-    });
+    await untilSession(workload, 'relist');
     const relisted = acknowledgedWrites(workload);
     await untilWrites(workload, relisted + 10);
     const history = await judged(workload);

@@ -127,11 +127,19 @@ describe('linearizability: textbook cases', () => {
     expect(sliceOf(lost, L)!.lines).toEqual([`op 2 create ${L} = 2 → ok rev 6 [0–10 ms]`, `final read ${L} → absent rev 6 [100 ms]`]);
   });
 
-  it('judges only what follows the last restore, from what the restore left', () => {
+  it('judges what follows a restore from what the restore left', () => {
     const before = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6))];
     const restore = { startedAt: 40, endedAt: 50, snapshotRevision: 5, restoredValues: { [K]: '1' } };
     expect(judge(historyOf([...before, op.get(K, '1', 5, 5, [60, 70])], { restores: [restore] })).status).toBe('ok');
     expect(judge(historyOf([...before, op.get(K, '1', 5, 5, [60, 70])])).status).toBe('failed');
+  });
+
+  it('still judges what came before a restore: a stale read there fails', () => {
+    const before = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6)), op.get(K, '1', 5, 6, [32, 35])];
+    const restore = { startedAt: 40, endedAt: 50, snapshotRevision: 5, restoredValues: { [K]: '1' } };
+    const verdict = judge(historyOf([...before, op.get(K, '1', 5, 5, [60, 70])], { restores: [restore] }));
+    expect(verdict.status).toBe('failed');
+    expect(verdict.message).toMatch(new RegExp(`^${K} cannot be linearized`));
   });
 
   it('is inconclusive on an empty history, never ok', () => {
