@@ -13,7 +13,7 @@
  * Beside the per-key search, one cross-key promise: a linearizable read's header revision is at
  * least the revision of every write acknowledged before the read started.
  */
-import { isIndeterminate, isWrite, leasedKeys, linearizableReads, writesOf, type History, type Operation, type RestoreFacts } from '../workload/history.js';
+import { initialList, isIndeterminate, isWrite, leasedKeys, linearizableReads, writesOf, type History, type Operation, type RestoreFacts } from '../workload/history.js';
 import { restoreEpochs } from './since-restore.js';
 import { defineCheck, evidenceOf, formatCount, unknownVerdict, verdictOf, type Verdict } from './verdict.js';
 
@@ -47,16 +47,26 @@ interface KeyStart {
 }
 
 /**
- * Where each key's history starts: absent at the start of the run — or, after a restore (which
- * rewinds the store on purpose), as the restore left it, at the snapshot's revision or later.
+ * Where each key's history starts: as the workload's first list found it (absent from an empty
+ * store) — or, after a restore (which rewinds the store on purpose), as the restore left it, at the
+ * snapshot's revision or later.
  */
-function startingPoint(restore: RestoreFacts | undefined): (key: string) => KeyStart {
-  if (!restore) return (key) => ({ state: ABSENT_AT_START, description: `from the start of the history (${key} absent)` });
+function startingPoint(restore: RestoreFacts | undefined, initial: Operation | undefined): (key: string) => KeyStart {
+  if (restore) {
+    return (key) => {
+      const value: string | undefined = restore.restoredValues[key];
+      const revision = restore.snapshotRevision;
+      const state = value === undefined ? { ...ABSENT_AT_START, revision } : { value, modRevision: 0, modRevisionKnown: false, revision };
+      return { state, description: `from the restore before it (${key} ${value === undefined ? 'absent' : `= ${value}`})` };
+    };
+  }
+  if (!initial) return (key) => ({ state: ABSENT_AT_START, description: `from the start of the history (${key} absent)` });
+  const listed = new Map((initial.kvs ?? []).map((kv) => [kv.key, kv]));
+  const revision = initial.revision ?? 0;
   return (key) => {
-    const value: string | undefined = restore.restoredValues[key];
-    const revision = restore.snapshotRevision;
-    const state = value === undefined ? { ...ABSENT_AT_START, revision } : { value, modRevision: 0, modRevisionKnown: false, revision };
-    return { state, description: `from the restore before it (${key} ${value === undefined ? 'absent' : `= ${value}`})` };
+    const kv = key.startsWith(initial.key) ? listed.get(key) : undefined;
+    const state = kv ? { value: kv.value, modRevision: kv.modRevision, modRevisionKnown: true, revision } : { ...ABSENT_AT_START, revision: key.startsWith(initial.key) ? revision : 0 };
+    return { state, description: `from the workload's first list (${key} ${kv ? `= ${kv.value}` : 'absent'} at revision ${revision})` };
   };
 }
 
@@ -562,7 +572,7 @@ export function checkLinearizability(history: History, options: LinearizabilityO
   // Each stretch between restores is one store's story, judged from where its restore left it.
   for (const epoch of restoreEpochs(history)) {
     const final = epoch.last ? history.final : undefined;
-    const startOf = startingPoint(epoch.after);
+    const startOf = startingPoint(epoch.after, initialList(history));
     for (const [key, ops] of keyHistories({ operations: history.operations, final }, epoch.operations)) {
       if (ops.length === 0) continue;
       const budget: SearchBudget = {

@@ -1,4 +1,4 @@
-import { isIndeterminate, isWrite, writesOf, type History, type Operation } from '../workload/history.js';
+import { initialList, isIndeterminate, isWrite, writesOf, type History, type Operation } from '../workload/history.js';
 import { defineCheck, evidenceOf, verdictOf, type Verdict } from './verdict.js';
 
 /**
@@ -16,7 +16,7 @@ export const serializableReads = defineCheck({
   floors: { reads: 20 },
   judge(history: History, floors: Record<string, number>): Verdict {
     const reads = history.operations.filter((op) => op.kind === 'get-serializable' && op.ok);
-    const violations = [...unwrittenValues(history.operations, reads), ...membersGoingBack(history, reads)];
+    const violations = [...unwrittenValues(history, reads), ...membersGoingBack(history, reads)];
     const evidence = evidenceOf(serializableReads, floors, [{ floor: 'reads', what: 'serializable reads judged', count: reads.length }]);
     return verdictOf('serializable-reads', violations, evidence, 'every value read was written and no member went back in time');
   },
@@ -26,16 +26,18 @@ function memberOf(read: Operation): string {
   return read.member ?? 'an unnamed member';
 }
 
-function unwrittenValues(operations: readonly Operation[], reads: readonly Operation[]): string[] {
+/** Values some write of the history carried, and those the store held when the workload first listed it. */
+function unwrittenValues(history: History, reads: readonly Operation[]): string[] {
   const carried = new Map<string, Set<string>>();
-  for (const op of operations) {
+  const carry = (key: string, value: string) => {
+    const values = carried.get(key);
+    if (values) values.add(value);
+    else carried.set(key, new Set([value]));
+  };
+  for (const kv of initialList(history)?.kvs ?? []) carry(kv.key, kv.value);
+  for (const op of history.operations) {
     if (!isWrite(op) || !(op.ok || isIndeterminate(op))) continue;
-    for (const { key, value } of writesOf(op)) {
-      if (value === undefined) continue;
-      const values = carried.get(key);
-      if (values) values.add(value);
-      else carried.set(key, new Set([value]));
-    }
+    for (const { key, value } of writesOf(op)) if (value !== undefined) carry(key, value);
   }
   return reads
     .filter((read) => read.value !== undefined && !carried.get(read.key)?.has(read.value))

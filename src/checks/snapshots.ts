@@ -7,9 +7,10 @@ import type { MemberSnapshot } from './converged.js';
 
 /**
  * Each member's own account, for the converged check: its revision, the hash of its key space at a
- * revision all members have reached, its member list and its leader. Waits (bounded by the
- * election timeout) for the members to reach the same revision; if they never do, the snapshots
- * say so and the check names who lags.
+ * revision all members have reached, its member list and its leader. Etcd promises agreement once
+ * the members have had the election bound to settle, so it waits (twice the leader-election time)
+ * for them to follow one leader at one revision; if they still do not, the snapshots say so and
+ * the check names who lags or follows another.
  */
 export async function memberSnapshots(cluster: Cluster): Promise<MemberSnapshot[]> {
   let statuses: MemberStatus[] = [];
@@ -17,7 +18,8 @@ export async function memberSnapshots(cluster: Cluster): Promise<MemberSnapshot[
     async () => {
       statuses = await cluster.status();
       const revisions = new Set(statuses.map((s) => s.revision));
-      return statuses.every((s) => s.healthy) && revisions.size === 1 ? true : undefined;
+      const leaders = new Set(statuses.map((s) => s.leaderId));
+      return statuses.every((s) => s.healthy) && revisions.size === 1 && leaders.size === 1 ? true : undefined;
     },
     { timeoutMs: 2 * cluster.timeouts.leaderElectionMs, intervalMs: cluster.timeouts.pollMs, description: 'every member to reach the same revision' },
   ).catch(() => undefined);

@@ -121,7 +121,7 @@ function requiredRevisions(epoch: Epoch, operationsById: Map<number, Operation>)
   const received = epoch.events.map((event) => event.modRevision);
   const highestReceived = received.reduce((highest, revision) => Math.max(highest, revision), from - 1);
   const excused = epoch.relists.map((relist) => {
-    const list = relist.relistOp === undefined ? undefined : operationsById.get(relist.relistOp);
+    const list = relist.listOp === undefined ? undefined : operationsById.get(relist.listOp);
     const listRevision = list?.revision ?? relist.fromRevision - 1;
     // Events before the relist are at or below the list's revision and those after it above, so
     // the last event before the compaction is the highest at or below the list's revision.

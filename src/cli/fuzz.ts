@@ -78,8 +78,18 @@ export function progressPrinter(stream: { isTTY?: boolean; write(text: string): 
 }
 
 function line(result: PropertyResult): string {
-  const verdict = result.failure ? `FAILED at "${result.failure.failedStep}"` : 'held';
-  return `${result.property}: ${verdict} — ${result.runs} runs, ${result.steps} steps, ${Math.round(result.durationMs / 1000)} s (seed ${result.seed})`;
+  const verdict = result.failure
+    ? `FAILED at "${result.failure.failedStep}"${result.failure.reproduced ? '' : ' — NOT REPRODUCED by its shrunk steps on a reset cluster: unconfirmed, not a pass'}`
+    : result.runs === 0
+      ? 'NOT CHECKED (no run finished)'
+      : 'held';
+  return `${result.property}: ${verdict} — ${result.runs} runs, ${result.steps} steps, ${Math.round(result.durationMs / 1000)} s (seed ${result.seed})\n  commands that ran: ${describeCommands(result.commands)}`;
+}
+
+/** "put 41, kill(leader) 12, heal 9": what a property exercised, most run first. */
+export function describeCommands(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return entries.length ? entries.map(([name, n]) => `${name} ${n}`).join(', ') : 'none';
 }
 
 export function fuzzCommand(): Command {
@@ -101,6 +111,7 @@ export function fuzzCommand(): Command {
       const drill = await Drill.start({ name: `fuzz-${seed % 100_000}`, topology: flags.topology as 'cluster' | 'lb', members: Number(flags.members) });
       let failed = false;
       const unchecked: string[] = [];
+      const unconfirmed: string[] = [];
       try {
         for (const [index, property] of properties.entries()) {
           // Each property gets an equal share of what is left.
@@ -110,6 +121,7 @@ export function fuzzCommand(): Command {
           progress.end();
           console.log(line(result));
           if (result.runs === 0 && !result.failure) unchecked.push(property.name);
+          if (result.failure && !result.failure.reproduced) unconfirmed.push(property.name);
           if (result.failure) {
             failed = true;
             const file = join(dir, `fuzz-${property.name}-${seed}.yaml`);
@@ -124,7 +136,7 @@ export function fuzzCommand(): Command {
       } finally {
         await drill.stop();
       }
-      if (failed) console.log(`fuzz: a property failed (seed ${seed})`);
+      if (failed) console.log(`fuzz: a property failed (seed ${seed})${unconfirmed.length ? `; ${unconfirmed.length} of the failures (${unconfirmed.join(', ')}) did not reproduce from their shrunk steps` : ''}`);
       else if (unchecked.length) console.log(`fuzz: no run finished for ${unchecked.join(', ')} within the budget: give a longer --budget (seed ${seed})`);
       else console.log(`fuzz: every property held (seed ${seed}, ${Math.round((Date.now() - started) / 1000)} s)`);
       if (failed || unchecked.length) process.exitCode = 1;

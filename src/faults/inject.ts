@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DrillError, InvalidInputError, describeError } from '../errors.js';
 import { Random, randomSeed } from '../random.js';
-import type { Cluster } from '../topology/cluster.js';
+import { claimOf, type Cluster } from '../topology/cluster.js';
+import { leaderOf } from '../topology/leadership.js';
 import type { FaultContext, FaultRecord } from './fault.js';
 import { addToLedger, readLedger, removeFromLedger } from './ledger.js';
 import { lookupFault } from './registry.js';
@@ -12,18 +13,18 @@ export function faultContext(cluster: Cluster, options: { seed?: number } = {}):
 }
 
 /**
- * Each member as target resolution sees it: up means its process runs unfrozen and no fault in
- * force has cut it off; the leader is whom the members that answer name.
+ * Each member as target resolution sees it, read just before a fault acts: up means its process
+ * runs unfrozen and no fault in force has cut it off; the leader is `leaderOf` the statuses.
  */
 export async function memberViews(ctx: FaultContext): Promise<MemberView[]> {
   const [statuses, ledger] = await Promise.all([ctx.cluster.status(), readLedger(ctx.cluster)]);
   const cutOff = new Set(ledger.filter((r) => r.takesMembersDown).flatMap((r) => r.members));
+  const leader = leaderOf(statuses.map(claimOf));
   return Promise.all(
     ctx.cluster.members.map(async (member) => {
       const state = await ctx.runtime.inspect(member.containerId).catch(() => undefined);
       const running = state !== undefined && state.running && !state.paused;
-      const status = statuses.find((s) => s.name === member.name);
-      return { name: member.name, up: running && !cutOff.has(member.name), isLeader: status?.isLeader ?? false };
+      return { name: member.name, up: running && !cutOff.has(member.name), isLeader: member.name === leader?.name };
     }),
   );
 }

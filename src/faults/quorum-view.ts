@@ -1,4 +1,5 @@
 import type { MemberSample } from '../events.js';
+import { leaderOf } from '../topology/leadership.js';
 import { quorumSize } from './target.js';
 
 export interface QuorumState {
@@ -14,10 +15,9 @@ export interface QuorumState {
  */
 export function quorumState(members: readonly MemberSample[]): QuorumState {
   const size = members.length;
-  const followers = new Map<string, number>();
-  for (const m of members) if (m.healthy && m.leaderId) followers.set(m.leaderId, (followers.get(m.leaderId) ?? 0) + 1);
-  const best = Math.max(0, ...followers.values());
-  if (best >= quorumSize(size)) return { size, up: best, holds: true };
+  const leader = leaderOf(members.map((m) => ({ name: m.name, answered: m.answered, claimsLead: m.role === 'leader', leaderId: m.leaderId, term: m.raftTerm })));
+  const behind = leader?.followers.length ?? 0;
+  if (behind >= quorumSize(size)) return { size, up: behind, holds: true };
   return { size, up: members.filter((m) => m.answered).length, holds: false };
 }
 

@@ -328,6 +328,8 @@ export class DockerRuntime implements ContainerRuntime {
       paused: info.State.Paused,
       oomKilled: info.State.OOMKilled,
       exitCode: info.State.ExitCode,
+      // The engine writes the zero time for a container that never exited.
+      finishedAt: info.State.FinishedAt && !info.State.FinishedAt.startsWith('0001-') ? Date.parse(info.State.FinishedAt) : undefined,
       pid: info.State.Pid,
       ips,
       resources: {

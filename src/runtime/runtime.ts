@@ -73,6 +73,8 @@ export interface ContainerState {
   /** The kernel's OOM killer ended the process. */
   oomKilled: boolean;
   exitCode: number;
+  /** When its process last exited, as the engine recorded it (ms since the epoch); undefined if it never has. */
+  finishedAt: number | undefined;
   /** Host PID of the container's process (0 when not running): the key to its network namespace. */
   pid: number;
   /** IP address on each network it is attached to. */

@@ -1,10 +1,11 @@
 import { noop } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
-import { InvalidInputError } from '../errors.js';
+import { describeError, InvalidInputError } from '../errors.js';
 import { generateCa, issueClientCert, readTls } from '../topology/tls.js';
 import { isWrite } from '../workload/history.js';
 import type { Workload } from '../workload/workload.js';
-import type { Cluster } from '../topology/cluster.js';
+import { claimOf, type Cluster } from '../topology/cluster.js';
+import { leaderOf } from '../topology/leadership.js';
 import { keyHolds, putCondition, quorumLeader, recordPut } from './kv-conditions.js';
 
 /**
@@ -91,11 +92,20 @@ const serializableReadsAnswer: Condition = async ({ cluster }) => {
   return 'no member answers a serializable read';
 };
 
+/**
+ * `members-healthy`: every member (or `count` of them) follows the one leader that a majority
+ * follows. A member that answers but still follows an old leader (cut off a moment ago, or not yet
+ * told of the new term after a heal) is not healthy.
+ */
 const membersHealthy: Condition = async ({ cluster }, args) => {
   const statuses = await cluster.status();
   const wanted = typeof args.count === 'number' ? args.count : statuses.length;
-  const healthy = statuses.filter((s) => s.healthy).length;
-  return healthy >= wanted ? true : `${healthy} of ${statuses.length} members healthy, ${wanted} wanted`;
+  const leader = leaderOf(statuses.map(claimOf));
+  if (!leader) return `no leader a majority of the ${statuses.length} members follows`;
+  const astray = statuses.filter((s) => s.leaderId !== leader.id);
+  const healthy = statuses.length - astray.length;
+  if (healthy >= wanted) return true;
+  return `${healthy} of ${statuses.length} members follow ${leader.name}, ${wanted} wanted; ${astray.map((s) => `${s.name} ${s.leaderId ? `follows ${s.leaderId}` : s.error ?? 'knows no leader'}`).join(', ')}`;
 };
 
 async function alarms(cluster: Cluster): Promise<string> {
@@ -120,7 +130,11 @@ const clientRefused: Condition = async ({ cluster }, args) => {
   const tls = cluster.clientTls;
   const dir = cluster.tlsDir;
   if (!tls || !dir) return 'the cluster runs without TLS: nobody is refused';
-  const member = cluster.members[0] as (typeof cluster.members)[number];
+  // Refused by a member that is up: a member that is down refuses everyone, which proves nothing.
+  const statuses = await cluster.status();
+  const up = statuses.find((st) => st.raftTerm !== undefined);
+  if (!up) return 'no member answers, so no refusal can be judged';
+  const member = cluster.member(up.name);
   const ca = (await readTls(dir, [])).ca;
   const now = Date.now();
   const clients: Record<string, () => Promise<{ hosts: string[]; credentials: IOptions['credentials'] }>> = {
@@ -148,12 +162,23 @@ const clientRefused: Condition = async ({ cluster }, args) => {
   });
   try {
     await client.get('/registry/secrets').string();
-    return `a ${kind} client was let in`;
-  } catch {
-    return true;
+    return `a ${kind} client was let in by ${member.name}`;
+  } catch (err) {
+    // The kind of refusal, as etcd gives it: a TLS alert for a certificate, a failed handshake for plain HTTP.
+    const message = describeError(err);
+    if (REFUSALS[kind]?.test(message)) return true;
+    return `${member.name} refused the ${kind} client, but not for its certificate: ${message.split('\n')[0]}`;
   } finally {
     client.close();
   }
+};
+
+/** What a refusal of each kind of client looks like from the client's side. */
+const REFUSALS: Record<string, RegExp> = {
+  'no-cert': /bad certificate|certificate required|handshake/i,
+  'foreign-ca': /bad certificate|unknown (authority|ca)|handshake/i,
+  expired: /bad certificate|certificate (has )?expired|handshake/i,
+  'plain-http': /UNAVAILABLE(?!.*ECONNREFUSED)|Connection dropped|protocol/i,
 };
 
 export const CONDITIONS: ReadonlyMap<string, Condition> = new Map([

@@ -6,6 +6,7 @@ import { judge, judgeRestore, WORKLOAD_CHECKS, type Verdict } from '../checks/in
 import { gatherHistory } from '../checks/snapshots.js';
 import { ConditionViolatedError, describeError } from '../errors.js';
 import { EventBus, type Timestamped } from '../events.js';
+import { log } from '../log.js';
 import type { FaultContext } from '../faults/fault.js';
 import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
 import { emptyHistory, isWrite, type History } from '../workload/history.js';
@@ -178,7 +179,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       monitor.start();
     }
     const faults = faultContext(cluster, { seed });
-    workload = scenario.workload ? new Workload(cluster, { ratePerSecond: scenario.workload.ratePerSecond, seed }) : undefined;
+    workload = scenario.workload ? new Workload(cluster, { ratePerSecond: scenario.workload.ratePerSecond, keys: scenario.workload.keys, seed }) : undefined;
     await workload?.start();
     const state: RunState = {
       scenario,
@@ -217,8 +218,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         stopRecording();
       }
     }
-    // Checks judge a healed cluster: "after heal, members converge".
-    await healAll(faults).catch(() => undefined);
+    // Checks judge a healed cluster: "after heal, members converge". A heal that fails fails the run.
+    const healStarted = Date.now();
+    const { healed, failed: unhealed } = await healAll(faults);
+    if (unhealed.length > 0) {
+      const message = new HealFailedError(unhealed, 'the checks judged the cluster as the faults left it').oneLine();
+      steps.push({ index: steps.length, name: 'heal every fault before the checks', kind: 'heal', state: 'failed', startedAt: healStarted, endedAt: Date.now(), message, commands: [] });
+      events.emit({ type: 'step.finished', scenario: scenario.name, index: steps.length - 1, name: 'heal every fault before the checks', state: 'failed', message });
+    } else if (healed.length > 0) {
+      log.debug(`healed before the checks: ${healed.map((r) => `${r.kind} ${r.id}`).join(', ')}`);
+    }
     await cluster.waitForLeader(cluster.timeouts.bootMs).catch(() => undefined);
     // The API servers stop before the checks' own reads, so the final read follows every operation.
     await workload?.stop();

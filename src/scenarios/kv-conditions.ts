@@ -1,7 +1,8 @@
 import { ConditionViolatedError, describeError, InvalidInputError } from '../errors.js';
 import { readLedger } from '../faults/ledger.js';
 import { quorumSize } from '../faults/target.js';
-import type { Cluster, MemberStatus } from '../topology/cluster.js';
+import { claimOf, type Cluster, type MemberStatus } from '../topology/cluster.js';
+import { leaderOf } from '../topology/leadership.js';
 import type { Condition } from './conditions.js';
 
 /**
@@ -50,11 +51,9 @@ async function answering(cluster: Cluster): Promise<{ alive: MemberStatus[]; lea
   const [statuses, ledger] = await Promise.all([cluster.status(), readLedger(cluster)]);
   const cutOff = new Set(ledger.filter((r) => r.takesMembersDown).flatMap((r) => r.members));
   const alive = statuses.filter((s) => s.revision !== undefined);
-  const followers = new Map<string, number>();
-  for (const s of alive) if (s.leaderId) followers.set(s.leaderId, (followers.get(s.leaderId) ?? 0) + 1);
-  const [leaderId] = [...followers].find(([, count]) => count >= quorumSize(statuses.length)) ?? [];
-  const name = cluster.members.find((m) => m.id === leaderId)?.name;
-  return { alive, leader: alive.find((s) => s.name === name && s.isLeader && !cutOff.has(s.name)) };
+  const leader = leaderOf(statuses.map(claimOf));
+  const withQuorum = leader && leader.followers.length >= quorumSize(statuses.length) && !cutOff.has(leader.name) ? leader : undefined;
+  return { alive, leader: alive.find((s) => s.name === withQuorum?.name) };
 }
 
 /** `quorum-leader`: a leader that a majority of the members follow and no fault has cut off (what a fault on `leader` needs). */

@@ -10,7 +10,8 @@
  * description: Majority lost for good; restore from the last encrypted backup   # required, one line
  * topology: { topology: cluster, members: 5 }   # optional, default { topology: cluster }:
  *                                          #   any cluster spec field except name (the engine names the cluster)
- * workload: { rate: 20 }                   # optional, default { rate: 20 } writes/s (1..500);
+ * workload: { rate: 20, keys: 32 }        # optional, default { rate: 20 } operations/s (1..500) on
+ *                                          #   `keys` objects (1..1000, default 32; fewer: hotter keys);
  *                                          #   `workload: none` runs no API servers
  * steps:                                   # required, at least one; each has exactly one of
  *                                          #   fault, heal, runbook, wait-for, expect
@@ -85,6 +86,8 @@ const TARGET_WORDS = ['leader', 'follower', 'minority', 'majority', 'all'];
 const MIN_RATE = 1;
 const MAX_RATE = 500;
 const DEFAULT_RATE = 20;
+const DEFAULT_KEYS = 32;
+const MAX_KEYS = 1000;
 
 type Path = (string | number)[];
 type Obj = Record<string, unknown>;
@@ -264,7 +267,7 @@ export function parseScenario(text: string, file: string, catalog: Catalog): Sce
   }
 
   // workload
-  let workload: Scenario['workload'] = { ratePerSecond: DEFAULT_RATE };
+  let workload: Scenario['workload'] = { ratePerSecond: DEFAULT_RATE, keys: DEFAULT_KEYS };
   if (root.workload === 'none') {
     workload = false;
   } else if (root.workload !== undefined) {
@@ -272,14 +275,15 @@ export function parseScenario(text: string, file: string, catalog: Catalog): Sce
       problem(['workload'], `must be \`none\` or a mapping like { rate: ${DEFAULT_RATE} }`);
     } else {
       for (const key of Object.keys(root.workload)) {
-        if (key !== 'rate') problem(['workload', key], 'unknown field; allowed: rate');
+        if (key !== 'rate' && key !== 'keys') problem(['workload', key], 'unknown field; allowed: rate, keys');
       }
       const rate = root.workload.rate ?? DEFAULT_RATE;
-      if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < MIN_RATE || rate > MAX_RATE) {
-        problem(['workload', 'rate'], `must be a number of writes per second from ${MIN_RATE} to ${MAX_RATE} (got ${String(rate)})`);
-      } else {
-        workload = { ratePerSecond: rate };
-      }
+      const keys = root.workload.keys ?? DEFAULT_KEYS;
+      const rateOk = typeof rate === 'number' && Number.isFinite(rate) && rate >= MIN_RATE && rate <= MAX_RATE;
+      const keysOk = typeof keys === 'number' && Number.isInteger(keys) && keys >= 1 && keys <= MAX_KEYS;
+      if (!rateOk) problem(['workload', 'rate'], `must be a number of operations per second from ${MIN_RATE} to ${MAX_RATE} (got ${String(rate)})`);
+      if (!keysOk) problem(['workload', 'keys'], `must be a whole number of objects from 1 to ${MAX_KEYS} (got ${String(keys)})`);
+      if (rateOk && keysOk) workload = { ratePerSecond: rate, keys };
     }
   }
 

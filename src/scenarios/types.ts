@@ -11,8 +11,8 @@ export interface Scenario {
   file: string | undefined;
   /** The cluster, as `startCluster` takes it (its name is chosen by the engine). */
   topology: Omit<ClusterSpecInput, 'name'>;
-  /** The simulated API servers; `false` runs none. */
-  workload: { ratePerSecond: number } | false;
+  /** The simulated API servers (operations a second, objects they share); `false` runs none. */
+  workload: { ratePerSecond: number; keys?: number | undefined } | false;
   steps: Step[];
   /** Checks run after the last step, over the whole run (with a workload, its checks are always run too). */
   checks: string[];

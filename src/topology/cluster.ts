@@ -15,6 +15,7 @@ import { clusterDir, drillHome, listStates, loadState, removeState, saveState, t
 import { sweepOrphans } from './sweep.js';
 import { timeoutsFor, type Timeouts } from './timeouts.js';
 import { generateTls, issueMemberTls, readTls, tlsFiles, writeTls, type TlsMaterial } from './tls.js';
+import { leaderOf, type LeadershipClaim } from './leadership.js';
 
 export interface StartOptions {
   events?: EventBus;
@@ -222,10 +223,9 @@ export class Cluster implements AsyncDisposable {
     }
   }
 
-  /** The member the healthy majority calls leader, or undefined while there is none. */
+  /** Who leads (`leaderOf`: the member most of those that answer follow), or undefined while there is none. */
   async leader(): Promise<MemberInfo | undefined> {
-    const statuses = await this.status();
-    const leader = statuses.find((s) => s.isLeader);
+    const leader = leaderOf((await this.status()).map(claimOf));
     return leader ? this.member(leader.name) : undefined;
   }
 
@@ -429,6 +429,11 @@ export class Cluster implements AsyncDisposable {
 }
 
 /** A status table cell, not a stack: the kind of failure, or the message's first clause. */
+/** A member's status as a claim about who leads, for `leaderOf`. */
+export function claimOf(status: MemberStatus): LeadershipClaim {
+  return { name: status.name, answered: status.raftTerm !== undefined, claimsLead: status.isLeader, leaderId: status.leaderId, term: status.raftTerm };
+}
+
 function shortError(message: string): string {
   const kind = classifyError(message);
   return kind === 'other' ? (message.split('\n')[0] as string).slice(0, 80) : kind;

@@ -63,6 +63,8 @@ export interface Operation {
   errorKind: ErrorKind | undefined;
   /** The revision in the response header (a write that was applied: the revision it created). */
   revision: number | undefined;
+  /** The raft term in the response header: a write acknowledged in a higher term than the old leader's came after an election. */
+  term?: number | undefined;
   /** Reads, and a write that failed its compare: the key's mod revision as the answer showed it (0: absent). */
   modRevision?: number | undefined;
   /** `range`: every key under the prefix, as listed. */
@@ -94,17 +96,19 @@ export interface FaultWindow {
 }
 
 /**
- * One stretch of the informer-like watch. `start`: the API servers started watching (after a list
- * at `fromRevision - 1`); `resume`: the stream broke and the watch went on from the last revision
- * seen + 1; `relist`: etcd refused that revision as compacted, so the prefix was listed again (the
- * `range` op `relistOp`) and the watch went on after the list. `stop`: the API servers stopped.
+ * One stretch of the informer-like watch. `start`: the API servers started watching, after listing
+ * the prefix (the `range` op `listOp`) from its revision + 1; `resume`: the stream broke and the
+ * watch went on from the last revision seen + 1; `relist`: etcd refused that revision as
+ * compacted, so the prefix was listed again (`listOp`) and the watch went on after the list.
+ * `stop`: the API servers stopped.
  */
 export interface WatchSession {
   at: number;
   reason: 'start' | 'resume' | 'relist' | 'stop';
   /** The first revision the watch asked for (for `stop`, the last revision it had seen). */
   fromRevision: number;
-  relistOp?: number | undefined;
+  /** `start` and `relist`: the id of the list the watch started after. */
+  listOp?: number | undefined;
 }
 
 export interface WatchEvent {
@@ -219,4 +223,15 @@ export function linearizableReads(operations: Operation[]): KeyRead[] {
     }
   }
   return reads;
+}
+
+/**
+ * The store as the workload found it when it first started: the list its watch started after.
+ * undefined for a history without one (it starts from an empty store). A run on a cluster that
+ * already held the workload's keys (a second workload, the trainer after a restore) starts from here.
+ */
+export function initialList(history: Pick<History, 'operations' | 'watch'>): Operation | undefined {
+  const start = history.watch?.sessions.find((s) => s.reason === 'start');
+  if (start?.listOp === undefined) return undefined;
+  return history.operations.find((o) => o.id === start.listOp && o.kind === 'range' && o.ok);
 }

@@ -4,7 +4,8 @@ import { describeError } from '../errors.js';
 import type { Timestamped, WorkloadSample } from '../events.js';
 import { Random } from '../random.js';
 import type { Cluster } from '../topology/cluster.js';
-import { createClient } from '../topology/client.js';
+import { createClient, memberIdHex } from '../topology/client.js';
+import { leaderOf, type LeadershipClaim } from '../topology/leadership.js';
 import { delay } from '../wait.js';
 import { MemberClients } from './member-clients.js';
 import { classifyError, isWrite, type FaultWindow, type History, type KeyValue, type LeaderSample, type OpKind, type Operation, type WatchHistory } from './history.js';
@@ -45,13 +46,13 @@ interface KeyKnowledge {
   asOf: number;
 }
 
+/** A member's last answer to the status poll, as a claim about who leads. */
 interface MemberSeen {
   at: number;
-  isLeader: boolean;
-  term: number;
+  claim: LeadershipClaim;
 }
 
-type Answer = Pick<Operation, 'ok' | 'value' | 'revision' | 'modRevision' | 'kvs'> & { conflict?: string };
+type Answer = Pick<Operation, 'ok' | 'value' | 'revision' | 'term' | 'modRevision' | 'kvs'> & { conflict?: string };
 
 export class Workload {
   private readonly operations: Operation[] = [];
@@ -218,7 +219,7 @@ export class Workload {
           const response = await c.getAll().prefix(OBJECTS_PREFIX).exec();
           const revision = Number(response.header.revision);
           for (const kv of response.kvs) this.learn(kv.key.toString(), Number(kv.mod_revision), revision);
-          return { ok: true, value: undefined, revision, kvs: response.kvs.map(keyValue) };
+          return { ok: true, value: undefined, revision, term: termOf(response), kvs: response.kvs.map(keyValue) };
         });
         return;
       case 'events':
@@ -245,10 +246,10 @@ export class Workload {
           const current = response.responses[0]?.response_range.kvs[0];
           const modRevision = current ? Number(current.mod_revision) : 0;
           this.learn(key, modRevision, revision);
-          return { ok: false, value: current?.value.toString(), revision, modRevision, conflict: `conflict: ${key} is at revision ${modRevision}, not ${expected}` };
+          return { ok: false, value: current?.value.toString(), revision, term: termOf(response), modRevision, conflict: `conflict: ${key} is at revision ${modRevision}, not ${expected}` };
         }
         this.learn(key, value === undefined ? 0 : revision, revision);
-        return { ok: true, value, revision };
+        return { ok: true, value, revision, term: termOf(response) };
       });
     } finally {
       this.busyKeys.delete(key);
@@ -265,7 +266,7 @@ export class Workload {
       const revision = Number(response.header.revision);
       const modRevision = kv ? Number(kv.mod_revision) : 0;
       if (!member) this.learn(key, modRevision, revision);
-      return { ok: true, value: kv?.value.toString(), revision, modRevision };
+      return { ok: true, value: kv?.value.toString(), revision, term: termOf(response), modRevision };
     });
   }
 
@@ -275,7 +276,7 @@ export class Workload {
     await this.record({ kind: 'lease-grant', key: EVENTS_PREFIX }, async (c) => {
       const response = await c.leaseClient.leaseGrant({ TTL: EVENT_TTL_SECONDS });
       lease = response.ID;
-      return { ok: true, value: response.ID, revision: Number(response.header.revision) };
+      return { ok: true, value: response.ID, revision: Number(response.header.revision), term: termOf(response) };
     });
     if (lease === undefined) return;
     const name = `${EVENTS_PREFIX}${(this.sequence += 1)}`;
@@ -289,7 +290,7 @@ export class Workload {
         success: puts.map((p) => ({ request_put: { key: Buffer.from(p.key), value: Buffer.from(p.value), lease } })),
         failure: [],
       });
-      return { ok: true, value: undefined, revision: Number(response.header.revision) };
+      return { ok: true, value: undefined, revision: Number(response.header.revision), term: termOf(response) };
     });
   }
 
@@ -326,11 +327,11 @@ export class Workload {
    */
   private async listAndWatch(reason: 'start' | 'relist'): Promise<void> {
     let listed: number | undefined;
-    const relistOp = this.nextId;
+    const listOp = this.nextId;
     await this.record({ kind: 'range', key: WORKLOAD_PREFIX }, async (c) => {
       const response = await c.getAll().prefix(WORKLOAD_PREFIX).exec();
       listed = Number(response.header.revision);
-      return { ok: true, value: undefined, revision: listed, kvs: response.kvs.map(keyValue) };
+      return { ok: true, value: undefined, revision: listed, term: termOf(response), kvs: response.kvs.map(keyValue) };
     });
     if (listed === undefined) {
       // No list, no watch: an informer retries; so do we, while running.
@@ -338,7 +339,7 @@ export class Workload {
       return;
     }
     this.watchedRevision = listed;
-    this.watch.sessions.push({ at: Date.now(), reason, fromRevision: listed + 1, ...(reason === 'relist' ? { relistOp } : {}) });
+    this.watch.sessions.push({ at: Date.now(), reason, fromRevision: listed + 1, listOp });
     const watcher = (this.client as Etcd3).watch().prefix(WORKLOAD_PREFIX).startRevision(String(listed + 1)).watcher();
     this.watcher = watcher;
     watcher.on('data', (response: IWatchResponse) => this.recordWatchEvents(response));
@@ -410,7 +411,10 @@ export class Workload {
       try {
         while (this.isRunning) {
           const status = await client.maintenance.status().catch(() => undefined);
-          if (status) this.seen.set(name, { at: Date.now(), isLeader: status.leader === status.header.member_id, term: Number(status.raftTerm) });
+          if (status) {
+            const leaderId = status.leader === '0' ? undefined : memberIdHex(status.leader);
+            this.seen.set(name, { at: Date.now(), claim: { name, answered: true, claimsLead: status.leader === status.header.member_id, leaderId, term: Number(status.raftTerm) } });
+          }
           else this.seen.delete(name);
           await delay(pollMs);
           if (status === undefined) break; // a new connection after a failure: the member may have come back on a fresh socket
@@ -426,7 +430,7 @@ export class Workload {
     return tls ? { ca: tls.ca, client: { cert: tls.cert, key: tls.key } } : undefined;
   }
 
-  /** Samples who leads: the member claiming it at the highest term among fresh answers. */
+  /** Samples who leads: `leaderOf` the members' fresh answers. */
   private async leaderLoop(): Promise<void> {
     const { pollMs, requestMs } = this.cluster.timeouts;
     /** The last leader seen, and when it last answered as leader: an election lasts from then to the first sight of the next. */
@@ -434,11 +438,9 @@ export class Workload {
     while (this.isRunning) {
       this.followMembership();
       const now = Date.now();
-      let best: { name: string; term: number; at: number } | undefined;
-      for (const [name, view] of this.seen) {
-        if (now - view.at > requestMs) continue;
-        if (view.isLeader && (!best || view.term > best.term)) best = { name, term: view.term, at: view.at };
-      }
+      const fresh = [...this.seen.values()].filter((view) => now - view.at <= requestMs);
+      const leader = leaderOf(fresh.map((view) => view.claim));
+      const best = leader && { name: leader.name, term: leader.term, at: this.seen.get(leader.name)?.at ?? now };
       const previous = this.leaders[this.leaders.length - 1];
       if (!previous || previous.leader !== best?.name || previous.term !== best?.term) {
         this.leaders.push({ at: now, leader: best?.name, term: best?.term });
@@ -502,6 +504,10 @@ function workFor(tick: number): Work {
   if (phase === 10) return 'range';
   if (phase === 5 || phase === 15 || phase % 4 === 2) return 'get-serializable';
   return phase % 2 === 1 ? 'write' : 'get';
+}
+
+function termOf(response: { header: { raft_term: string } }): number {
+  return Number(response.header.raft_term);
 }
 
 function keyValue(kv: IKeyValue): KeyValue {

@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judge } from '../../src/checks/registry.js';
 import { gatherHistory } from '../../src/checks/snapshots.js';
 import { faultContext, healAll, injectFault } from '../../src/faults/inject.js';
 import { startCluster, type Cluster } from '../../src/index.js';
 import { waitFor } from '../../src/wait.js';
 import { isWrite, linearizableReads, type History } from '../../src/workload/history.js';
-import { Workload, WORKLOAD_PREFIX } from '../../src/workload/workload.js';
+import { Workload } from '../../src/workload/workload.js';
 import { expectClusterGone } from './helpers.js';
 
 /**
@@ -17,15 +17,6 @@ describe('the workload on three members with TLS', () => {
 
   beforeAll(async () => {
     cluster = await startCluster({ name: 'it-workload', topology: 'cluster', members: 3 });
-  });
-  afterEach(async () => {
-    // Each test's history starts from an empty key space, as a run's does.
-    const client = cluster.client();
-    try {
-      await client.delete().prefix(WORKLOAD_PREFIX);
-    } finally {
-      client.close();
-    }
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -78,6 +69,7 @@ describe('the workload on three members with TLS', () => {
     expect(new Set(history.operations.map((o) => o.kind))).toEqual(new Set(['create', 'update', 'delete', 'txn', 'get', 'get-serializable', 'range', 'lease-grant']));
   });
 
+  // The second workload finds the first one's keys in the store: its history is judged from its first list.
   it('the watch resumes from its last revision after its member dies, and re-lists after a compaction', async () => {
     const workload = await onMember1();
     await untilWrites(workload, 20);

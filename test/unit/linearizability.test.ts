@@ -134,6 +134,18 @@ describe('linearizability: textbook cases', () => {
     expect(judge(historyOf([...before, op.get(K, '1', 5, 5, [60, 70])])).status).toBe('failed');
   });
 
+  it('starts from the store as the workload first listed it: keys another run left there are no violation', () => {
+    const list = op.range(DRILL_PREFIX, { [K]: ['9', 3] }, 4, [0, 5]);
+    const start = { at: 5, reason: 'start' as const, fromRevision: 5, listOp: 1 };
+    const drafts = [list, op.get(K, '9', 3, 4, [10, 15]), op.update(K, '10', 3, [20, 30], ok(5)), op.get(K, '10', 5, 5, [40, 45])];
+    expect(judge(historyOf(drafts, { watch: { prefix: DRILL_PREFIX, sessions: [start], events: [] } })).status).toBe('ok');
+    // Without the list to start from, the same history reads a value nobody wrote.
+    expect(judge(historyOf(drafts.slice(1))).status).toBe('failed');
+    // And a stale read after the list is still caught.
+    const stale = [...drafts, op.get(K, '9', 3, 5, [50, 55])];
+    expect(judge(historyOf(stale, { watch: { prefix: DRILL_PREFIX, sessions: [start], events: [] } })).status).toBe('failed');
+  });
+
   it('still judges what came before a restore: a stale read there fails', () => {
     const before = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6)), op.get(K, '1', 5, 6, [32, 35])];
     const restore = { startedAt: 40, endedAt: 50, snapshotRevision: 5, restoredValues: { [K]: '1' } };

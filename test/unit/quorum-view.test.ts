@@ -4,8 +4,10 @@ import { EventBus, type MemberSample } from '../../src/events.js';
 import { quorumLine, quorumState, quorumWarning } from '../../src/faults/quorum-view.js';
 import { memberSample } from './fixtures/member-sample.js';
 
+/** Member N's ID is the N-th letter: member1 is 'a', member2 'b'; a member following its own ID leads. */
 function member(name: string, leaderId: string | undefined, answered = true): MemberSample {
-  return memberSample(name, { answered, healthy: answered && leaderId !== undefined, leaderId: answered ? leaderId : undefined, container: answered ? 'running' : 'stopped' });
+  const leads = answered && leaderId === String.fromCharCode(96 + Number(name.replace('member', '')));
+  return memberSample(name, { answered, role: leads ? 'leader' : 'follower', healthy: answered && leaderId !== undefined, leaderId: answered ? leaderId : undefined, container: answered ? 'running' : 'stopped' });
 }
 
 describe('quorum as the dashboard counts it', () => {
@@ -50,11 +52,14 @@ describe('plain lines for CI and pipes', () => {
     events.emit({ type: 'members.sampled', cluster: 'c', members: healthy });
     events.emit({ type: 'members.sampled', cluster: 'c', members: healthy });
     events.emit({ type: 'fault.injected', cluster: 'c', id: 'f1', kind: 'kill', target: 'leader', members: ['member1'], takesMembersDown: true, effect: undefined });
+    // The followers still name the dead leader until their election timeout: no leader leads then.
     events.emit({ type: 'members.sampled', cluster: 'c', members: [member('member1', undefined, false), ...healthy.slice(1)] });
+    events.emit({ type: 'members.sampled', cluster: 'c', members: [member('member1', undefined, false), member('member2', 'b'), member('member3', 'b')] });
     stop();
     expect(lines.map((l) => l.replace(/^\d\d:\d\d:\d\d\.\d{3} /, ''))).toEqual([
       'quorum: 3/3 up — can lose 1 more',
       'fault kill (f1) on member1 [target leader]',
+      'quorum: 2/3 answer — NO LEADER a majority follows: writes stop until one is elected',
       'quorum: 2/3 up — can lose no more: one more failure stops writes',
     ]);
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} /);

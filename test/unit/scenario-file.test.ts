@@ -55,6 +55,8 @@ const brokenFiles: [string, number, string, RegExp][] = [
   ['even-members.yaml', 3, 'topology.members', /4 members: even sizes add no fault tolerance over 3/],
   ['unknown-top-level-key.yaml', 5, 'chekcs', /^unknown field; did you mean 'checks'\? allowed: name, description/],
   ['rate-zero.yaml', 3, 'workload.rate', /from 1 to 500 \(got 0\)/],
+  ['keys-zero.yaml', 3, 'workload.keys', /whole number of objects from 1 to 1000 \(got 0\)/],
+  ['floor-unknown.yaml', 5, 'floors.no-stale-reads.writes', /^unknown floor; no-stale-reads's floors: reads$/],
   ['name-with-capitals.yaml', 1, 'name', /a-z, 0-9 and "-"/],
   ['bad-target.yaml', 5, 'steps.0.target', /must be leader, follower, member:NAME, minority, majority or all; got "boss"/],
   ['duplicate-label.yaml', 9, 'steps.1.as', /label 'first' is already used/],
@@ -163,7 +165,7 @@ describe('parseScenario on a valid file', () => {
       description: 'Majority lost for good; restore from the last encrypted backup',
       file: 'full.yaml',
       topology: { topology: 'cluster', members: 5 },
-      workload: { ratePerSecond: 20 },
+      workload: { ratePerSecond: 20, keys: 32 },
       steps: [
         { kind: 'runbook', runbook: 'encrypted-backup', options: { to: 'backups' }, line: 7 },
         { kind: 'fault', fault: 'quorum-loss', target: 'majority', options: { mode: 'kill' }, as: 'lost-majority', line: 9 },
@@ -184,7 +186,7 @@ describe('parseScenario on a valid file', () => {
   it('fills the defaults and understands `workload: none`', () => {
     const minimal = parseScenario('name: m\ndescription: d\nsteps:\n  - expect: leader\n', 'm.yaml', catalog);
     expect(minimal.topology).toEqual({ topology: 'cluster' });
-    expect(minimal.workload).toEqual({ ratePerSecond: 20 });
+    expect(minimal.workload).toEqual({ ratePerSecond: 20, keys: 32 });
     expect(minimal.checks).toEqual([]);
     expect(minimal.floors).toEqual({});
     const none = parseScenario('name: m\ndescription: d\nworkload: none\nsteps:\n  - expect: leader\n', 'm.yaml', catalog);

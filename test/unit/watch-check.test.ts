@@ -22,7 +22,7 @@ const timedOut = (op: Operation): Operation => ({ ...op, ok: false, error: 'requ
 
 const put = (k: string, value: string, modRevision: number, at: number): WatchEvent => ({ at, type: 'put', key: k, value, modRevision });
 const deleted = (k: string, modRevision: number, at: number): WatchEvent => ({ at, type: 'delete', key: k, value: undefined, modRevision });
-const session = (reason: WatchSession['reason'], fromRevision: number, at: number, relistOp?: number): WatchSession => ({ at, reason, fromRevision, relistOp });
+const session = (reason: WatchSession['reason'], fromRevision: number, at: number, listOp?: number): WatchSession => ({ at, reason, fromRevision, listOp });
 
 interface Run {
   operations: Operation[];

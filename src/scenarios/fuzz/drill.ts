@@ -45,6 +45,12 @@ export interface PropertyFailure extends FailureRecord {
   steps: Step[];
   /** The failing step as the timeline names it. */
   failedStep: string;
+  /**
+   * Whether the shrunk steps, carried out again on a reset cluster, fail again. A failure they do
+   * not reproduce is neither a pass nor a proof: a timing the replay did not meet, or a flaw of the
+   * drill itself; it is reported as such, with its seed.
+   */
+  reproduced: boolean;
 }
 
 export interface PropertyResult {
@@ -56,6 +62,8 @@ export interface PropertyResult {
   durationMs: number;
   /** The cluster was re-created this many times instead of reset. */
   recreated: number;
+  /** How often each command ran (by name: `put`, `fault kill on leader`…), shrinking not included: what the property exercised. */
+  commands: Record<string, number>;
   failure: PropertyFailure | undefined;
 }
 
@@ -141,6 +149,17 @@ export class Drill {
     return ClusterModel.fresh(this.cluster.members.map((m) => m.name), DRILL_KEYS);
   }
 
+  /** Carries out a shrunk failure's steps again on a reset cluster, as its scenario file would: whether a step fails again. */
+  private async reproduces(steps: Step[]): Promise<boolean> {
+    await this.reset();
+    try {
+      for (const step of steps) await this.perform(step);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
   /** Records the step for the scenario file, then carries it out as the engine would. */
   async perform(step: Step): Promise<string> {
     this.runSteps.push(step);
@@ -203,7 +222,9 @@ export class Drill {
     const recreatedBefore = this.recreated;
     let runs = 0;
     let steps = 0;
-    let lastFailure: Omit<PropertyFailure, 'property' | 'seed' | 'path'> | undefined;
+    const commandCounts: Record<string, number> = {};
+    let shrinking = false;
+    let lastFailure: Omit<PropertyFailure, 'property' | 'seed' | 'path' | 'reproduced'> | undefined;
     let running: Promise<void> = Promise.resolve();
     const predicate = async (commands: Iterable<fc.AsyncCommand<ClusterModel, Drill>>) => {
       const model = await this.reset();
@@ -211,11 +232,14 @@ export class Drill {
       try {
         await fc.asyncModelRun(() => ({ model, real: this }), commands);
       } catch (err) {
+        shrinking = true;
         const inStep = err instanceof StepFailedError;
         const lastStep = describeStep(this.runSteps[this.runSteps.length - 1] as Step);
         lastFailure = { steps: [...this.runSteps], failedStep: inStep ? err.step : `the drill's check after "${lastStep}"`, replayable: inStep, commands: String(commands), error: describeError(err) };
         throw err;
       } finally {
+        // fast-check's commands print as the ones that ran, in order.
+        if (!shrinking) for (const name of commandNames(String(commands))) commandCounts[name] = (commandCounts[name] ?? 0) + 1;
         steps += this.runSteps.length;
         options.onProgress?.({ property: property.name, runs, steps, elapsedMs: Date.now() - started });
       }
@@ -233,7 +257,9 @@ export class Drill {
       throw new DrillError(`the drill could not run ${property.name}: ${describeError(details.errorInstance)}`, { hint: 'the cluster could not be reset; see the error, then run again' });
     }
     const failure: PropertyFailure | undefined =
-      details.failed && lastFailure ? { ...lastFailure, property: property.name, seed: details.seed, path: details.counterexamplePath ?? '' } : undefined;
+      details.failed && lastFailure
+        ? { ...lastFailure, property: property.name, seed: details.seed, path: details.counterexamplePath ?? '', reproduced: await this.reproduces(lastFailure.steps) }
+        : undefined;
     return {
       property: property.name,
       seed: details.seed,
@@ -243,6 +269,7 @@ export class Drill {
       shrinks: details.numShrinks,
       durationMs: Date.now() - started,
       recreated: this.recreated - recreatedBefore,
+      commands: commandCounts,
       failure,
     };
   }
@@ -290,4 +317,13 @@ export class Drill {
       conditions: this.options.conditions ?? CONDITIONS,
     };
   }
+}
+
+/** `put(k0),fault(kill, leader),heal` → `put`, `fault(kill, leader)`, `heal`: a command's name without the key it chose. */
+export function commandNames(ran: string): string[] {
+  return ran
+    .split(/,(?![^(]*\))/)
+    .map((c) => c.trim())
+    .filter(Boolean)
+    .map((c) => c.replace(/\(k\d+\)$/, ''));
 }

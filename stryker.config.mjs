@@ -1,0 +1,16 @@
+// `npm run mutate`: how many planted faults (mutants) in the judges — the checks and the fuzz
+// model — the unit tests catch. Not in CI (it reruns the unit tests per mutant); figures in the README.
+export default {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutate.config.ts' },
+  mutate: ['src/checks/**/*.ts', '!src/checks/index.ts', '!src/checks/snapshots.ts', 'src/scenarios/fuzz/model.ts'],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  timeoutMS: 20_000,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 80, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
