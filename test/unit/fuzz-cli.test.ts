@@ -45,6 +45,7 @@ describe('fuzz statistics: which commands a property ran', () => {
     const { commandNames } = await import('../../src/scenarios/fuzz/drill.js');
     expect(commandNames('put(k0),kill(leader),get(k2),put(k1),heal')).toEqual(['put', 'kill(leader)', 'get', 'put', 'heal']);
     expect(commandNames('')).toEqual([]);
+    expect(commandNames('put(k0),heal /*replayPath="EAM:F"*/')).toEqual(['put', 'heal']);
   });
 
   it('prints them most run first, and says none when nothing ran', async () => {

@@ -322,6 +322,7 @@ export class Drill {
 /** `put(k0),fault(kill, leader),heal` → `put`, `fault(kill, leader)`, `heal`: a command's name without the key it chose. */
 export function commandNames(ran: string): string[] {
   return ran
+    .replace(/\/\*.*?\*\//g, '') // fast-check's replay path, after the last command
     .split(/,(?![^(]*\))/)
     .map((c) => c.trim())
     .filter(Boolean)
