@@ -77,7 +77,7 @@ export const quorumSemantics = defineCheck({
       if (writes.length === 0) continue;
       judged += 1;
       if (!writes.some((o) => o.ok)) {
-        const first = writes.find((o) => !o.ok) ?? (writes[0] as Operation);
+        const first = writes[0] as Operation; // none succeeded: the first is a failure
         violations.push(`no write succeeded with only a minority down (${what}): ${writes.length} tried, first failure op ${first.id} on ${first.key}: ${first.error ?? 'did not finish in time'}`);
       }
     }

@@ -96,3 +96,74 @@ describe('the drill model', () => {
     expect(model.canRestore()).toBe(false);
   });
 });
+
+describe('the drill model: what each drill may do', () => {
+  const five = () => ClusterModel.fresh(['member1', 'member2', 'member3', 'member4', 'member5'], ['/fuzz/k0']);
+
+  it('starts with every member up and every key absent', () => {
+    const model = fresh();
+    expect(model.members).toEqual([
+      { name: 'member1', state: 'up' },
+      { name: 'member2', state: 'up' },
+      { name: 'member3', state: 'up' },
+    ]);
+    expect(model.keys).toEqual(['/fuzz/k0', '/fuzz/k1']);
+    expect(model.candidates('/fuzz/k1')).toEqual([undefined]);
+  });
+
+  it('allows a fault while two members are up, not while one is', () => {
+    const model = fresh();
+    model.recordFault('kill', 'member1');
+    expect(model.canFault('kill', 'follower')).toBe(true);
+    model.recordFault('kill', 'member2');
+    expect(model.canFault('kill', 'follower')).toBe(false);
+  });
+
+  it('allows a fault on a follower but not on the leader once quorum is lost', () => {
+    const model = five();
+    for (const m of ['member1', 'member2', 'member3']) model.recordFault('kill', m);
+    expect(model.quorumHolds()).toBe(false);
+    expect(model.canFault('kill', 'follower')).toBe(true);
+    expect(model.canFault('kill', 'leader')).toBe(false);
+  });
+
+  it('allows the leader to be faulted while quorum holds', () => {
+    const model = five();
+    model.recordFault('kill', 'member1');
+    expect(model.canFault('pause', 'leader')).toBe(true);
+  });
+
+  it('destroys a member only when every member is up, but allows other faults beside one that is out', () => {
+    const model = five();
+    expect(model.canFault('destroy', 'follower')).toBe(true);
+    model.recordFault('kill', 'member1');
+    expect(model.canFault('destroy', 'follower')).toBe(false);
+    expect(model.canFault('kill', 'follower')).toBe(true);
+  });
+
+  it('refuses a replacement while another member is out, even with quorum', () => {
+    const model = five();
+    model.recordFault('destroy', 'member1');
+    model.recordFault('kill', 'member2');
+    expect(model.quorumHolds()).toBe(true);
+    expect(model.canReplace()).toBe(false);
+    model.healAll();
+    expect(model.canReplace()).toBe(true);
+  });
+
+  it('takes a snapshot only with quorum', () => {
+    const model = fresh();
+    expect(model.canSnapshot()).toBe(true);
+    model.recordFault('kill', 'member1');
+    model.recordFault('kill', 'member2');
+    expect(model.canSnapshot()).toBe(false);
+  });
+
+  it('refuses to restore without a snapshot, and names unknown members and keys', () => {
+    const model = fresh();
+    expect(() => model.recordRestore()).toThrow('the model has no snapshot to restore from');
+    expect(() => model.recordFault('kill', 'member9')).toThrow("the model has no member 'member9' (members: member1, member2, member3)");
+    expect(() => model.candidates('/fuzz/nope')).toThrow("the model tracks no key '/fuzz/nope'");
+    expect(() => model.recordWrite('/fuzz/nope', '1', 3)).toThrow("the model tracks no key '/fuzz/nope'");
+  });
+});

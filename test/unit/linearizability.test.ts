@@ -243,3 +243,79 @@ describe('serializable-reads', () => {
     expect(serializableReads.judge(emptyHistory(), {}).status).toBe('inconclusive');
   });
 });
+
+describe('serializable-reads: boundaries and order', () => {
+  const writes = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6)), op.update(K, '3', 6, [30, 35], ok(7))];
+  const judgeReads = (history: History) => serializableReads.judge(history, { reads: 1 });
+  const read = (value: string | undefined, modRevision: number | undefined, revision: number | undefined, span: readonly [number, number]) => ({
+    ...op.serializableGet('member1', K, value, 0, 0, span),
+    modRevision,
+    revision,
+  });
+  /** Judges the reads after the writes; ops are numbered 4, 5, … in the order given. */
+  const judgeOn = (reads: ReturnType<typeof read>[], extra: Partial<History> = {}) => judgeReads(historyOf([...writes, ...reads], extra));
+
+  it('does not take the value a failed compare showed for a value some write carried', () => {
+    const refused = op.update(K, '9', 4, [40, 45], conflict('8', 4, 7));
+    const v = judgeReads(historyOf([...writes, refused, op.serializableGet('member1', K, '8', 4, 7, [50, 60])]));
+    expect(v.message).toBe(`${K} on member1: serializable read (op 5) returned 8, a value no write of ${K} carried`);
+  });
+
+  it('names a value read from a key no one wrote', () => {
+    const v = judgeReads(historyOf([...writes, op.serializableGet('member1', L, '1', 5, 7, [50, 60])]));
+    expect(v.message).toBe(`${L} on member1: serializable read (op 4) returned 1, a value no write of ${L} carried`);
+  });
+
+  it('compares reads in the order they ran, whatever order they were recorded in', () => {
+    const v = judgeOn([read('1', 5, 5, [60, 70]), read('2', 6, 6, [40, 50]), read('2', 6, 6, [80, 90])]);
+    expect(v.status).toBe('failed');
+    expect(v.message).toMatch(new RegExp(`^${K} on member1: serializable read \\(op 4\\) answered at revision 5, after op 5 on member1 had answered at revision 6`));
+  });
+
+  it('does not compare a read with one that ended exactly when it started', () => {
+    expect(judgeOn([read('2', 6, 6, [40, 50]), read('1', 5, 5, [50, 60])]).status).toBe('ok');
+  });
+
+  it('compares reads on either side of a restore separately, and a read starting exactly at a restore with those before', () => {
+    const restores = [{ startedAt: 1000, endedAt: 1500, snapshotRevision: 5, restoredValues: {} }];
+    expect(judgeOn([read('2', 6, 6, [40, 50]), read('1', 5, 5, [1600, 1610])], { restores }).status).toBe('ok');
+    expect(judgeOn([read('2', 6, 6, [40, 50]), read('1', 5, 5, [1000, 1010])], { restores }).status).toBe('failed');
+  });
+
+  it('skips a read that showed no header revision when tracking the newest', () => {
+    const v = judgeOn([read('1', 5, undefined, [0, 10]), read('2', 6, 6, [20, 30]), read('2', 6, 5, [40, 50])]);
+    expect(v.message).toMatch(/serializable read \(op 6\) answered at revision 5, after op 5 on member1 had answered at revision 6/);
+  });
+
+  it('holds a read to the highest header revision that ended before it, not the last', () => {
+    const v = judgeOn([read('2', 6, 6, [0, 10]), read('1', 5, 5, [5, 20]), read('1', 5, 5, [30, 40])]);
+    expect(v.message).toMatch(/serializable read \(op 6\) answered at revision 5, after op 4 on member1 had answered at revision 6/);
+    const w = judgeOn([read('1', 5, 4, [0, 10]), read('2', 6, 6, [20, 30]), read('1', 5, 5, [40, 50])]);
+    expect(w.message).toMatch(/serializable read \(op 6\) answered at revision 5, after op 5 on member1 had answered at revision 6/);
+  });
+
+  it('names the first read that answered at the newest revision', () => {
+    const v = judgeOn([read('2', 6, 6, [0, 10]), read('2', 6, 6, [20, 30]), read('2', 6, 5, [40, 50])]);
+    expect(v.message).toMatch(/serializable read \(op 6\) answered at revision 5, after op 4 on member1/);
+  });
+
+  it('skips a read that showed no mod revision when tracking the newest of a key', () => {
+    const v = judgeOn([read('1', undefined, 7, [0, 10]), read('2', 6, 7, [20, 30]), read('1', 5, 7, [40, 50])]);
+    expect(v.message).toBe(
+      `${K} on member1: serializable read (op 6) showed mod revision 5, after op 5 on member1 had shown ${K} at mod revision 6: the member went back in time`,
+    );
+  });
+
+  it('holds a read to the highest mod revision of its key that ended before it, naming the first such read', () => {
+    const v = judgeOn([read('2', 6, 7, [0, 10]), read('1', 5, 7, [5, 20]), read('1', 5, 7, [30, 40])]);
+    expect(v.message).toMatch(/serializable read \(op 6\) showed mod revision 5, after op 4 on member1 had shown/);
+    const w = judgeOn([read('1', 5, 7, [0, 10]), read('2', 6, 7, [20, 30]), read('1', 5, 7, [40, 50])]);
+    expect(w.message).toMatch(/serializable read \(op 6\) showed mod revision 5, after op 5 on member1 had shown/);
+    const x = judgeOn([read('2', 6, 7, [0, 10]), read('2', 6, 7, [20, 30]), read('1', 5, 7, [40, 50])]);
+    expect(x.message).toMatch(/serializable read \(op 6\) showed mod revision 5, after op 4 on member1 had shown/);
+  });
+
+  it('accepts a key absent after it was seen present: a delete makes that legitimate', () => {
+    expect(judgeOn([read('2', 6, 6, [0, 10]), read(undefined, 0, 8, [20, 30])]).status).toBe('ok');
+  });
+});
