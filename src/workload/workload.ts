@@ -335,7 +335,7 @@ export class Workload {
     });
     if (listed === undefined) {
       // No list, no watch: an informer retries; so do we, while running.
-      if (this.isRunning) setTimeout(() => void this.listAndWatch(reason), this.cluster.timeouts.pollMs);
+      if (this.isRunning) setTimeout(() => (this.isRunning ? void this.listAndWatch(reason) : undefined), this.cluster.timeouts.pollMs);
       return;
     }
     this.watchedRevision = listed;

@@ -83,6 +83,8 @@ describe('the workload on three members with TLS', () => {
 
     // Relist: while member1 is down the others write on and compact past what the watch saw.
     await injectFault(ctx, { kind: 'kill', target: 'member:member1' });
+    // member1 may have led: the other two elect a leader before they take writes.
+    await cluster.waitForLeader();
     const others = cluster.client({ hosts: [cluster.member('member2').endpoint, cluster.member('member3').endpoint] });
     try {
       for (let i = 0; i < 5; i += 1) await others.put(`/registry/elsewhere/compacted-${i}`).value(`c${i}`);
