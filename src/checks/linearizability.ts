@@ -557,6 +557,11 @@ export interface LinearizabilityResult {
   operations: number;
   /** Keys with at least one operation judged. */
   keysJudged: number;
+  /**
+   * Reads of keys the history writes (a get, each entry of a list, a failed compare; the final read
+   * left out): without them any set of writes linearizes, so this is what the verdict rests on.
+   */
+  reads: number;
   indeterminatePlaced: number;
   /** Linearizable reads that answered below a revision acknowledged before they started. */
   headerViolations: string[];
@@ -569,6 +574,7 @@ export function checkLinearizability(history: History, options: LinearizabilityO
   const judged = new Set<Operation>();
   const keys: KeyLinearizability[] = [];
   const headerViolations: string[] = [];
+  let reads = 0;
   // Each stretch between restores is one store's story, judged from where its restore left it.
   for (const epoch of restoreEpochs(history)) {
     const final = epoch.last ? history.final : undefined;
@@ -582,6 +588,7 @@ export function checkLinearizability(history: History, options: LinearizabilityO
       };
       const determinate = ops.filter(isDeterminate);
       for (const op of determinate) if (op.source) judged.add(op.source);
+      reads += determinate.filter((op) => op.source && op.effect.type === 'read').length;
       const start = startOf(key);
       const outcome = searchLinearization(ops, start.state, budget);
       const result: KeyLinearizability = {
@@ -612,6 +619,7 @@ export function checkLinearizability(history: History, options: LinearizabilityO
     keys,
     operations: judged.size,
     keysJudged: new Set(keys.filter((k) => k.operations > 0).map((k) => k.key)).size,
+    reads,
     indeterminatePlaced: keys.reduce((sum, k) => sum + k.placed, 0),
     headerViolations,
   };
@@ -620,7 +628,7 @@ export function checkLinearizability(history: History, options: LinearizabilityO
 /** Lines of a failed verdict's details: each violation, a key's followed by its slice. */
 const MAX_DETAIL_LINES = 200;
 const CHECK_NAME = 'linearizability';
-const FLOORS = { operations: 40, keys: 1 };
+const FLOORS = { operations: 40, reads: 20, keys: 1 };
 
 function describeFailure(key: KeyLinearizability): string[] {
   const { from, lines, unlistedWrites } = key.slice!;
@@ -634,6 +642,7 @@ function describeFailure(key: KeyLinearizability): string[] {
 export function linearizabilityVerdict(result: LinearizabilityResult, floors: Record<string, number>): Verdict {
   const evidence = evidenceOf({ floors: FLOORS }, floors, [
     { floor: 'operations', what: 'operations judged', count: result.operations },
+    { floor: 'reads', what: 'reads of written keys', count: result.reads },
     { floor: 'keys', what: 'keys', count: result.keysJudged },
   ]);
   const failures = result.keys.filter((k) => k.status === 'failed').map(describeFailure);

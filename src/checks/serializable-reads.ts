@@ -13,11 +13,16 @@ import { defineCheck, evidenceOf, verdictOf, type Verdict } from './verdict.js';
 export const serializableReads = defineCheck({
   name: 'serializable-reads',
   description: 'Serializable gets read only values some write carried, and no member answers older than it already had.',
-  floors: { reads: 20 },
+  // `values`: reads that found a value to check against the writes; reads of keys nobody wrote only test a member's order.
+  floors: { reads: 20, values: 5 },
   judge(history: History, floors: Record<string, number>): Verdict {
     const reads = history.operations.filter((op) => op.kind === 'get-serializable' && op.ok);
-    const violations = [...unwrittenValues(history, reads), ...membersGoingBack(history, reads)];
-    const evidence = evidenceOf(serializableReads, floors, [{ floor: 'reads', what: 'serializable reads judged', count: reads.length }]);
+    const valued = reads.filter((read) => read.value !== undefined);
+    const violations = [...unwrittenValues(history, valued), ...membersGoingBack(history, reads)];
+    const evidence = evidenceOf(serializableReads, floors, [
+      { floor: 'reads', what: 'serializable reads judged', count: reads.length },
+      { floor: 'values', what: 'of them showed a value checked against the writes', count: valued.length },
+    ]);
     return verdictOf('serializable-reads', violations, evidence, 'every value read was written and no member went back in time');
   },
 });
@@ -26,7 +31,7 @@ function memberOf(read: Operation): string {
   return read.member ?? 'an unnamed member';
 }
 
-/** Values some write of the history carried, and those the store held when the workload first listed it. */
+/** Reads (each showing a value) whose value no write of the history carried, nor the store held when the workload first listed it. */
 function unwrittenValues(history: History, reads: readonly Operation[]): string[] {
   const carried = new Map<string, Set<string>>();
   const carry = (key: string, value: string) => {
@@ -40,7 +45,7 @@ function unwrittenValues(history: History, reads: readonly Operation[]): string[
     for (const { key, value } of writesOf(op)) if (value !== undefined) carry(key, value);
   }
   return reads
-    .filter((read) => read.value !== undefined && !carried.get(read.key)?.has(read.value))
+    .filter((read) => !carried.get(read.key)?.has(read.value as string))
     .map((read) => `${read.key} on ${memberOf(read)}: serializable read (op ${read.id}) returned ${read.value}, a value no write of ${read.key} carried`);
 }
 

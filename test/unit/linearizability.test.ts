@@ -9,7 +9,7 @@ const K = `${DRILL_PREFIX}3`;
 const L = `${DRILL_PREFIX}4`;
 
 /** Textbook histories are far below the default floors: judge them with floors of one. */
-const judge = (history: History) => linearizability.judge(history, { operations: 1 });
+const judge = (history: History) => linearizability.judge(history, { operations: 1, reads: 0 });
 const sliceOf = (history: History, key = K) => checkLinearizability(history).keys.find((k) => k.key === key)?.slice;
 
 describe('linearizability: textbook cases', () => {
@@ -171,11 +171,34 @@ describe('linearizability: textbook cases', () => {
   });
 });
 
+describe('a workload that never read what it wrote', () => {
+  // 60 creates of w-keys; every get, list and serializable get is of r-keys nobody writes.
+  const neverRead = historyOf(
+    Array.from({ length: 60 }, (_, i) => [
+      op.create(`${DRILL_PREFIX}w${i}`, String(i), [i * 20, i * 20 + 5], ok(i + 2)),
+      op.get(`${DRILL_PREFIX}r${i}`, undefined, 0, i + 2, [i * 20 + 10, i * 20 + 15]),
+      op.serializableGet('member1', `${DRILL_PREFIX}r${i}`, undefined, 0, i + 2, [i * 20 + 10, i * 20 + 15]),
+    ]).flat(),
+  );
+
+  it('linearizability is inconclusive: writes alone always linearize', () => {
+    const verdict = linearizability.judge(neverRead, {});
+    expect(verdict.status).toBe('inconclusive');
+    expect(verdict.message).toMatch(/only 0 reads of written keys \(floor 20\)/);
+  });
+
+  it('serializable-reads is inconclusive: no value read could be checked against a write', () => {
+    const verdict = serializableReads.judge(neverRead, {});
+    expect(verdict.status).toBe('inconclusive');
+    expect(verdict.message).toMatch(/only 0 of them showed a value checked against the writes \(floor 5\)/);
+  });
+});
+
 describe('linearizability: generated histories', () => {
   it('passes a long valid history', () => {
     const history = generateKvHistory({ seed: 20_240_601, operations: 6000, keys: 16, clients: 12, timeoutRate: 0.03 });
     const verdict = linearizability.judge(history, {});
-    expect(verdict.message).toMatch(/^[\d,]+ operations judged, 16 keys: linearizable \(\d+ indeterminate writes placed\)$/);
+    expect(verdict.message).toMatch(/^[\d,]+ operations judged, [\d,]+ reads of written keys, 16 keys: linearizable \(\d+ indeterminate writes placed\)$/);
     expect(verdict.status).toBe('ok');
     expect(serializableReads.judge(history, {}).status).toBe('ok');
   });
@@ -207,7 +230,7 @@ describe('linearizability: generated histories', () => {
 
 describe('serializable-reads', () => {
   const writes = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6))];
-  const judgeReads = (history: History) => serializableReads.judge(history, { reads: 1 });
+  const judgeReads = (history: History) => serializableReads.judge(history, { reads: 1, values: 0 });
 
   it('fails a value no write carried, naming key and member', () => {
     const verdict = judgeReads(historyOf([...writes, op.serializableGet('member2', K, '99', 9, 9, [40, 50])]));
@@ -235,7 +258,9 @@ describe('serializable-reads', () => {
         op.serializableGet('member1', K, undefined, 0, 0, [60, 70]),
       ]),
     );
-    expect(verdict.message).toBe('5 serializable reads judged (floor lowered to 1): every value read was written and no member went back in time');
+    expect(verdict.message).toBe(
+      '5 serializable reads judged (floor lowered to 1), 3 of them showed a value checked against the writes (floor lowered to 0): every value read was written and no member went back in time',
+    );
     expect(verdict.status).toBe('ok');
   });
 
@@ -246,7 +271,7 @@ describe('serializable-reads', () => {
 
 describe('serializable-reads: boundaries and order', () => {
   const writes = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6)), op.update(K, '3', 6, [30, 35], ok(7))];
-  const judgeReads = (history: History) => serializableReads.judge(history, { reads: 1 });
+  const judgeReads = (history: History) => serializableReads.judge(history, { reads: 1, values: 0 });
   const read = (value: string | undefined, modRevision: number | undefined, revision: number | undefined, span: readonly [number, number]) => ({
     ...op.serializableGet('member1', K, value, 0, 0, span),
     modRevision,
