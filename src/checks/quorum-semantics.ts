@@ -19,13 +19,12 @@ export function downStretches(faults: FaultWindow[], settleMs: number, end: numb
   // A restore rebuilds every member: a fault from before it no longer holds anyone down.
   const windows = faults
     .filter((f) => f.takesMembersDown)
-    .map((f) => ({ ...f, healStartedAt: Math.min(f.healStartedAt ?? Infinity, ...restoredAt.filter((t) => t > f.injectedAt)) }))
-    .map((f) => ({ ...f, healStartedAt: Number.isFinite(f.healStartedAt) ? f.healStartedAt : undefined }));
-  const changes = [...new Set(windows.flatMap((w) => [w.injectedAt, w.healStartedAt ?? end]))].filter((t) => t < end).sort((a, b) => a - b);
+    .map((f) => ({ ...f, healStartedAt: [f.healStartedAt ?? end, ...restoredAt.filter((t) => t > f.injectedAt)].reduce((a, b) => Math.min(a, b)) }));
+  const changes = [...new Set(windows.flatMap((w) => [w.injectedAt, w.healStartedAt]))].filter((t) => t < end).sort((a, b) => a - b);
   const stretches: DownStretch[] = [];
   for (const [i, at] of changes.entries()) {
     const next = changes[i + 1] ?? end;
-    const inForce = windows.filter((w) => w.injectedAt <= at && (w.healStartedAt ?? end) > at);
+    const inForce = windows.filter((w) => w.injectedAt <= at && w.healStartedAt > at);
     if (inForce.length === 0 || at + settleMs >= next) continue;
     stretches.push({
       from: at + settleMs,
