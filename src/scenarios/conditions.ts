@@ -198,7 +198,7 @@ export const CONDITIONS: ReadonlyMap<string, Condition> = new Map([
 ]);
 
 /**
- * Conditions on data: under `expect` they are judged on their first answer — `expect` means now,
+ * Conditions on data: under `expect` they are judged on their first answer (once a leader can give one) — `expect` means now,
  * and a stale read must not be retried away. `wait-for` still polls them.
  */
 export const JUDGED_ON_FIRST_ANSWER: ReadonlySet<string> = new Set(['put', 'key-holds']);

@@ -4,6 +4,7 @@ import { quorumSize } from '../faults/target.js';
 import { claimOf, type Cluster, type MemberStatus } from '../topology/cluster.js';
 import { leaderOf } from '../topology/leadership.js';
 import type { Condition } from './conditions.js';
+import { waitFor } from '../wait.js';
 
 /**
  * Conditions on single keys, so that a scenario can say what a property drill checked: a given put
@@ -100,7 +101,14 @@ export const keyHolds: Condition = async ({ cluster }, args) => {
     throw new InvalidInputError('condition key-holds needs `values`: a list of texts, null for absent', { hint: "e.g. { condition: key-holds, key: /fuzz/k0, values: [null, '2'] }" });
   }
   const allowed = values.map((v: string | null) => v ?? undefined);
-  const { leader } = await answering(cluster);
+  // `expect` judges the first answer, and there is none without a leader to read through: an
+  // election under way is waited out (as long as the condition's own bound), the read made once.
+  const { timeouts } = cluster;
+  const leader = await waitFor(async () => (await answering(cluster)).leader, {
+    timeoutMs: 2 * timeouts.leaderElectionMs,
+    intervalMs: timeouts.pollMs,
+    description: `a leader a majority follows, to read ${key} through`,
+  }).catch(() => undefined);
   if (!leader) return `no member is leader, so ${key} cannot be read linearizably`;
   const client = cluster.client({ hosts: [leader.endpoint], faultHandling: 'none' });
   try {
