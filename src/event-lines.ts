@@ -67,6 +67,10 @@ export function progressLine(event: Timestamped): string | undefined {
       return `workload: ${event.ratePerSecond} ops/s through ${event.endpoints.join(', ')}`;
     case 'workload.stopped':
       return `workload: ${event.operations} operations, ${event.failed} failed`;
+    case 'state.loading':
+      return `loading ${event.preset} state: ${event.keys.toLocaleString('en-US')} of ${event.totalKeys.toLocaleString('en-US')} objects (${formatBytes(event.bytes)})`;
+    case 'state.loaded':
+      return `loaded ${event.preset} state: ${event.keys.toLocaleString('en-US')} objects, ${formatBytes(event.valueBytes)} in ${(event.durationMs / 1000).toFixed(1)} s (revision ${event.revision})`;
   }
 }
 

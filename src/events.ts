@@ -36,7 +36,9 @@ export type DrillEvent =
   /** A logger line while a face owns the terminal (the UI), so it is shown instead of tearing the frame. */
   | { type: 'log.line'; level: 'debug' | 'info' | 'warn' | 'error'; line: string }
   | { type: 'workload.started'; cluster: string; ratePerSecond: number; endpoints: string[] }
-  | { type: 'workload.stopped'; cluster: string; operations: number; failed: number };
+  | { type: 'workload.stopped'; cluster: string; operations: number; failed: number }
+  | { type: 'state.loading'; cluster: string; preset: string; keys: number; totalKeys: number; bytes: number }
+  | { type: 'state.loaded'; cluster: string; preset: string; keys: number; valueBytes: number; durationMs: number; revision: number };
 
 /** One member as the monitor last saw it: etcd's own status, and its container's state and use. */
 export interface MemberSample {

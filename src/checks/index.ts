@@ -5,6 +5,8 @@ export * from './quorum-semantics.js';
 export * from './converged.js';
 export * from './latency.js';
 export * from './restore-rpo.js';
+export * from './restore-new-cluster.js';
+export * from './backup-encrypted.js';
 export * from './linearizability.js';
 export * from './serializable-reads.js';
 export * from './watch.js';

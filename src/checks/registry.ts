@@ -1,10 +1,12 @@
 import { InvalidInputError } from '../errors.js';
 import type { History } from '../workload/history.js';
 import { ackedWritesDurable } from './acked-writes-durable.js';
+import { backupEncrypted } from './backup-encrypted.js';
 import { converged } from './converged.js';
 import { linearizability } from './linearizability.js';
 import { noStaleReads } from './no-stale-reads.js';
 import { quorumSemantics } from './quorum-semantics.js';
+import { restoreNewCluster } from './restore-new-cluster.js';
 import { restoreRpo } from './restore-rpo.js';
 import { serializableReads } from './serializable-reads.js';
 import type { CheckDefinition, Floors, Verdict } from './verdict.js';
@@ -12,7 +14,7 @@ import { watchGuarantees } from './watch.js';
 
 /** Every check by name: scenario files, `etcd-drill check` and the reports all go through here. */
 export const CHECKS: ReadonlyMap<string, CheckDefinition> = new Map(
-  [linearizability, noStaleReads, serializableReads, watchGuarantees, ackedWritesDurable, quorumSemantics, restoreRpo, converged].map((c) => [c.name, c]),
+  [linearizability, noStaleReads, serializableReads, watchGuarantees, ackedWritesDurable, quorumSemantics, restoreRpo, restoreNewCluster, backupEncrypted, converged].map((c) => [c.name, c]),
 );
 
 /** The checks judged on every run with a workload, whether or not the scenario names them: a green run has looked at its history. */

@@ -1,7 +1,9 @@
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Cluster, MemberStatus } from '../topology/cluster.js';
 import { memberIdHex } from '../topology/client.js';
 import { waitFor } from '../wait.js';
-import { emptyHistory, type History, type RestoreFacts } from '../workload/history.js';
+import { emptyHistory, type BackupFacts, type History, type RestoreFacts } from '../workload/history.js';
 import type { Workload } from '../workload/workload.js';
 import type { MemberSnapshot } from './converged.js';
 
@@ -53,17 +55,38 @@ export async function memberSnapshots(cluster: Cluster): Promise<MemberSnapshot[
   );
 }
 
+/** What the run's runbooks left: the restores they did, and the encrypted backups they wrote (file and revision). */
+export interface RunRecords {
+  restores?: RestoreFacts[];
+  backups?: { path: string; revision: number }[];
+}
+
+const BACKUP_HEAD_BYTES = 64;
+
+/** A backup as it lies on disk now: its size and first bytes, whatever the step that wrote it believed. */
+async function readBackupFacts(backup: { path: string; revision: number }): Promise<BackupFacts> {
+  const file = await open(backup.path, 'r');
+  try {
+    const head = Buffer.alloc(BACKUP_HEAD_BYTES);
+    const { bytesRead } = await file.read(head, 0, BACKUP_HEAD_BYTES, 0);
+    return { file: basename(backup.path), revision: backup.revision, sizeBytes: (await file.stat()).size, head: head.subarray(0, bytesRead).toString('base64') };
+  } finally {
+    await file.close();
+  }
+}
+
 /**
  * Everything the checks judge, as it stands now: the workload's record, the restores, and — read
  * now — every object the workload writes and each member's own account. At a run's end the
  * workload is stopped first, so the read comes after every operation.
  */
-export async function gatherHistory(cluster: Cluster, workload: Workload | undefined, restores: RestoreFacts[] = []): Promise<History> {
-  const [final, members] = await Promise.all([workload?.readObjects().catch(() => undefined), memberSnapshots(cluster)]);
+export async function gatherHistory(cluster: Cluster, workload: Workload | undefined, records: RunRecords = {}): Promise<History> {
+  const [final, members, backups] = await Promise.all([workload?.readObjects().catch(() => undefined), memberSnapshots(cluster), Promise.all((records.backups ?? []).map(readBackupFacts))]);
   return {
     ...emptyHistory(2 * cluster.spec.etcd.electionTimeoutMs),
     ...workload?.history,
-    restores: restores.map(({ startedAt, endedAt, snapshotRevision, restoredValues }) => ({ startedAt, endedAt, snapshotRevision, restoredValues })),
+    restores: (records.restores ?? []).map(({ startedAt, endedAt, snapshotRevision, restoredValues, members, clusterIdBefore, clusterIdAfter }) => ({ startedAt, endedAt, snapshotRevision, restoredValues, members, clusterIdBefore, clusterIdAfter })),
+    backups,
     final,
     members,
     expectedMembers: cluster.members.map((m) => m.name),

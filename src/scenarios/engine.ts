@@ -62,9 +62,19 @@ export function describeStep(step: Step): string {
   }
 }
 
-/** The checks a run judges: the scenario's own, and with a workload always the workload's (a green run has looked at its history). */
-export function checksOf(scenario: Scenario): string[] {
-  return [...new Set([...(scenario.workload ? WORKLOAD_CHECKS : []), ...scenario.checks])];
+/**
+ * The checks a run judges: the scenario's own, with a workload always the workload's, and those
+ * that prove each runbook it carries out (a green run has looked at what it did).
+ */
+export function checksOf(scenario: Scenario, runbooks: ReadonlyMap<string, AnyRunbook> = RUNBOOKS): string[] {
+  const provers = scenario.steps.flatMap((s) => (s.kind === 'runbook' ? (runbooks.get(s.runbook)?.checks ?? []) : []));
+  return [...new Set([...(scenario.workload ? WORKLOAD_CHECKS : []), ...scenario.checks, ...provers])];
+}
+
+/** The history as it stands now, with what the run's runbooks left (restores, backups on disk). */
+export function historyOf(state: RunState): Promise<History> {
+  const { workload, restores, artifacts } = state.runbook;
+  return gatherHistory(state.cluster, workload, { restores, backups: artifacts.filter((a) => a.kind === 'encrypted-backup') });
 }
 
 /** A valid cluster name for a scenario run: unique, at most 31 characters. */
@@ -131,7 +141,7 @@ export async function runStep(state: RunState, step: Step, since: number): Promi
     case 'expect':
       return pollCondition(state, step, since);
     case 'check': {
-      const verdict = judge(step.check, await gatherHistory(state.cluster, state.runbook.workload, state.runbook.restores), state.scenario.floors);
+      const verdict = judge(step.check, await historyOf(state), state.scenario.floors);
       if (!verdict.ok) throw new Error(`${step.check}: ${verdict.message}`);
       return verdict.message;
     }
@@ -231,8 +241,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     await cluster.waitForLeader(cluster.timeouts.bootMs).catch(() => undefined);
     // The API servers stop before the checks' own reads, so the final read follows every operation.
     await workload?.stop();
-    history = await gatherHistory(cluster, workload, state.runbook.restores);
-    for (const check of checksOf(scenario)) {
+    history = await historyOf(state);
+    for (const check of checksOf(scenario, state.runbooks)) {
       const verdict = judge(check, history, scenario.floors);
       checks.push(verdict);
       events.emit({ type: 'check.verdict', scenario: scenario.name, check, ok: verdict.ok, message: verdict.message });

@@ -58,6 +58,8 @@ export interface MemberStatus {
   revision: number | undefined;
   dbSizeBytes: number | undefined;
   version: string | undefined;
+  /** Hex ID of the cluster it belongs to: a restore with a new cluster token makes a new one. */
+  clusterId: string | undefined;
   error: string | undefined;
 }
 
@@ -97,6 +99,7 @@ export class Cluster implements AsyncDisposable {
   private readonly clients: Etcd3[] = [];
   private releaseInterrupt: (() => void) | undefined;
   private stopped = false;
+  private lastClusterId: string | undefined;
 
   constructor(
     private readonly state: ClusterState,
@@ -183,7 +186,18 @@ export class Cluster implements AsyncDisposable {
 
   /** Every member's view, each asked directly with no retries, like `etcdctl endpoint status`. */
   async status(): Promise<MemberStatus[]> {
-    return Promise.all(this.members.map((m) => this.memberStatus(m)));
+    const statuses = await Promise.all(this.members.map((m) => this.memberStatus(m)));
+    this.lastClusterId = statuses.find((s) => s.clusterId !== undefined)?.clusterId ?? this.lastClusterId;
+    return statuses;
+  }
+
+  /**
+   * The cluster ID the members report, or, when none answers (quorum lost for good), the one they
+   * last reported: what a restore must change.
+   */
+  async clusterId(): Promise<string | undefined> {
+    await this.status();
+    return this.lastClusterId;
   }
 
   private async memberStatus(member: MemberInfo): Promise<MemberStatus> {
@@ -202,6 +216,7 @@ export class Cluster implements AsyncDisposable {
         revision: Number(s.header.revision),
         dbSizeBytes: Number(s.dbSize),
         version: s.version,
+        clusterId: memberIdHex(s.header.cluster_id),
         error: leaderId === undefined ? 'no leader' : undefined,
       };
     } catch (err) {
@@ -216,6 +231,7 @@ export class Cluster implements AsyncDisposable {
         revision: undefined,
         dbSizeBytes: undefined,
         version: undefined,
+        clusterId: undefined,
         error: shortError(describeError(err)),
       };
     } finally {
@@ -227,6 +243,14 @@ export class Cluster implements AsyncDisposable {
   async leader(): Promise<MemberInfo | undefined> {
     const leader = leaderOf((await this.status()).map(claimOf));
     return leader ? this.member(leader.name) : undefined;
+  }
+
+  /** Waits until `name` follows the leader most members follow: a member just added has caught up enough to count. */
+  async waitForMemberToFollow(name: string, timeoutMs = this.timeouts.bootMs): Promise<void> {
+    await waitFor(
+      async () => (leaderOf((await this.status()).map(claimOf))?.followers.includes(name) ? true : undefined),
+      { timeoutMs, intervalMs: this.timeouts.pollMs, description: `${name} to follow the leader` },
+    );
   }
 
   /** Waits until the members that answer agree on a leader and a linearizable read succeeds. */

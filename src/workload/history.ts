@@ -137,6 +137,20 @@ export interface RestoreFacts {
   snapshotRevision: number;
   /** Every key the workload writes, as the restored cluster held it before the API servers came back (absent keys left out). */
   restoredValues: Record<string, string>;
+  /** The members restored, and the cluster ID they reported before and after (undefined: none answered). */
+  members?: string[] | undefined;
+  clusterIdBefore?: string | undefined;
+  clusterIdAfter?: string | undefined;
+}
+
+/** An encrypted backup as it lies on disk, for backup-encrypted: its first bytes say what it is. */
+export interface BackupFacts {
+  /** The file's name (no folder: the run's folder is gone once it ends). */
+  file: string;
+  revision: number;
+  sizeBytes: number;
+  /** Base64 of the file's first bytes, read back from disk after the backup step wrote it. */
+  head: string;
 }
 
 /** A member's own account once the run healed, for `converged`. */
@@ -155,6 +169,7 @@ export interface History {
   faults: FaultWindow[];
   watch: WatchHistory | undefined;
   restores: RestoreFacts[];
+  backups: BackupFacts[];
   /**
    * Read after heal, once the workload stopped: every key under `prefix` (the keys the workload
    * guards), listed linearizably at `revision`, with when (acked-writes-durable). undefined when
@@ -170,7 +185,7 @@ export interface History {
 }
 
 export function emptyHistory(settleMs = 0): History {
-  return { operations: [], leaders: [], faults: [], watch: undefined, restores: [], final: undefined, members: undefined, expectedMembers: undefined, settleMs };
+  return { operations: [], leaders: [], faults: [], watch: undefined, restores: [], backups: [], final: undefined, members: undefined, expectedMembers: undefined, settleMs };
 }
 
 export function isWrite(op: Operation): boolean {

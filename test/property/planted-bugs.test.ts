@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { Encrypter } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { classifyError } from '../../src/workload/history.js';
 import { catalog } from '../../src/scenarios/catalog.js';
@@ -10,12 +10,8 @@ import { runScenario } from '../../src/scenarios/engine.js';
 import { lookupProperty } from '../../src/scenarios/fuzz/commands.js';
 import { Drill, type DrillOptions } from '../../src/scenarios/fuzz/drill.js';
 import { putCondition, recordPut, type PutRecorder } from '../../src/scenarios/kv-conditions.js';
-import { RUNBOOKS } from '../../src/scenarios/runbooks/registry.js';
-import { initialClusterFrom, listMembers } from '../../src/scenarios/runbooks/replace-member.js';
-import { defineRunbook, type AnyRunbook, type RunbookContext } from '../../src/scenarios/runbooks/runbook.js';
 import { Cluster } from '../../src/topology/cluster.js';
 import { loadScenario } from '../../src/scenarios/scenario-file.js';
-import { PEER_PORT, nextMemberName } from '../../src/topology/plan.js';
 import { expectClusterGone } from '../integration/helpers.js';
 
 /**
@@ -23,33 +19,56 @@ import { expectClusterGone } from '../integration/helpers.js';
  * property, shrunk to at most five commands, and the written scenario file, run with the same bug,
  * must fail at the same step.
  */
-const SEED = 7;
+/** `ETCD_DRILL_PLANTED_SEEDS=20` (`npm run soak:planted`) searches each bug from that many seeds: the target is at least 19 of 20. */
+const SEEDS = Array.from({ length: Number(process.env.ETCD_DRILL_PLANTED_SEEDS ?? 1) }, (_, i) => 7 + i);
 const SEARCH_BUDGET_MS = Number(process.env.ETCD_DRILL_PLANTED_BUDGET_MS ?? 360_000);
 
-const withRunbook = (name: string, runbook: AnyRunbook) => new Map([...RUNBOOKS, [name, runbook]]);
+/**
+ * The real replace runbook, planted at its seam with the cluster handle: its `member remove` calls
+ * are held back until after the new member has started, so it adds before it removes.
+ */
+function plantAddBeforeRemove(): () => void {
+  const etcdctl = Cluster.prototype.etcdctl;
+  const startAdded = Cluster.prototype.startAddedMember;
+  const heldBack: (() => Promise<unknown>)[] = [];
+  const removes = vi.spyOn(Cluster.prototype, 'etcdctl').mockImplementation(function (this: Cluster, args, options) {
+    if (args[0] !== 'member' || args[1] !== 'remove') return etcdctl.call(this, args, options);
+    heldBack.push(() => etcdctl.call(this, args, options));
+    return Promise.resolve({ command: `etcdctl ${args.join(' ')}`, exitCode: 0, stdout: 'held back by the planted bug', stderr: '', durationMs: 0 });
+  });
+  const adds = vi.spyOn(Cluster.prototype, 'startAddedMember').mockImplementation(async function (this: Cluster, name, initialCluster) {
+    const added = await startAdded.call(this, name, initialCluster);
+    for (const remove of heldBack.splice(0)) await remove();
+    return added;
+  });
+  return () => {
+    removes.mockRestore();
+    adds.mockRestore();
+  };
+}
 
-/** A replace that adds the new member before removing the failed one (and without the quorum refusal). */
-const addsBeforeRemoving = defineRunbook({
-  name: 'replace-member',
-  summary: 'planted bug: member add before member remove',
-  options: z.object({}).passthrough(),
-  run: async (ctx: RunbookContext) => {
-    await ctx.cluster.waitForLeader();
-    const statuses = await ctx.cluster.status();
-    const failed = statuses.find((s) => !s.healthy)?.name;
-    const via = statuses.find((s) => s.healthy)?.name as string;
-    if (!failed) return { summary: 'nothing to replace' };
-    const listed = await listMembers(ctx.cluster, via);
-    const newName = nextMemberName([...ctx.cluster.members.map((m) => m.name), ...listed.map((m) => m.name)]);
-    const scheme = ctx.cluster.spec.tls ? 'https' : 'http';
-    const { stdout } = await ctx.cluster.etcdctl(['member', 'add', newName, `--peer-urls=${scheme}://${newName}:${PEER_PORT}`], { member: via });
-    await ctx.cluster.startAddedMember(newName, initialClusterFrom(stdout));
-    const entry = listed.find((m) => m.name === failed);
-    if (entry) await ctx.cluster.etcdctl(['member', 'remove', entry.id], { member: via });
-    await ctx.cluster.forgetMember(failed);
-    return { summary: `added ${newName}, then removed ${failed}` };
-  },
-});
+/** The real restore runbook, its data dirs restored (`snapshot restore`) and started with the cluster's original token. */
+function plantOldToken(): () => void {
+  const snapshotTool = Cluster.prototype.snapshotTool;
+  const startRestored = Cluster.prototype.startRestoredMembers;
+  const original = (cluster: Cluster) => `etcd-drill-${cluster.name}`;
+  const restores = vi.spyOn(Cluster.prototype, 'snapshotTool').mockImplementation(function (this: Cluster, args, options) {
+    return snapshotTool.call(this, args.map((a) => (a.startsWith('--initial-cluster-token=') ? `--initial-cluster-token=${original(this)}` : a)), options);
+  });
+  const starts = vi.spyOn(Cluster.prototype, 'startRestoredMembers').mockImplementation(function (this: Cluster, volumes, dataDir) {
+    return startRestored.call(this, volumes, dataDir, original(this));
+  });
+  return () => {
+    restores.mockRestore();
+    starts.mockRestore();
+  };
+}
+
+/** The real encrypted-backup runbook with age's encryption doing nothing: the snapshot is written as it is. */
+function plantUnencryptedBackup(): () => void {
+  const spy = vi.spyOn(Encrypter.prototype, 'encrypt').mockImplementation((async (plaintext: Uint8Array) => Uint8Array.from(plaintext)) as never);
+  return () => spy.mockRestore();
+}
 
 /**
  * The real restore runbook, planted at its seam with the cluster handle: the last member is started
@@ -73,8 +92,10 @@ const lyingConditions: ReadonlyMap<string, Condition> = new Map([...CONDITIONS, 
 
 /** `options` swap a registry entry; `plant` spies on the real code path and returns how to undo it. */
 const PLANTED: { bug: string; property: string; options: DrillOptions; plant?: () => () => void; message: RegExp }[] = [
-  { bug: 'a replace that adds the new member before removing the failed one', property: 'replace', options: { runbooks: withRunbook('replace-member', addsBeforeRemoving) }, message: /member|quorum|healthy|started/i },
+  { bug: 'a replace that adds the new member before removing the failed one', property: 'replace', options: {}, plant: plantAddBeforeRemove, message: /member add member\d.*while member\d.* unreachable/ },
   { bug: 'a restore that skips one member’s data dir', property: 'snapshot-restore', options: {}, plant: plantSkippedDataDir, message: /member3/ },
+  { bug: 'a restore that keeps the old cluster token', property: 'snapshot-restore', options: {}, plant: plantOldToken, message: /restore-new-cluster: .*kept cluster ID \w+: member1, member2, member3/ },
+  { bug: 'a backup step that leaves the snapshot unencrypted', property: 'snapshot-restore', options: {}, plant: plantUnencryptedBackup, message: /backup-encrypted: backup-\d\.db\.age .*plaintext etcd snapshot/ },
   { bug: 'an observer that records a timed-out write as acknowledged', property: 'quorum-writes', options: { conditions: lyingConditions }, message: /acknowledged by member\d although quorum is lost/ },
 ];
 
@@ -91,7 +112,7 @@ describe('planted bugs are caught, shrunk and replayable', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(PLANTED.map((p) => [p.bug, p] as const))('%s', async (_bug, planted) => {
+  it.each(PLANTED.flatMap((p) => SEEDS.map((seed) => [p.bug, seed, p] as const)))('%s (seed %i)', async (_bug, seed, planted) => {
     const unplant = planted.plant?.();
     onTestFinished(() => unplant?.());
     const started = Date.now();
@@ -99,7 +120,7 @@ describe('planted bugs are caught, shrunk and replayable', () => {
     const drill = await Drill.start({ name, topology: 'cluster', members: 3 }, planted.options);
     let result;
     try {
-      result = await drill.check(lookupProperty(planted.property)!, { seed: SEED, timeLimitMs: SEARCH_BUDGET_MS });
+      result = await drill.check(lookupProperty(planted.property)!, { seed, timeLimitMs: SEARCH_BUDGET_MS });
     } finally {
       await drill.stop();
     }
@@ -108,7 +129,7 @@ describe('planted bugs are caught, shrunk and replayable', () => {
     expect(failure, `${planted.bug} was not caught in ${result.runs} runs`).toBeDefined();
     if (!failure) return;
     const searchMs = Date.now() - started;
-    console.log(`${planted.bug}: caught after ${result.runs} runs, ${result.shrinks} shrinks, ${Math.round(searchMs / 1000)} s; shrunk to ${commandCount(failure.commands)} commands (${failure.commands}), ${failure.steps.length} steps; failed at "${failure.failedStep}": ${failure.error}`);
+    console.log(`${planted.bug} (seed ${seed}): caught after ${result.runs} runs, ${result.shrinks} shrinks, ${Math.round(searchMs / 1000)} s; shrunk to ${commandCount(failure.commands)} commands (${failure.commands}), ${failure.steps.length} steps; failed at "${failure.failedStep}": ${failure.error}`);
     expect(commandCount(failure.commands)).toBeLessThanOrEqual(5);
     expect(failure.error).toMatch(planted.message);
 

@@ -60,8 +60,8 @@ describe('etcd-drill check on a saved run', () => {
   });
 
   it('judges every check with --all, with the floors the report carries', async () => {
-    // No fault and no restore: quorum-semantics and restore-rpo vouch for nothing unless the scenario said so.
-    const floors = { 'quorum-semantics': { stretches: 0 }, 'restore-rpo': { restores: 0 } };
+    // No fault, restore or backup: the checks of those vouch for nothing unless the scenario said so.
+    const floors = { 'quorum-semantics': { stretches: 0 }, 'restore-rpo': { restores: 0 }, 'restore-new-cluster': { restores: 0 }, 'backup-encrypted': { backups: 0 } };
     const { lines, error, verdicts } = await check(await saved('floors.json', report(cleanRun(), { floors, judged: WORKLOAD_CHECKS })), { all: true });
     expect(error).toBeUndefined();
     expect(verdicts!.map((v) => v.check)).toEqual([...CHECKS.keys()]);
@@ -73,7 +73,7 @@ describe('etcd-drill check on a saved run', () => {
     const { lines, error } = await check(await saved('no-floors.json', report(cleanRun())));
     expect(error).toBeInstanceOf(DrillError);
     expect(error).not.toBeInstanceOf(InvalidInputError);
-    expect((error as DrillError).message).toBe(`2 of ${CHECKS.size} checks are not ok: quorum-semantics (inconclusive), restore-rpo (inconclusive)`);
+    expect((error as DrillError).message).toBe(`4 of ${CHECKS.size} checks are not ok: quorum-semantics (inconclusive), restore-rpo (inconclusive), restore-new-cluster (inconclusive), backup-encrypted (inconclusive)`);
     expect(lines.find((l) => l.startsWith('✘ restore-rpo'))).toMatch(/inconclusive +inconclusive: only 0 restores judged \(floor 1\)/);
   });
 

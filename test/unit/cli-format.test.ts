@@ -73,6 +73,7 @@ describe('statusTable', () => {
     revision: 99,
     dbSizeBytes: 20 * 1024,
     version: '3.5.17',
+    clusterId: 'c0ffee',
     error: undefined,
   };
   const down: MemberStatus = {
@@ -86,6 +87,7 @@ describe('statusTable', () => {
     revision: undefined,
     dbSizeBytes: undefined,
     version: undefined,
+    clusterId: undefined,
     error: 'context deadline exceeded',
   };
   const cells = (line: string) => line.split('|').slice(1, -1).map((c) => c.trim());
@@ -124,6 +126,8 @@ describe('progressLine', () => {
     'write.recovered': { type: 'write.recovered', cluster: 'drill', unavailableMs: 1250, failedOps: 6 },
     'workload.started': { type: 'workload.started', cluster: 'drill', ratePerSecond: 20, endpoints: ['member1', 'member2'] },
     'workload.stopped': { type: 'workload.stopped', cluster: 'drill', operations: 400, failed: 6 },
+    'state.loading': { type: 'state.loading', cluster: 'drill', preset: 'medium', keys: 1013, totalKeys: 20_260, bytes: 1_800_000 },
+    'state.loaded': { type: 'state.loaded', cluster: 'drill', preset: 'medium', keys: 20_260, valueBytes: 35_696_000, durationMs: 21_400, revision: 20_262 },
     'command.ran': { type: 'command.ran', cluster: 'drill', member: 'member1', command: 'ETCDCTL_API=3 etcdctl member list', exitCode: 0, output: '', durationMs: 31 },
     'runbook.started': { type: 'runbook.started', cluster: 'drill', runbook: 'snapshot' },
     'runbook.finished': { type: 'runbook.finished', cluster: 'drill', runbook: 'snapshot', ok: true, summary: 'revision 42', durationMs: 900 },

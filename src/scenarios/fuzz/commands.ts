@@ -105,13 +105,16 @@ export class ReplaceCommand implements DrillCommand {
   toString = (): string => 'replace-member';
 }
 
+/** A snapshot, or an encrypted backup proven to be ciphertext on disk (backup-encrypted); restore uses the latest either way. */
 export class SnapshotCommand implements DrillCommand {
+  constructor(readonly runbook: 'snapshot' | 'encrypted-backup') {}
   check = (model: Readonly<ClusterModel>): boolean => model.canSnapshot();
   async run(model: ClusterModel, drill: Drill): Promise<void> {
-    await drill.perform({ kind: 'runbook', runbook: 'snapshot', options: {} });
+    await drill.perform({ kind: 'runbook', runbook: this.runbook, options: {} });
+    if (this.runbook === 'encrypted-backup') await drill.perform({ kind: 'check', check: 'backup-encrypted' });
     model.recordSnapshot(drill.lastSnapshotRevision());
   }
-  toString = (): string => 'snapshot';
+  toString = (): string => this.runbook;
 }
 
 /** Properties 2 and 5: after a restore every member holds exactly the snapshot's key/values. */
@@ -122,6 +125,7 @@ export class RestoreCommand implements DrillCommand {
     await drill.perform({ kind: 'runbook', runbook: 'restore', options: {} });
     // The restored members run in new containers: the faults recorded against the old ones are moot.
     if (faultsInForce) await drill.perform({ kind: 'heal', heal: 'all' });
+    await drill.perform({ kind: 'check', check: 'restore-new-cluster' });
     model.recordRestore();
     await expectSettled(model, drill);
     for (const step of expectKeys(model)) await drill.perform(step);
@@ -147,7 +151,7 @@ const faults = (...kinds: DrillFault[]) =>
 const heal = fc.constant(new HealCommand());
 const waitForLeader = fc.constant(new WaitForLeaderCommand());
 const replace = fc.constant(new ReplaceCommand());
-const snapshot = fc.constant(new SnapshotCommand());
+const snapshot = fc.constantFrom<SnapshotCommand['runbook']>('snapshot', 'encrypted-backup').map((runbook) => new SnapshotCommand(runbook));
 const restore = fc.constant(new RestoreCommand());
 
 const often = <T>(arbitrary: fc.Arbitrary<T>) => ({ arbitrary, weight: 3 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommandFailedError, DrillError, InvalidInputError } from '../../errors.js';
+import { CommandFailedError, ConditionTimeoutError, DrillError, InvalidInputError } from '../../errors.js';
 import { waitFor } from '../../wait.js';
 import { quorumSize } from '../../faults/target.js';
 import { PEER_PORT, nextMemberName } from '../../topology/plan.js';
@@ -48,6 +48,11 @@ export function refuseAddFirst(size: number, healthy: number, failed: string): v
  */
 const ETCD_HEALTH_INTERVAL_MS = 5_000;
 
+/**
+ * `member add`, retried while etcd refuses it for "unhealthy cluster". When it never accepts, the
+ * error names the members that block it: etcd's strict reconfiguration check refuses a new voting
+ * member while any voting member is unreachable.
+ */
 async function addMember(ctx: RunbookContext, via: string, name: string): Promise<void> {
   const scheme = ctx.cluster.spec.tls ? 'https' : 'http';
   const add = ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`];
@@ -59,8 +64,20 @@ async function addMember(ctx: RunbookContext, via: string, name: string): Promis
       throw new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout);
     },
     { timeoutMs: 2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs, intervalMs: 500, description: `etcd to accept \`member add ${name}\`` },
-  );
+  ).catch(async (err: unknown) => {
+    if (!(err instanceof ConditionTimeoutError)) throw err;
+    // etcd's own member list, not the handle's: a member etcd still counts blocks the add.
+    const healthy = new Set((await ctx.cluster.status()).filter((s) => s.healthy).map((s) => s.name));
+    const unreachable = (await listMembers(ctx.cluster, via)).filter((m) => !healthy.has(m.name)).map((m) => m.name || `the unstarted member ${m.id}`);
+    if (unreachable.length === 0) throw err;
+    throw new DrillError(
+      `etcd refuses \`member add ${name}\` ("unhealthy cluster") while ${unreachable.join(', ')} ${unreachable.length === 1 ? 'is' : 'are'} unreachable: its strict reconfiguration check admits no new member until every voting member is connected`,
+      { hint: `\`member remove\` ${unreachable.join(', ')} first (order: remove-first), then add` },
+    );
+  });
   await ctx.cluster.startAddedMember(name, initialClusterFrom(stdout));
+  // One at a time: the next change waits until this member counts toward quorum.
+  await ctx.cluster.waitForMemberToFollow(name);
 }
 
 export const replaceMember = defineRunbook({
@@ -80,23 +97,34 @@ export const replaceMember = defineRunbook({
     if (healthy.length < quorumSize(statuses.length)) {
       throw new DrillError(`only ${healthy.length} of ${statuses.length} members are healthy: membership cannot change without quorum`, { hint: 'restore from a backup instead' });
     }
-    const replaced: string[] = [];
-    for (const name of failed) {
-      const listed = await listMembers(ctx.cluster, via);
-      const entry = listed.find((m) => m.name === name);
-      const newName = nextMemberName([...ctx.cluster.members.map((m) => m.name), ...listed.map((m) => m.name)]);
-      if (options.order === 'add-first') {
-        refuseAddFirst(listed.length, (await ctx.cluster.status()).filter((s) => s.healthy).length, name);
-        await addMember(ctx, via, newName);
-        if (entry) await ctx.cluster.etcdctl(['member', 'remove', entry.id], { member: via });
-      } else {
-        if (entry) await ctx.cluster.etcdctl(['member', 'remove', entry.id], { member: via });
-        await addMember(ctx, via, newName);
-      }
+    const listed = await listMembers(ctx.cluster, via);
+    const taken = [...ctx.cluster.members.map((m) => m.name), ...listed.map((m) => m.name)];
+    const idOf = (name: string) => listed.find((m) => m.name === name)?.id;
+    const remove = async (name: string) => {
+      const id = idOf(name);
+      if (id) await ctx.cluster.etcdctl(['member', 'remove', id], { member: via });
       await ctx.cluster.forgetMember(name);
-      await ctx.cluster.waitForLeader();
+    };
+    const replaced: string[] = [];
+    const addNext = async (name: string) => {
+      const newName = nextMemberName(taken);
+      taken.push(newName);
+      await addMember(ctx, via, newName);
       replaced.push(`${name} → ${newName}`);
+    };
+    if (options.order === 'add-first') {
+      for (const name of failed) {
+        refuseAddFirst(ctx.cluster.members.length, (await ctx.cluster.status()).filter((s) => s.healthy).length, name);
+        await addNext(name);
+        await remove(name);
+      }
+    } else {
+      // Every failed member goes first: while one of them is still a voting member, etcd refuses
+      // any `member add`; each removal keeps quorum, since the removed are down already.
+      for (const name of failed) await remove(name);
+      for (const name of failed) await addNext(name);
     }
+    await ctx.cluster.waitForLeader();
     await ctx.cluster.reloadLoadBalancer();
     return { summary: `replaced ${replaced.join(', ')}` };
   },

@@ -107,11 +107,13 @@ export const restore = defineRunbook({
       identity: z.string().optional(),
     })
     .strict(),
+  checks: ['restore-new-cluster'],
   run: async (ctx: RunbookContext, options) => {
     const artifact = latestArtifact(ctx, options.from);
     if (!artifact) throw new DrillError(`nothing to restore from: no ${options.from ?? 'snapshot or backup'} was taken in this run`, { hint: 'add a snapshot or encrypted-backup step before the restore' });
     // Everything that can refuse does so before the cluster is touched.
     const bytes = await snapshotBytes(artifact, options.identity);
+    const clusterIdBefore = await ctx.cluster.clusterId();
     const startedAt = Date.now();
     await ctx.workload?.stop();
     await restoreMembers(ctx.cluster, bytes, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt: ctx.restores.length + 1 });
@@ -119,7 +121,8 @@ export const restore = defineRunbook({
     await ctx.cluster.reloadLoadBalancer();
     const restoredValues = ctx.workload ? (await ctx.workload.readObjects()).values : {};
     const endedAt = Date.now();
-    ctx.restores.push({ startedAt, endedAt, artifact, snapshotRevision: artifact.revision, restoredValues });
+    const members = ctx.cluster.members.map((m) => m.name);
+    ctx.restores.push({ startedAt, endedAt, artifact, snapshotRevision: artifact.revision, restoredValues, members, clusterIdBefore, clusterIdAfter: await ctx.cluster.clusterId() });
     await ctx.workload?.start();
     return {
       summary: `restored ${ctx.cluster.members.length} members from the ${artifact.kind} at revision ${artifact.revision}${artifact.kind === 'volume-snapshot' ? ' (--skip-hash-check: a copied db has no snapshot hash)' : ''}`,

@@ -48,6 +48,8 @@ export interface Runbook<O extends Record<string, unknown> = Record<string, unkn
   readonly name: string;
   readonly summary: string;
   readonly options: z.ZodType<O>;
+  /** The checks that prove it did its job: every run that carries it out judges them. */
+  readonly checks?: readonly string[];
   run(ctx: RunbookContext, options: O): Promise<RunbookOutcome>;
 }
 

@@ -67,6 +67,7 @@ export const encryptedBackup = defineRunbook({
   name: 'encrypted-backup',
   summary: 'a snapshot encrypted with age to a recipient key; the plaintext never reaches a disk',
   options: z.object({ member: z.string().optional(), recipient: z.string().regex(/^age1[0-9a-z]+$/, 'must be an age recipient (age1…)').optional() }).strict(),
+  checks: ['backup-encrypted'],
   run: async (ctx, options) => {
     const saved = await saveSnapshot(ctx, options.member);
     const plaintext = await takeOut(ctx, saved.member, saved.remote);
