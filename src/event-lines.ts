@@ -44,6 +44,8 @@ export function progressLine(event: Timestamped): string | undefined {
       return `  $ ${event.command}  (${event.durationMs} ms${event.exitCode ? `, exit ${event.exitCode}` : ''})`;
     case 'runbook.started':
       return `runbook ${event.runbook}…`;
+    case 'runbook.phase':
+      return `  ${event.runbook}: ${event.phase} in ${(event.durationMs / 1000).toFixed(2)} s`;
     case 'runbook.finished':
       return `runbook ${event.runbook} ${event.ok ? 'done' : 'FAILED'} in ${(event.durationMs / 1000).toFixed(1)} s: ${event.summary}`;
     case 'step.started':

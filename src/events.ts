@@ -24,6 +24,7 @@ export type DrillEvent =
   | { type: 'write.recovered'; cluster: string; unavailableMs: number; failedOps: number }
   | { type: 'command.ran'; cluster: string; member: string; command: string; exitCode: number; output: string; durationMs: number }
   | { type: 'runbook.started'; cluster: string; runbook: string }
+  | { type: 'runbook.phase'; cluster: string; runbook: string; phase: string; durationMs: number }
   | { type: 'runbook.finished'; cluster: string; runbook: string; ok: boolean; summary: string; durationMs: number }
   | { type: 'step.started'; scenario: string; index: number; name: string }
   | { type: 'step.finished'; scenario: string; index: number; name: string; state: 'passed' | 'failed' | 'skipped'; message: string }

@@ -31,18 +31,15 @@ export async function memberSnapshots(cluster: Cluster): Promise<MemberSnapshot[
       const client = cluster.client({ hosts: [status.endpoint], faultHandling: 'none' });
       try {
         // The etcd3 client's protocol files lack HashKV: ask etcdctl, as an operator would.
-        const [hashed, list] = await Promise.all([
-          Number.isFinite(common)
-            ? cluster.etcdctl(['endpoint', 'hashkv', `--endpoints=${cluster.member(status.name).clientUrl}`, `--rev=${common}`, '-w', 'json'])
-            : Promise.reject(new Error('no revision')),
+        const [hashKV, list] = await Promise.all([
+          Number.isFinite(common) ? cluster.hashKV(status.name, common) : Promise.reject(new Error('no revision')),
           client.cluster.memberList({ linearizable: false }),
         ]);
-        const [hash] = JSON.parse(hashed.stdout) as { HashKV: { hash: number } }[];
         return {
           name: status.name,
           reachable: true,
           revision: status.revision,
-          hashKV: hash?.HashKV.hash,
+          hashKV,
           memberIds: list.members.map((m) => memberIdHex(m.ID)).sort(),
           leaderId: status.leaderId,
         };

@@ -22,6 +22,7 @@ import { printPlainLines, runScenarioOnFace, runUi, type UiFlags } from './ui.js
 import { faultContext, HealFailedError, healAll, healFault, injectFault } from '../faults/inject.js';
 import { followLedger } from '../faults/ledger.js';
 import { Workload } from '../workload/workload.js';
+import { preloadState, presetSummary, STATE_PRESET_NAMES, type StatePresetName } from '../workload/preload.js';
 import { FAULTS } from '../faults/registry.js';
 import { formatTarget } from '../faults/target.js';
 import { fuzzCommand } from './fuzz.js';
@@ -77,6 +78,7 @@ interface UpFlags {
   etcdImage?: string;
   pull?: boolean;
   foreground?: boolean;
+  state?: StatePresetName;
 }
 
 /** A path as given, or the name of a shipped scenario. */
@@ -168,9 +170,17 @@ export function buildProgram(): Command {
     .option('--etcd-image <image>', 'use this etcd image instead of the built-in choice')
     .option('--pull', 'pull the image even if a local one exists')
     .option('--foreground', 'keep the cluster until Ctrl-C, then remove it')
+    .addOption(new Option('--state <preset>', `preload a control plane's keyspace: ${STATE_PRESET_NAMES.map((n) => `${n} (${presetSummary(n)})`).join(', ')}`).choices(STATE_PRESET_NAMES))
     .action(async (flags: UpFlags) => {
       const spec = validateFlags(flags);
       const cluster = await startCluster(spec, { events: progressBus(), detached: !flags.foreground, image: flags.etcdImage, pull: flags.pull });
+      if (flags.state) {
+        // A cluster half loaded is not what was asked for: remove it rather than leave it behind.
+        await preloadState(cluster, flags.state).catch(async (err: unknown) => {
+          await cluster.stop();
+          throw err;
+        });
+      }
       await printStatus(cluster, false);
       process.stdout.write(`\n# to use it from this shell:\n#   eval "$(etcd-drill env ${cluster.name})"\n`);
       if (!flags.foreground) return;

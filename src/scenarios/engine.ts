@@ -12,6 +12,7 @@ import { faultContext, HealFailedError, healAll, healFault, injectFault } from '
 import { emptyHistory, isWrite, type History } from '../workload/history.js';
 import { ClusterMonitor } from '../workload/monitor.js';
 import { Workload } from '../workload/workload.js';
+import { LISTED_PREFIXES, preloadState } from '../workload/preload.js';
 import { randomSeed } from '../random.js';
 import { startCluster, type Cluster } from '../topology/cluster.js';
 import { waitFor } from '../wait.js';
@@ -42,6 +43,8 @@ export interface RunState {
   leaderBeforeLastFault: string | undefined;
   runbooks: ReadonlyMap<string, AnyRunbook>;
   conditions: ReadonlyMap<string, Condition>;
+  /** What the runbooks measured (snapshot size and keys, keys restored, database size…), later ones overwriting earlier: the report's figures. */
+  metrics: Record<string, number | string>;
 }
 
 export function describeStep(step: Step): string {
@@ -136,7 +139,11 @@ export async function runStep(state: RunState, step: Step, since: number): Promi
       return `healed ${record.kind} on ${record.members.join(', ')}`;
     }
     case 'runbook':
-      return (await carryOut(state.runbook, lookupRunbook(step.runbook, state.runbooks), step.options)).summary;
+    {
+      const outcome = await carryOut(state.runbook, lookupRunbook(step.runbook, state.runbooks), step.options);
+      Object.assign(state.metrics, outcome.metrics);
+      return outcome.summary;
+    }
     case 'wait-for':
     case 'expect':
       return pollCondition(state, step, since);
@@ -189,7 +196,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       monitor.start();
     }
     const faults = faultContext(cluster, { seed });
-    workload = scenario.workload ? new Workload(cluster, { ratePerSecond: scenario.workload.ratePerSecond, keys: scenario.workload.keys, seed }) : undefined;
+    // The control plane's keyspace goes in before the API servers start, as it would have been there.
+    const loaded = scenario.state ? await preloadState(cluster, scenario.state, seed) : undefined;
+    workload = scenario.workload ? new Workload(cluster, { ratePerSecond: scenario.workload.ratePerSecond, keys: scenario.workload.keys, seed, ...(loaded ? { listPrefixes: LISTED_PREFIXES } : {}) }) : undefined;
     await workload?.start();
     const state: RunState = {
       scenario,
@@ -200,6 +209,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       leaderBeforeLastFault: undefined,
       runbooks: options.runbooks ?? RUNBOOKS,
       conditions: options.conditions ?? CONDITIONS,
+      metrics: loaded ? { statePreset: loaded.preset, stateKeys: loaded.keys, stateValueBytes: loaded.valueBytes, stateLoadMs: loaded.durationMs } : {},
     };
     let failed = false;
     for (const [index, step] of scenario.steps.entries()) {
@@ -247,7 +257,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       checks.push(verdict);
       events.emit({ type: 'check.verdict', scenario: scenario.name, check, ok: verdict.ok, message: verdict.message });
     }
-    metrics = recoveryMetrics(history);
+    metrics = { ...state.metrics, ...recoveryMetrics(history) };
   } catch (err) {
     steps.push({ index: steps.length, name: 'start the cluster and the API servers', kind: 'runbook', state: 'failed', startedAt, endedAt: Date.now(), message: describeError(err), commands: [] });
   } finally {

@@ -2,6 +2,7 @@ import type { Floors, Verdict } from '../checks/verdict.js';
 import type { Timestamped } from '../events.js';
 import type { History } from '../workload/history.js';
 import type { ClusterSpecInput } from '../topology/spec.js';
+import type { StatePresetName } from '../workload/preload.js';
 
 /** A scenario file, parsed and validated: what to start, what load to run, what to do, what to judge. */
 export interface Scenario {
@@ -11,6 +12,8 @@ export interface Scenario {
   file: string | undefined;
   /** The cluster, as `startCluster` takes it (its name is chosen by the engine). */
   topology: Omit<ClusterSpecInput, 'name'>;
+  /** A control plane's keyspace preloaded before the API servers start (`state: small|medium|large`). */
+  state?: StatePresetName | undefined;
   /** The simulated API servers (operations a second, objects they share); `false` runs none. */
   workload: { ratePerSecond: number; keys?: number | undefined } | false;
   steps: Step[];

@@ -245,6 +245,14 @@ export class Cluster implements AsyncDisposable {
     return leader ? this.member(leader.name) : undefined;
   }
 
+  /** `etcdctl endpoint hashkv --rev`: the hash of `member`'s key space at `revision`, as etcd computes it. */
+  async hashKV(member: string, revision: number): Promise<number> {
+    const { stdout } = await this.etcdctl(['endpoint', 'hashkv', `--endpoints=${this.member(member).clientUrl}`, `--rev=${revision}`, '-w', 'json']);
+    const [answer] = JSON.parse(stdout) as { HashKV: { hash: number } }[];
+    if (answer === undefined) throw new DrillError(`\`endpoint hashkv\` on ${member} printed no hash`);
+    return answer.HashKV.hash;
+  }
+
   /** Waits until `name` follows the leader most members follow: a member just added has caught up enough to count. */
   async waitForMemberToFollow(name: string, timeoutMs = this.timeouts.bootMs): Promise<void> {
     await waitFor(

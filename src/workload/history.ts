@@ -19,7 +19,7 @@ export { classifyError, type ErrorKind } from '../topology/client.js';
  * - `range`: a linearizable list of every key under the prefix `key` (`kvs`);
  * - `lease-grant`: a lease for the events.
  */
-export type OpKind = 'create' | 'update' | 'delete' | 'txn' | 'get' | 'get-serializable' | 'range' | 'lease-grant';
+export type OpKind = 'create' | 'update' | 'delete' | 'txn' | 'get' | 'get-serializable' | 'range' | 'list' | 'lease-grant';
 
 export const WRITE_KINDS: ReadonlySet<OpKind> = new Set(['create', 'update', 'delete', 'txn']);
 
@@ -69,6 +69,8 @@ export interface Operation {
   modRevision?: number | undefined;
   /** `range`: every key under the prefix, as listed. */
   kvs?: KeyValue[] | undefined;
+  /** `list`: how many keys a paginated list of a preloaded prefix returned (values not kept: the workload does not write them). */
+  listed?: number | undefined;
   /** The member addressed, when the op went to one member directly (serializable reads). */
   member: string | undefined;
 }

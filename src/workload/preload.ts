@@ -1,5 +1,6 @@
 import type { Etcd3 } from 'etcd3';
 import type { Cluster } from '../topology/cluster.js';
+import { formatBytes } from '../event-lines.js';
 import { Random } from '../random.js';
 
 /**
@@ -35,6 +36,9 @@ const NAMESPACE_SHAPE: readonly ResourceShape[] = [
   { resource: 'leases', perNamespace: 1, valueBytes: 400 },
   { resource: 'namespaces', perNamespace: 1, valueBytes: 500, clusterScoped: true },
 ];
+
+/** What the API servers list in pages, as informers relist them, when state is preloaded. */
+export const LISTED_PREFIXES: readonly string[] = ['/registry/pods/', '/registry/configmaps/', '/registry/secrets/', '/registry/events/'];
 
 export interface StatePreset {
   name: StatePresetName;
@@ -86,6 +90,12 @@ export function describePreset(preset: StatePreset): { objects: number; valueByt
     valueBytes += o.valueBytes;
   }
   return { objects, valueBytes };
+}
+
+/** "2,026 objects, 3.4 MB of values": what a preset holds, in words. */
+export function presetSummary(name: StatePresetName): string {
+  const { objects, valueBytes } = describePreset(STATE_PRESETS[name]);
+  return `${objects.toLocaleString('en-US')} objects, ${formatBytes(valueBytes)} of values`;
 }
 
 export interface PreloadResult {

@@ -30,6 +30,8 @@ export interface WorkloadOptions {
   endpoints?: string[];
   /** Picks the keys, so a run can be replayed. */
   seed?: number;
+  /** Preloaded prefixes (`/registry/pods/`…) listed in pages now and then, as an informer relists: a restore's effect on such readers shows. */
+  listPrefixes?: readonly string[];
 }
 
 /** Everything the workload writes lives under here; the watch covers all of it. */
@@ -39,6 +41,8 @@ export const OBJECTS_PREFIX = `${WORKLOAD_PREFIX}objects/`;
 /** Events, attached to leases two at a time in one transaction, as the API server writes them. */
 export const EVENTS_PREFIX = `${WORKLOAD_PREFIX}events/`;
 const EVENT_TTL_SECONDS = 30;
+/** How an abandoned call is recorded: "gave no answer" classifies it as a timeout, outcome unknown. */
+const ABANDONED = 'the API servers stopped while this call was outstanding: it gave no answer';
 
 /** What the workload last knew of a key, and the revision that knowledge is from. */
 interface KeyKnowledge {
@@ -52,7 +56,7 @@ interface MemberSeen {
   claim: LeadershipClaim;
 }
 
-type Answer = Pick<Operation, 'ok' | 'value' | 'revision' | 'term' | 'modRevision' | 'kvs'> & { conflict?: string };
+type Answer = Pick<Operation, 'ok' | 'value' | 'revision' | 'term' | 'modRevision' | 'kvs' | 'listed'> & { conflict?: string };
 
 export class Workload {
   private readonly operations: Operation[] = [];
@@ -72,6 +76,9 @@ export class Workload {
   private watchedRevision = 0;
   private watchBroken = false;
   private isRunning = false;
+  /** Rejects once the API servers stop, abandoning every call still outstanding. */
+  private stopped: Promise<never> = new Promise(() => undefined);
+  private abandonOutstanding: () => void = () => undefined;
   private loops: Promise<void>[] = [];
   private unsubscribe: (() => void) | undefined;
   private nextId = 1;
@@ -95,6 +102,7 @@ export class Workload {
       keys: options.keys ?? 32,
       maxInFlight: options.maxInFlight ?? 32,
       endpoints: options.endpoints ?? cluster.endpoints,
+      listPrefixes: options.listPrefixes ?? [],
     };
   }
 
@@ -124,6 +132,10 @@ export class Workload {
   async start(): Promise<void> {
     if (this.isRunning) return;
     this.isRunning = true;
+    this.stopped = new Promise<never>((_, reject) => {
+      this.abandonOutstanding = () => reject(new Error(ABANDONED));
+    });
+    this.stopped.catch(() => undefined);
     // Like an API server: a call that cannot reach one member tries the next, but only once more,
     // so a write that cannot commit is recorded as failed instead of hiding behind retries.
     this.client = this.cluster.client({ hosts: this.options.endpoints, faultHandling: 'resilient', maxAttempts: 2 });
@@ -140,6 +152,9 @@ export class Workload {
   async stop(): Promise<Workload['history']> {
     if (!this.isRunning) return this.history;
     this.isRunning = false;
+    // A stopped API server does not wait out its calls' timeouts (quorum may be gone for good):
+    // what is still outstanding is abandoned, its outcome unknown, as a timeout's is.
+    this.abandonOutstanding();
     await Promise.all(this.loops);
     await Promise.all([...this.inFlight.values()].flatMap((set) => [...set]));
     await this.watcher?.cancel().catch(() => undefined);
@@ -194,7 +209,7 @@ export class Workload {
     while (this.isRunning) {
       tick += 1;
       // Each kind has its own budget: writes hanging during quorum loss must not starve the serializable reads that still answer.
-      const kind = workFor(tick);
+      const kind = this.options.listPrefixes.length > 0 && tick % LIST_EVERY_TICKS === 4 ? 'list' : workFor(tick);
       const busy = this.inFlight.get(kind) ?? new Set<Promise<void>>();
       this.inFlight.set(kind, busy);
       if (busy.size < this.options.maxInFlight) {
@@ -224,7 +239,30 @@ export class Workload {
         return;
       case 'events':
         return this.writeEvents();
+      case 'list':
+        return this.listPreloaded(this.random.pick(this.options.listPrefixes));
     }
+  }
+
+  /** A list of a preloaded prefix in pages of 500 at one revision, as the API server serves an informer's relist. */
+  private async listPreloaded(prefix: string): Promise<void> {
+    await this.record({ kind: 'list', key: prefix }, async (c) => {
+      const end = prefixEnd(prefix);
+      let from = Buffer.from(prefix);
+      let listed = 0;
+      let revision: string | undefined;
+      let term = 0;
+      for (;;) {
+        const page = await c.kv.range({ key: from, range_end: end, limit: LIST_PAGE, ...(revision ? { revision } : {}) });
+        revision ??= page.header.revision;
+        term = termOf(page);
+        listed += page.kvs.length;
+        const last = page.kvs.at(-1);
+        if (!page.more || !last) break;
+        from = Buffer.concat([last.key, Buffer.from([0])]);
+      }
+      return { ok: true, value: undefined, revision: Number(revision), term, listed };
+    });
   }
 
   /** One guarded write of a free key: create it if absent, else mostly update it, sometimes delete it. */
@@ -305,7 +343,9 @@ export class Workload {
     const write = isWrite(op);
     if (write) this.writesInFlight.set(op.id, op.start);
     try {
-      const { conflict, ...answer } = await call(this.client as Etcd3);
+      const answered = call(this.client as Etcd3);
+      answered.catch(() => undefined); // an abandoned call's late failure is nobody's business
+      const { conflict, ...answer } = await Promise.race([answered, this.stopped]);
       Object.assign(op, answer, { end: Date.now() }, conflict ? { error: conflict, errorKind: 'conflict' } : {});
     } catch (err) {
       const error = describeError(err).split('\n')[0] as string;
@@ -491,7 +531,17 @@ export class Workload {
   }
 }
 
-type Work = 'write' | 'get' | 'get-serializable' | 'range' | 'events';
+type Work = 'write' | 'get' | 'get-serializable' | 'range' | 'events' | 'list';
+/** With preloaded state, one linearizable get in 40 ticks (every two seconds at the default rate) becomes a paginated list. */
+const LIST_EVERY_TICKS = 40;
+const LIST_PAGE = 500;
+
+/** The end of the range of keys under `prefix`: its last byte plus one. */
+function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix);
+  end[end.length - 1] = (end[end.length - 1] as number) + 1;
+  return end;
+}
 
 /**
  * The API server's mix over 20 ticks (a second at the default rate): 8 guarded writes, 4

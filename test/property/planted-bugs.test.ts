@@ -1,8 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Encrypter } from 'age-encryption';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { classifyError } from '../../src/workload/history.js';
 import { catalog } from '../../src/scenarios/catalog.js';
 import { CONDITIONS, type Condition } from '../../src/scenarios/conditions.js';
@@ -10,9 +9,9 @@ import { runScenario } from '../../src/scenarios/engine.js';
 import { lookupProperty } from '../../src/scenarios/fuzz/commands.js';
 import { Drill, type DrillOptions } from '../../src/scenarios/fuzz/drill.js';
 import { putCondition, recordPut, type PutRecorder } from '../../src/scenarios/kv-conditions.js';
-import { Cluster } from '../../src/topology/cluster.js';
 import { loadScenario } from '../../src/scenarios/scenario-file.js';
 import { expectClusterGone } from '../integration/helpers.js';
+import { plantAddBeforeRemove, plantOldToken, plantSkippedDataDir, plantUnencryptedBackup } from '../support/plants.js';
 
 /**
  * Bugs planted in test code only (never selectable from the CLI). Each must be caught by a
@@ -22,66 +21,6 @@ import { expectClusterGone } from '../integration/helpers.js';
 /** `ETCD_DRILL_PLANTED_SEEDS=20` (`npm run soak:planted`) searches each bug from that many seeds: the target is at least 19 of 20. */
 const SEEDS = Array.from({ length: Number(process.env.ETCD_DRILL_PLANTED_SEEDS ?? 1) }, (_, i) => 7 + i);
 const SEARCH_BUDGET_MS = Number(process.env.ETCD_DRILL_PLANTED_BUDGET_MS ?? 360_000);
-
-/**
- * The real replace runbook, planted at its seam with the cluster handle: its `member remove` calls
- * are held back until after the new member has started, so it adds before it removes.
- */
-function plantAddBeforeRemove(): () => void {
-  const etcdctl = Cluster.prototype.etcdctl;
-  const startAdded = Cluster.prototype.startAddedMember;
-  const heldBack: (() => Promise<unknown>)[] = [];
-  const removes = vi.spyOn(Cluster.prototype, 'etcdctl').mockImplementation(function (this: Cluster, args, options) {
-    if (args[0] !== 'member' || args[1] !== 'remove') return etcdctl.call(this, args, options);
-    heldBack.push(() => etcdctl.call(this, args, options));
-    return Promise.resolve({ command: `etcdctl ${args.join(' ')}`, exitCode: 0, stdout: 'held back by the planted bug', stderr: '', durationMs: 0 });
-  });
-  const adds = vi.spyOn(Cluster.prototype, 'startAddedMember').mockImplementation(async function (this: Cluster, name, initialCluster) {
-    const added = await startAdded.call(this, name, initialCluster);
-    for (const remove of heldBack.splice(0)) await remove();
-    return added;
-  });
-  return () => {
-    removes.mockRestore();
-    adds.mockRestore();
-  };
-}
-
-/** The real restore runbook, its data dirs restored (`snapshot restore`) and started with the cluster's original token. */
-function plantOldToken(): () => void {
-  const snapshotTool = Cluster.prototype.snapshotTool;
-  const startRestored = Cluster.prototype.startRestoredMembers;
-  const original = (cluster: Cluster) => `etcd-drill-${cluster.name}`;
-  const restores = vi.spyOn(Cluster.prototype, 'snapshotTool').mockImplementation(function (this: Cluster, args, options) {
-    return snapshotTool.call(this, args.map((a) => (a.startsWith('--initial-cluster-token=') ? `--initial-cluster-token=${original(this)}` : a)), options);
-  });
-  const starts = vi.spyOn(Cluster.prototype, 'startRestoredMembers').mockImplementation(function (this: Cluster, volumes, dataDir) {
-    return startRestored.call(this, volumes, dataDir, original(this));
-  });
-  return () => {
-    restores.mockRestore();
-    starts.mockRestore();
-  };
-}
-
-/** The real encrypted-backup runbook with age's encryption doing nothing: the snapshot is written as it is. */
-function plantUnencryptedBackup(): () => void {
-  const spy = vi.spyOn(Encrypter.prototype, 'encrypt').mockImplementation((async (plaintext: Uint8Array) => Uint8Array.from(plaintext)) as never);
-  return () => spy.mockRestore();
-}
-
-/**
- * The real restore runbook, planted at its seam with the cluster handle: the last member is started
- * on a fresh, empty volume instead of the data dir restored for it.
- */
-function plantSkippedDataDir(): () => void {
-  const start = Cluster.prototype.startRestoredMembers;
-  const spy = vi.spyOn(Cluster.prototype, 'startRestoredMembers').mockImplementation(function (this: Cluster, volumes, dataDir, token) {
-    const skipped = Object.keys(volumes).at(-1) as string;
-    return start.call(this, { ...volumes, [skipped]: `${volumes[skipped]}-skipped` }, dataDir, token);
-  });
-  return () => spy.mockRestore();
-}
 
 /** An observer that records a timed-out write as acknowledged. */
 const liesAboutTimeouts: PutRecorder = async (...args) => {

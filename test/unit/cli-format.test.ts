@@ -130,6 +130,7 @@ describe('progressLine', () => {
     'state.loaded': { type: 'state.loaded', cluster: 'drill', preset: 'medium', keys: 20_260, valueBytes: 35_696_000, durationMs: 21_400, revision: 20_262 },
     'command.ran': { type: 'command.ran', cluster: 'drill', member: 'member1', command: 'ETCDCTL_API=3 etcdctl member list', exitCode: 0, output: '', durationMs: 31 },
     'runbook.started': { type: 'runbook.started', cluster: 'drill', runbook: 'snapshot' },
+    'runbook.phase': { type: 'runbook.phase', cluster: 'drill', runbook: 'restore', phase: 'data dirs restored', durationMs: 3_210 },
     'runbook.finished': { type: 'runbook.finished', cluster: 'drill', runbook: 'snapshot', ok: true, summary: 'revision 42', durationMs: 900 },
     'step.started': { type: 'step.started', scenario: 'leader-loss', index: 0, name: 'kill the leader' },
     'step.finished': { type: 'step.finished', scenario: 'leader-loss', index: 0, name: 'kill the leader', state: 'passed', message: 'killed member1' },

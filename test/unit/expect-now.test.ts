@@ -22,6 +22,7 @@ function stateWith(condition: Condition): RunState {
     leaderBeforeLastFault: undefined,
     runbooks: new Map(),
     conditions: new Map([...CONDITIONS, ['key-holds', condition]]),
+    metrics: {},
   };
 }
 

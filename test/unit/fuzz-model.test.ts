@@ -141,6 +141,24 @@ describe('the drill model: what each drill may do', () => {
     expect(model.canFault('kill', 'follower')).toBe(true);
   });
 
+  it('destroys several members while quorum holds, and replaces them all at once', () => {
+    const model = five();
+    model.recordFault('destroy', 'member2');
+    expect(model.canFault('destroy', 'follower')).toBe(true);
+    model.recordFault('destroy', 'member3');
+    expect(model.canFault('destroy', 'follower')).toBe(false);
+    expect(model.canReplace()).toBe(true);
+    for (const name of model.membersIn('destroyed')) model.recordReplacement(name, model.replacementName());
+    expect(model.memberNames).toEqual(['member1', 'member4', 'member5', 'member6', 'member7']);
+    expect(model.upCount).toBe(5);
+  });
+
+  it('a second destroy in three members would lose quorum: refused', () => {
+    const model = fresh();
+    model.recordFault('destroy', 'member2');
+    expect(model.canFault('destroy', 'follower')).toBe(false);
+  });
+
   it('refuses a replacement while another member is out, even with quorum', () => {
     const model = five();
     model.recordFault('destroy', 'member1');

@@ -315,6 +315,7 @@ export class Drill {
       leaderBeforeLastFault: undefined,
       runbooks: this.options.runbooks ?? RUNBOOKS,
       conditions: this.options.conditions ?? CONDITIONS,
+      metrics: {},
     };
   }
 }

@@ -120,8 +120,9 @@ export class ClusterModel {
   canFault(fault: DrillFault, role: Role): boolean {
     if (this.upCount < 2) return false;
     if (role === 'leader' && !this.quorumHolds()) return false;
-    // One member failed for good at a time, and only beside otherwise healthy members: that is what replace-member is for.
-    return fault !== 'destroy' || this.upCount === this.members_.length;
+    // Members fail for good only beside otherwise healthy ones, and never so many that quorum is
+    // lost: that is what replace-member is for (several at once: it removes them all, then adds).
+    return fault !== 'destroy' || (this.healable.length === 0 && this.upCount - 1 >= quorumSize(this.members_.length));
   }
 
   recordFault(fault: DrillFault, member: string): void {

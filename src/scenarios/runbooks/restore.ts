@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DrillError } from '../../errors.js';
+import { DrillError, describeError } from '../../errors.js';
+import { formatBytes } from '../../event-lines.js';
 import { ETCD_BIN_DIR } from '../../topology/image.js';
 import { PEER_PORT, SCRATCH_DIR } from '../../topology/plan.js';
 import type { Cluster } from '../../topology/cluster.js';
-import { decryptBackup } from './snapshot.js';
+import { decryptBackup, keyCount } from './snapshot.js';
 import { defineRunbook, latestArtifact, type RunbookContext, type SnapshotArtifact } from './runbook.js';
 
 /**
@@ -35,11 +36,23 @@ export async function snapshotBytes(artifact: SnapshotArtifact, identityPath?: s
 }
 
 /** Removes every member's container, restores each from `snapshot` into a new volume and starts it there. */
-export async function restoreMembers(cluster: Cluster, snapshot: Uint8Array, options: { skipHashCheck: boolean; attempt: number }): Promise<void> {
-  await cluster.removeMemberContainers();
+export async function restoreMembers(cluster: Cluster, snapshot: Uint8Array, options: { skipHashCheck: boolean; attempt: number }, phase: PhaseTimer = (_name, work) => work()): Promise<void> {
+  await phase('old members removed', () => cluster.removeMemberContainers());
   const token = restoreToken(cluster, options.attempt);
-  const volumes = await restoreDataDirs(cluster, snapshot, { ...options, token, members: cluster.members.map((m) => m.name) });
-  await cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token);
+  const volumes = await phase('data dirs restored', () => restoreDataDirs(cluster, snapshot, { ...options, token, members: cluster.members.map((m) => m.name) }));
+  await phase('members started', () => cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token));
+}
+
+/** Times one phase of a runbook and announces it (`runbook.phase`): where a restore spends its time, for the timeline and bench:restore. */
+export type PhaseTimer = <T>(name: string, work: () => Promise<T>) => Promise<T>;
+
+function phaseTimer(ctx: RunbookContext): PhaseTimer {
+  return async (name, work) => {
+    const started = Date.now();
+    const result = await work();
+    ctx.events.emit({ type: 'runbook.phase', cluster: ctx.cluster.name, runbook: 'restore', phase: name, durationMs: Date.now() - started });
+    return result;
+  };
 }
 
 export function restoreToken(cluster: Cluster, attempt: number): string {
@@ -98,6 +111,32 @@ export function restoreVolume(cluster: Cluster, member: string, attempt: number)
   return `etcd-drill-${cluster.name}-${member}-restore-${attempt}`;
 }
 
+/**
+ * Every restored member holds exactly the snapshot: its key space at the snapshot's revision hashes
+ * as the source's did when the snapshot was taken (`endpoint hashkv --rev`). A copied db
+ * (volume-snapshot) has no such hash to compare with; its keys are still counted.
+ */
+async function proveRestored(cluster: Cluster, artifact: SnapshotArtifact): Promise<{ keys: number; dbSizeBytes: number; summary: string }> {
+  const names = cluster.members.map((m) => m.name);
+  const statuses = await cluster.status();
+  const dbSizeBytes = Math.max(0, ...statuses.map((s) => s.dbSizeBytes ?? 0));
+  const keys = await keyCount(cluster, names[0] as string, artifact.revision);
+  const { hashKV } = artifact;
+  if (hashKV === undefined) return { keys, dbSizeBytes, summary: `${keys} keys, ${formatBytes(dbSizeBytes)} database` };
+  const hashes = await Promise.allSettled(names.map((name) => cluster.hashKV(name, artifact.revision)));
+  const wrong = names.flatMap((name, i) => {
+    const hash = hashes[i] as PromiseSettledResult<number>;
+    if (hash.status === 'rejected') return [`${name} cannot tell its hash (${describeError(hash.reason).split('\n')[0]})`];
+    return hash.value === hashKV ? [] : [`${name} hashes to ${hash.value}`];
+  });
+  if (wrong.length > 0) {
+    throw new DrillError(`the restored members do not all hold the snapshot: at revision ${artifact.revision} the source hashed to ${hashKV}, but ${wrong.join('; ')}`, {
+      hint: 'restore every member from the same snapshot into an empty data dir',
+    });
+  }
+  return { keys, dbSizeBytes, summary: `${keys} keys, ${formatBytes(dbSizeBytes)} database, every member's key space at that revision identical to the source's (hashKV ${hashKV})` };
+}
+
 export const restore = defineRunbook({
   name: 'restore',
   summary: 'stop the API servers, restore every member from the last snapshot or backup with a new cluster token, start them, start the API servers',
@@ -111,22 +150,25 @@ export const restore = defineRunbook({
   run: async (ctx: RunbookContext, options) => {
     const artifact = latestArtifact(ctx, options.from);
     if (!artifact) throw new DrillError(`nothing to restore from: no ${options.from ?? 'snapshot or backup'} was taken in this run`, { hint: 'add a snapshot or encrypted-backup step before the restore' });
+    const phase = phaseTimer(ctx);
     // Everything that can refuse does so before the cluster is touched.
-    const bytes = await snapshotBytes(artifact, options.identity);
+    const bytes = await phase('snapshot read and decrypted', () => snapshotBytes(artifact, options.identity));
     const clusterIdBefore = await ctx.cluster.clusterId();
     const startedAt = Date.now();
-    await ctx.workload?.stop();
-    await restoreMembers(ctx.cluster, bytes, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt: ctx.restores.length + 1 });
-    await ctx.cluster.waitForLeader(ctx.cluster.timeouts.bootMs);
+    await phase('API servers stopped', async () => ctx.workload?.stop());
+    await restoreMembers(ctx.cluster, bytes, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt: ctx.restores.length + 1 }, phase);
+    await phase('leader elected', () => ctx.cluster.waitForLeader(ctx.cluster.timeouts.bootMs));
     await ctx.cluster.reloadLoadBalancer();
     const restoredValues = ctx.workload ? (await ctx.workload.readObjects()).values : {};
     const endedAt = Date.now();
     const members = ctx.cluster.members.map((m) => m.name);
     ctx.restores.push({ startedAt, endedAt, artifact, snapshotRevision: artifact.revision, restoredValues, members, clusterIdBefore, clusterIdAfter: await ctx.cluster.clusterId() });
     await ctx.workload?.start();
+    // After the API servers are back: the proof reads only revisions up to the snapshot's, which their writes do not touch.
+    const proof = await phase('restored data proven', () => proveRestored(ctx.cluster, artifact));
     return {
-      summary: `restored ${ctx.cluster.members.length} members from the ${artifact.kind} at revision ${artifact.revision}${artifact.kind === 'volume-snapshot' ? ' (--skip-hash-check: a copied db has no snapshot hash)' : ''}`,
-      metrics: { restoredFromRevision: artifact.revision, restoreMs: endedAt - startedAt },
+      summary: `restored ${ctx.cluster.members.length} members from the ${artifact.kind} at revision ${artifact.revision}: ${proof.summary}${artifact.kind === 'volume-snapshot' ? ' (--skip-hash-check: a copied db has no snapshot hash)' : ''}`,
+      metrics: { restoredFromRevision: artifact.revision, restoreMs: endedAt - startedAt, restoredKeys: proof.keys, dbSizeBytes: proof.dbSizeBytes },
     };
   },
 });

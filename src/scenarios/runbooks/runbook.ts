@@ -15,6 +15,10 @@ export interface SnapshotArtifact {
   revision: number;
   takenAt: number;
   sizeBytes: number;
+  /** `endpoint hashkv` of the source at `revision`, read right after the save: what every restored member must hash to. */
+  hashKV?: number;
+  /** Keys in the source at `revision` (live keys, not revisions). */
+  keys?: number;
   /** encrypted-backup: the age identity file (mode 0600) and its public recipient. */
   identityPath?: string;
   recipient?: string;

@@ -21,7 +21,24 @@ interface SnapshotStatus {
 }
 
 /** Saves a snapshot inside a healthy member's RAM scratch space, and reads its status as the operator would. */
-async function saveSnapshot(ctx: RunbookContext, memberName: string | undefined): Promise<{ member: string; remote: string; status: SnapshotStatus; table: string; workloadP99Ms: number | undefined }> {
+interface SavedSnapshot {
+  member: string;
+  remote: string;
+  status: SnapshotStatus;
+  table: string;
+  /** The source's key-space hash and live key count at the snapshot's revision: what a restore must reproduce. */
+  hashKV: number;
+  keys: number;
+  workloadP99Ms: number | undefined;
+}
+
+/** Live keys of `member` at `revision`, asked of that member alone (`get --prefix --count-only`). */
+export async function keyCount(cluster: RunbookContext['cluster'], member: string, revision?: number): Promise<number> {
+  const args = ['get', '', '--prefix', '--count-only', '-w', 'json', `--endpoints=${cluster.member(member).clientUrl}`, ...(revision === undefined ? [] : [`--rev=${revision}`])];
+  return (JSON.parse((await cluster.etcdctl(args, { member })).stdout) as { count?: number }).count ?? 0;
+}
+
+async function saveSnapshot(ctx: RunbookContext, memberName: string | undefined): Promise<SavedSnapshot> {
   const statuses = await ctx.cluster.status();
   const member = memberName ?? statuses.find((s) => s.healthy)?.name;
   if (!member) throw new DrillError('no healthy member to take a snapshot from', { hint: 'a snapshot needs a live member: restore from an earlier backup instead' });
@@ -31,9 +48,10 @@ async function saveSnapshot(ctx: RunbookContext, memberName: string | undefined)
   const ended = Date.now();
   const table = (await ctx.cluster.snapshotTool(['snapshot', 'status', remote, '-w', 'table'], { member })).stdout;
   const status = JSON.parse((await ctx.cluster.snapshotTool(['snapshot', 'status', remote, '-w', 'json'], { member })).stdout) as SnapshotStatus;
+  const [hashKV, keys] = await Promise.all([ctx.cluster.hashKV(member, status.revision), keyCount(ctx.cluster, member, status.revision)]);
   // "Without disturbing the workload": what the API servers saw while the snapshot was taken.
   const during = ctx.workload?.history.operations.filter((o) => isWrite(o) && o.ok && o.end >= started && o.start <= ended).map((o) => o.end - o.start) ?? [];
-  return { member, remote, status, table, workloadP99Ms: during.length ? percentiles(during).p99 : undefined };
+  return { member, remote, status, table, hashKV, keys, workloadP99Ms: during.length ? percentiles(during).p99 : undefined };
 }
 
 /** Copies the snapshot out of the member and overwrites it there, so no plaintext stays behind. */
@@ -55,10 +73,10 @@ export const snapshot = defineRunbook({
     const bytes = await takeOut(ctx, saved.member, saved.remote);
     const path = join(ctx.workdir, `snapshot-${ctx.artifacts.length + 1}.db`);
     await writeFile(path, bytes, { mode: 0o600 });
-    ctx.artifacts.push({ kind: 'snapshot', path, revision: saved.status.revision, takenAt: Date.now(), sizeBytes: bytes.length });
+    ctx.artifacts.push({ kind: 'snapshot', path, revision: saved.status.revision, takenAt: Date.now(), sizeBytes: bytes.length, hashKV: saved.hashKV, keys: saved.keys });
     return {
-      summary: `revision ${saved.status.revision}, ${saved.status.totalKey} keys, ${bytes.length} bytes from ${saved.member}${saved.workloadP99Ms === undefined ? '' : `; workload p99 ${saved.workloadP99Ms} ms meanwhile`}`,
-      metrics: { snapshotRevision: saved.status.revision, snapshotKeys: saved.status.totalKey, snapshotBytes: bytes.length, ...(saved.workloadP99Ms === undefined ? {} : { workloadP99MsDuringSnapshot: saved.workloadP99Ms }) },
+      summary: `revision ${saved.status.revision}, ${saved.keys} keys, ${bytes.length} bytes from ${saved.member}${saved.workloadP99Ms === undefined ? '' : `; workload p99 ${saved.workloadP99Ms} ms meanwhile`}`,
+      metrics: { snapshotRevision: saved.status.revision, snapshotKeys: saved.keys, snapshotBytes: bytes.length, ...(saved.workloadP99Ms === undefined ? {} : { workloadP99MsDuringSnapshot: saved.workloadP99Ms }) },
     };
   },
 });
@@ -86,9 +104,12 @@ export const encryptedBackup = defineRunbook({
     plaintext.fill(0);
     const path = join(ctx.workdir, `backup-${ctx.artifacts.length + 1}.db.age`);
     await writeFile(path, ciphertext, { mode: 0o600 });
-    const artifact: SnapshotArtifact = { kind: 'encrypted-backup', path, revision: saved.status.revision, takenAt: Date.now(), sizeBytes: ciphertext.length, recipient, ...(identityPath ? { identityPath } : {}) };
+    const artifact: SnapshotArtifact = { kind: 'encrypted-backup', path, revision: saved.status.revision, takenAt: Date.now(), sizeBytes: ciphertext.length, hashKV: saved.hashKV, keys: saved.keys, recipient, ...(identityPath ? { identityPath } : {}) };
     ctx.artifacts.push(artifact);
-    return { summary: `revision ${saved.status.revision} encrypted to ${recipient.slice(0, 16)}… (${ciphertext.length} bytes)`, metrics: { snapshotRevision: saved.status.revision } };
+    return {
+      summary: `revision ${saved.status.revision}, ${saved.keys} keys, encrypted to ${recipient.slice(0, 16)}… (${ciphertext.length} bytes)`,
+      metrics: { snapshotRevision: saved.status.revision, snapshotKeys: saved.keys, backupBytes: ciphertext.length },
+    };
   },
 });
 
