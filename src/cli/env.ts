@@ -1,22 +1,13 @@
-import { join } from 'node:path';
 import type { Cluster } from '../topology/cluster.js';
-import { tlsFiles } from '../topology/tls.js';
+import { operatorEnvironment, type EtcdctlExports } from '../topology/operator-env.js';
 
-/** `eval "$(etcd-drill env)"` points the user's own etcdctl at the cluster. */
-export function envLines(cluster: Cluster): string[] {
-  const endpoints = cluster.endpoints.join(',');
+/** `eval "$(etcd-drill env)"`: the seed's variables and etcdctl's own, as the `exec` runbook gives a script. */
+export async function envLines(cluster: Cluster, exports: EtcdctlExports = 'certs'): Promise<string[]> {
   const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
-  const lines = [`export ETCDCTL_API=3`, `export ETCDCTL_ENDPOINTS=${quote(endpoints)}`];
-  const dir = cluster.tlsDir;
-  if (!dir) {
-    lines.push('unset ETCDCTL_CACERT ETCDCTL_CERT ETCDCTL_KEY');
-    lines.push(`# kube-apiserver --etcd-servers=${endpoints}`);
-    return lines;
-  }
-  const ca = join(dir, tlsFiles.caCert);
-  const cert = join(dir, tlsFiles.clientCert);
-  const key = join(dir, tlsFiles.clientKey);
-  lines.push(`export ETCDCTL_CACERT=${quote(ca)}`, `export ETCDCTL_CERT=${quote(cert)}`, `export ETCDCTL_KEY=${quote(key)}`);
-  lines.push(`# kube-apiserver --etcd-servers=${endpoints} --etcd-cafile=${ca} --etcd-certfile=${cert} --etcd-keyfile=${key}`);
+  const env = await operatorEnvironment(cluster, exports);
+  const lines = Object.entries(env).map(([name, value]) => (value === undefined ? `unset ${name}` : `export ${name}=${quote(value)}`));
+  const tls = env.CACERT ? ` --etcd-cafile=${env.CACERT} --etcd-certfile=${env.CERT} --etcd-keyfile=${env.KEY}` : '';
+  lines.push(`# kube-apiserver --etcd-servers=${env.ENDPOINTS}${tls}`);
+  if (exports !== 'all') lines.push('# etcdctl --endpoints "$ENDPOINT" … (or: etcd-drill env --etcdctl all, for a bare etcdctl)');
   return lines;
 }

@@ -10,6 +10,7 @@ import { exitOnInterrupt, pendingInterruption } from '../topology/lifecycle.js';
 import { drillHome } from '../topology/state.js';
 import { sweepOrphans } from '../topology/sweep.js';
 import { envLines } from './env.js';
+import { ETCDCTL_EXPORTS, type EtcdctlExports } from '../topology/operator-env.js';
 import { faultOptions } from './fault-options.js';
 import { statusTable, table } from './format.js';
 import { randomSeed } from '../random.js';
@@ -198,9 +199,10 @@ export function buildProgram(): Command {
 
   program
     .command('env [name]')
-    .description('print export lines for etcdctl (eval "$(etcd-drill env)") and the kube-apiserver flags')
-    .action(async (name: string | undefined) => {
-      process.stdout.write(`${envLines(await attachCluster(name ?? DEFAULT_CLUSTER)).join('\n')}\n`);
+    .description('print export lines (eval "$(etcd-drill env)"): $ENDPOINT, $ENDPOINTS, $CACERT/$CERT/$KEY for the seed\'s command lines, ETCDCTL_* for etcdctl, and the kube-apiserver flags')
+    .addOption(new Option('--etcdctl <exports>', 'which ETCDCTL_* to export: certs (not the endpoints: `etcdctl --endpoints $ENDPOINT …` works), all (a bare `etcdctl …` works), none').choices(ETCDCTL_EXPORTS).default('certs'))
+    .action(async (name: string | undefined, flags: { etcdctl: EtcdctlExports }) => {
+      process.stdout.write(`${(await envLines(await attachCluster(name ?? DEFAULT_CLUSTER), flags.etcdctl)).join('\n')}\n`);
     });
 
   program
@@ -350,6 +352,7 @@ export function buildProgram(): Command {
       return Number(value);
     })
     .option('--seed <n>', 'seed for choices among equal members, to replay a session', wholeNumber('--seed'))
+    .addOption(new Option('--state <preset>', "preload a control plane's keyspace before the API servers start").choices(STATE_PRESET_NAMES))
     .action(async (flags: UiFlags) => {
       await runUi(flags);
     });

@@ -6,6 +6,7 @@ import { quorumLine, quorumState } from '../faults/quorum-view.js';
 import { log, type LogSink } from '../log.js';
 import { describeStep, runScenario } from '../scenarios/engine.js';
 import { TrainerSession } from '../scenarios/trainer.js';
+import type { StatePresetName } from '../workload/preload.js';
 import type { Report, Scenario } from '../scenarios/types.js';
 import { attachCluster, startCluster } from '../topology/cluster.js';
 import { onInterrupt } from '../topology/lifecycle.js';
@@ -17,6 +18,7 @@ export interface UiFlags {
   name?: string;
   members?: number;
   seed?: number;
+  state?: StatePresetName;
 }
 
 /** Set as Ink reads it: under CI Ink draws only the last frame, so a CI job with a terminal gets plain lines too. */
@@ -72,7 +74,7 @@ export async function runUi(flags: UiFlags): Promise<void> {
   const cluster = flags.cluster
     ? await attachCluster(flags.cluster, { events })
     : await startCluster({ name: flags.name ?? `ui-${randomBytes(3).toString('hex')}`, topology: 'cluster', members: flags.members ?? 5 }, { events });
-  const session = await TrainerSession.start(cluster, { ownsCluster: !flags.cluster, seed: flags.seed }).catch(async (err: unknown) => {
+  const session = await TrainerSession.start(cluster, { ownsCluster: !flags.cluster, seed: flags.seed, state: flags.state }).catch(async (err: unknown) => {
     if (!flags.cluster) await cluster.stop();
     throw err;
   });

@@ -4,11 +4,22 @@ import { FAULTS } from '../faults/registry.js';
 import { CHECKS } from '../checks/registry.js';
 import { CONDITIONS } from './conditions.js';
 import { RUNBOOKS } from './runbooks/registry.js';
-import type { Catalog } from './scenario-file.js';
+import type { Catalog, OptionsSchema } from './scenario-file.js';
 
-/** Every name a scenario file may use, from the registries themselves. */
+/** Each registry entry's name with the schema it defines for its options or arguments. */
+function schemas<T>(registry: ReadonlyMap<string, T>, schemaOf: (entry: T) => OptionsSchema): ReadonlyMap<string, OptionsSchema> {
+  return new Map([...registry].map(([name, entry]) => [name, schemaOf(entry)]));
+}
+
+/** Every name a scenario file may use, with the schemas of their options, from the registries themselves. */
 export function catalog(): Catalog {
-  return { faults: [...FAULTS.keys()], runbooks: [...RUNBOOKS.keys()], conditions: [...CONDITIONS.keys()], checks: [...CHECKS.keys()], floors: Object.fromEntries([...CHECKS.values()].map((c) => [c.name, Object.keys(c.floors)])) };
+  return {
+    faults: schemas(FAULTS, (f) => f.options),
+    runbooks: schemas(RUNBOOKS, (r) => r.options),
+    conditions: schemas(CONDITIONS, (c) => c.args),
+    checks: [...CHECKS.keys()],
+    floors: Object.fromEntries([...CHECKS.values()].map((c) => [c.name, Object.keys(c.floors)])),
+  };
 }
 
 /** The scenarios shipped in the package's `scenarios/` folder (from `src/` and from `dist/` alike). */

@@ -1,12 +1,13 @@
 import { noop } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
+import { z } from 'zod';
 import { describeError, InvalidInputError } from '../errors.js';
 import { generateCa, issueClientCert, readTls } from '../topology/tls.js';
 import { isWrite } from '../workload/history.js';
 import type { Workload } from '../workload/workload.js';
 import { claimOf, type Cluster } from '../topology/cluster.js';
 import { leaderOf } from '../topology/leadership.js';
-import { keyHolds, putCondition, quorumLeader, recordPut } from './kv-conditions.js';
+import { keyHolds, keyHoldsArgs, putArgs, putCondition, quorumLeader, recordPut } from './kv-conditions.js';
 
 /**
  * Conditions a scenario waits for or expects. Each is polled until it holds or its timeout (derived
@@ -23,6 +24,16 @@ export interface ConditionContext {
 
 /** `true` when the condition holds, else a short reason. */
 export type Condition = (ctx: ConditionContext, args: Record<string, unknown>) => Promise<true | string>;
+
+/** A registered condition: how it is judged, and the arguments a scenario may give it (checked before any cluster starts). */
+export type DefinedCondition = Condition & { readonly args: z.ZodType<Record<string, unknown>> };
+
+function defineCondition(judge: Condition, args: z.ZodType<Record<string, unknown>>): DefinedCondition {
+  return Object.assign(judge, { args });
+}
+
+const NO_ARGS = z.object({}).strict();
+const CLIENT_KINDS = ['no-cert', 'foreign-ca', 'expired', 'plain-http'] as const;
 
 const leader: Condition = async ({ cluster }) => ((await cluster.leader()) ? true : 'no member is leader');
 
@@ -179,22 +190,22 @@ const REFUSALS: Record<string, RegExp> = {
   'foreign-ca': /bad certificate|unknown (authority|ca)|handshake/i,
   expired: /bad certificate|certificate (has )?expired|handshake/i,
   'plain-http': /UNAVAILABLE(?!.*ECONNREFUSED)|Connection dropped|protocol/i,
-};
+} satisfies Record<(typeof CLIENT_KINDS)[number], RegExp>;
 
-export const CONDITIONS: ReadonlyMap<string, Condition> = new Map([
-  ['client-refused', clientRefused],
-  ['leader', leader],
-  ['new-leader', newLeader],
-  ['writes-succeed', writesSucceed],
-  ['writes-fail', writesFail],
-  ['serializable-reads-answer', serializableReadsAnswer],
-  ['members-healthy', membersHealthy],
-  ['alarm', alarm],
-  ['no-alarm', noAlarm],
-  ['workload-progress', workloadProgress],
-  ['put', putCondition(recordPut)],
-  ['key-holds', keyHolds],
-  ['quorum-leader', quorumLeader],
+export const CONDITIONS: ReadonlyMap<string, DefinedCondition> = new Map([
+  ['client-refused', defineCondition(clientRefused, z.object({ client: z.enum(CLIENT_KINDS) }).strict())],
+  ['leader', defineCondition(leader, NO_ARGS)],
+  ['new-leader', defineCondition(newLeader, NO_ARGS)],
+  ['writes-succeed', defineCondition(writesSucceed, z.object({ after: z.number().int().min(0).optional() }).strict())],
+  ['writes-fail', defineCondition(writesFail, NO_ARGS)],
+  ['serializable-reads-answer', defineCondition(serializableReadsAnswer, NO_ARGS)],
+  ['members-healthy', defineCondition(membersHealthy, z.object({ count: z.number().int().positive().optional() }).strict())],
+  ['alarm', defineCondition(alarm, z.object({ name: z.enum(['NOSPACE', 'CORRUPT']).optional() }).strict())],
+  ['no-alarm', defineCondition(noAlarm, NO_ARGS)],
+  ['workload-progress', defineCondition(workloadProgress, z.object({ writes: z.number().int().min(0).optional(), reads: z.number().int().min(0).optional() }).strict())],
+  ['put', defineCondition(putCondition(recordPut), putArgs)],
+  ['key-holds', defineCondition(keyHolds, keyHoldsArgs)],
+  ['quorum-leader', defineCondition(quorumLeader, NO_ARGS)],
 ]);
 
 /**

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ConditionViolatedError, describeError, InvalidInputError } from '../errors.js';
 import { readLedger } from '../faults/ledger.js';
 import { quorumSize } from '../faults/target.js';
@@ -63,6 +64,9 @@ export const quorumLeader: Condition = async ({ cluster }) => {
   return leader ? true : 'no leader is followed by a majority of the members';
 };
 
+/** What `put` takes, judged when a scenario file is read. */
+export const putArgs = z.object({ key: z.string().min(1), value: z.string().min(1), outcome: z.enum(['acknowledged', 'refused']).optional() }).strict();
+
 /**
  * `put`: with `outcome: acknowledged` (the default) the put goes to the leader and holds once it is
  * acknowledged; with `outcome: refused` it goes to every member that answers and holds only if none
@@ -92,6 +96,9 @@ export function putCondition(record: PutRecorder): Condition {
 function describeValue(value: string | undefined): string {
   return value === undefined ? 'absent' : `'${value}'`;
 }
+
+/** What `key-holds` takes, judged when a scenario file is read. */
+export const keyHoldsArgs = z.object({ key: z.string().min(1), values: z.array(z.string().nullable()).min(1) }).strict();
 
 /** `key-holds`: a linearizable read through the leader finds one of `values` (null: absent). */
 export const keyHolds: Condition = async ({ cluster }, args) => {

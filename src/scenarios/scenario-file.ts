@@ -1,7 +1,9 @@
 /**
  * Scenario files: YAML in, a validated `Scenario` out, or a `ScenarioFileError` naming every
  * problem at once as `file:line: field: message` — a user fixing a file should not have to
- * run it a dozen times to find a dozen mistakes.
+ * run it a dozen times to find a dozen mistakes. The whole file is judged before any cluster
+ * starts: names against the registries, and each fault's and runbook's options and each
+ * condition's arguments against the schema the registry entry itself defines (`Catalog`).
  *
  * The format:
  *
@@ -10,20 +12,23 @@
  * description: Majority lost for good; restore from the last encrypted backup   # required, one line
  * topology: { topology: cluster, members: 5 }   # optional, default { topology: cluster }:
  *                                          #   any cluster spec field except name (the engine names the cluster)
+ * state: medium                            # optional: a Kubernetes-shaped keyspace preloaded first,
+ *                                          #   small | medium | large
  * workload: { rate: 20, keys: 32 }        # optional, default { rate: 20 } operations/s (1..500) on
  *                                          #   `keys` objects (1..1000, default 32; fewer: hotter keys);
  *                                          #   `workload: none` runs no API servers
  * steps:                                   # required, at least one; each has exactly one of
  *                                          #   fault, heal, runbook, wait-for, expect
  *   - runbook: encrypted-backup            # a runbook name
- *     options: { to: backups }             # optional mapping, passed to the runbook
+ *     options: { member: etcd-1 }          # optional mapping, checked against the runbook's own options
  *   - fault: quorum-loss                   # a fault kind
  *     target: majority                     # optional: leader | follower | member:NAME | minority | majority | all
- *     options: { mode: kill }              # optional mapping, passed to the fault
+ *     options: { mode: kill }              # optional mapping, checked against the fault's own options
  *     as: lost-majority                    # optional label, for `heal`
  *   - wait-for: leader                     # a condition, polled until it holds...
- *     timeout: 30s                         # optional: milliseconds, or 500ms / 30s / 2m
- *   - wait-for: { condition: members-healthy, count: 5 }   # ...or a condition with arguments
+ *     timeout: 30s                         # optional: milliseconds, or 500ms / 30s / 2m (more than 0)
+ *   - wait-for: { condition: members-healthy, count: 5 }   # ...or a condition with its arguments
+ *   - wait-for: { condition: leader, timeout: 10s }        #   (the timeout may sit in the mapping instead)
  *   - expect: writes-fail                  # a condition that must hold now (same forms as wait-for)
  *   - expect: { check: converged }         # or a check, run over the history so far
  *   - heal: lost-majority                  # `all`, or an earlier fault's `as` label
@@ -34,20 +39,34 @@
  *                                          #   the report shows every floor in force
  * ```
  *
- * Field paths in errors are dotted and 0-based (`steps.2.fault` is the third step), the same
- * indexes the engine reports steps by.
+ * An unknown key is refused wherever it sits (top level, steps, options, arguments, topology,
+ * workload, floors), with the nearest known one when a couple of edits away. Field paths in
+ * errors are dotted and 0-based (`steps.2.fault` is the third step), the same indexes the engine
+ * reports steps by.
  */
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import { SpecError, validateSpec } from '../topology/spec.js';
+import { TARGET_KINDS } from '../faults/target.js';
+import { type ClusterSpecInput, SpecError, validateSpec } from '../topology/spec.js';
+import { STATE_PRESET_NAMES, type StatePresetName } from '../workload/preload.js';
 import type { Scenario, Step } from './types.js';
 
-/** Every name a scenario may use; the caller supplies it so this module stays free of the registries. */
+/** What a registry entry defines for its options (a fault's, a runbook's) or its arguments (a condition's). */
+export type OptionsSchema = z.ZodType;
+
+/**
+ * Every name a scenario may use, each with the schema of its options where it takes any; the
+ * caller supplies it (`catalog()` reads the registries) so this module stays free of them.
+ */
 export interface Catalog {
-  faults: string[];
-  runbooks: string[];
-  conditions: string[];
+  /** Fault kinds, each with the schema of its `options`. */
+  faults: ReadonlyMap<string, OptionsSchema>;
+  /** Runbook names, each with the schema of its `options`. */
+  runbooks: ReadonlyMap<string, OptionsSchema>;
+  /** Conditions, each with the schema of its arguments (the mapping form's keys besides `condition` and `timeout`). */
+  conditions: ReadonlyMap<string, OptionsSchema>;
   checks: string[];
   /** Each check's floor names. */
   floors: Record<string, string[]>;
@@ -71,7 +90,7 @@ export class ScenarioFileError extends InvalidInputError {
   }
 }
 
-const TOP_KEYS = ['name', 'description', 'topology', 'workload', 'steps', 'checks', 'floors'] as const;
+const TOP_KEYS = ['name', 'description', 'topology', 'state', 'workload', 'steps', 'checks', 'floors'] as const;
 const STEP_KINDS = ['fault', 'heal', 'runbook', 'wait-for', 'expect'] as const;
 type StepKey = (typeof STEP_KINDS)[number];
 /** The keys each step kind accepts besides its own. */
@@ -82,12 +101,25 @@ const STEP_EXTRA_KEYS: Record<StepKey, readonly string[]> = {
   'wait-for': ['timeout', 'name'],
   expect: ['timeout', 'name'],
 };
-const TARGET_WORDS = ['leader', 'follower', 'minority', 'majority', 'all'];
+/** The keys of a condition's mapping form that are not its arguments. */
+const CONDITION_KEYS = ['condition', 'timeout'] as const;
+const TARGET_WORDS: readonly string[] = TARGET_KINDS.filter((k) => k !== 'member:NAME');
 const MIN_RATE = 1;
 const MAX_RATE = 500;
 const DEFAULT_RATE = 20;
 const DEFAULT_KEYS = 32;
 const MAX_KEYS = 1000;
+const WORKLOAD_KEYS = ['rate', 'keys'] as const;
+
+/** A type's keys, listed once and held to the type by the compiler (a key missing or extra does not compile). */
+const fieldsOf = <T>(fields: { [K in keyof Required<T>]: true }): string[] => Object.keys(fields);
+
+/** The cluster spec's fields a scenario may set, by the section they sit in, for "did you mean" on a misspelt one. */
+const SPEC_FIELDS = {
+  top: fieldsOf<Omit<ClusterSpecInput, 'name'>>({ topology: true, members: true, allowEven: true, tls: true, image: true, basePort: true, etcd: true, resources: true }),
+  etcd: fieldsOf<NonNullable<ClusterSpecInput['etcd']>>({ heartbeatIntervalMs: true, electionTimeoutMs: true, quotaBackendBytes: true, snapshotCount: true, logLevel: true }),
+  resources: fieldsOf<NonNullable<ClusterSpecInput['resources']>>({ cpus: true, memoryMb: true }),
+};
 
 type Path = (string | number)[];
 type Obj = Record<string, unknown>;
@@ -142,12 +174,12 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The known name closest to `name`, if a couple of edits away; ties go to the earlier name. */
+/** The known name closest to `name`, if a couple of edits away (case aside); ties go to the earlier name. */
 function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of known) {
-    const distance = editDistance(name, candidate);
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   return best;
@@ -156,6 +188,153 @@ function closest(name: string, known: readonly string[]): string | undefined {
 function didYouMean(name: string, known: readonly string[]): string {
   const guess = closest(name, known);
   return guess === undefined ? '' : ` did you mean '${guess}'?`;
+}
+
+/** `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+/** A value as the user wrote it, for "(got …)". */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/** What a schema expected, in the scenario file's words. */
+const EXPECTED: Record<string, string> = { string: 'text', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'a mapping', null: 'null' };
+const expected = (type: string): string => EXPECTED[type] ?? type;
+
+/**
+ * One line for a schema's complaint, in this file's style; a message the schema's author wrote
+ * (`.min(16, 'etcd does not even start under 16 MB')`) takes precedence, as zod gives it.
+ */
+const describeIssue: z.core.$ZodErrorMap = (issue) => {
+  const got = ` (got ${shown(issue.input)})`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? `required: ${expected(issue.expected)}` : `must be ${expected(issue.expected)}${got}`;
+    case 'invalid_value': {
+      const values = issue.values.map(String);
+      return `expected ${orList(values)}${got}${typeof issue.input === 'string' ? didYouMean(issue.input, values).replace(/^ /, '; ') : ''}`;
+    }
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      const bound = small ? issue.minimum : issue.maximum;
+      if (issue.origin === 'string') return small && Number(bound) === 1 ? 'must not be empty' : `must be ${small ? 'at least' : 'at most'} ${bound} characters${got}`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `needs ${small ? 'at least' : 'at most'} ${bound} item${Number(bound) === 1 ? '' : 's'}`;
+      const word = small ? (issue.inclusive ? 'at least' : 'more than') : issue.inclusive ? 'at most' : 'less than';
+      return `must be ${word} ${bound}${got}`;
+    }
+    case 'invalid_format':
+      return issue.format === 'regex' && issue.pattern ? `must match ${issue.pattern}${got}` : `must be a valid ${issue.format}${got}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${issue.divisor}${got}`;
+    case 'invalid_union': {
+      const types = [...new Set(issue.errors.flat().flatMap((e) => (e.code === 'invalid_type' ? [expected(e.expected)] : [])))];
+      return types.length ? `must be ${orList(types)}${got}` : undefined;
+    }
+    default:
+      return undefined; // zod's own one-line message
+  }
+};
+
+/** The fields an object schema declares at `path` inside `schema` (through optional, default and pipe wrappers). */
+function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let at: unknown = schema;
+  for (const key of [...path, undefined]) {
+    for (;;) {
+      if (at instanceof z.ZodOptional || at instanceof z.ZodNullable || at instanceof z.ZodDefault || at instanceof z.ZodPrefault || at instanceof z.ZodReadonly) at = at.unwrap();
+      else if (at instanceof z.ZodPipe) at = at.in;
+      else break;
+    }
+    if (key === undefined) return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
+    if (at instanceof z.ZodObject) at = (at.shape as Record<string, unknown>)[String(key)];
+    else if (at instanceof z.ZodArray) at = at.element;
+    else return [];
+  }
+  return [];
+}
+
+/** Whose options a schema judges, for its messages: `isolate's options: scope`, `leader takes no arguments`. */
+interface SchemaOwner {
+  name: string;
+  noun: 'option' | 'argument';
+  /** Keys allowed beside the schema's own (a condition's `condition` and `timeout`), for "did you mean". */
+  besides?: readonly string[];
+}
+
+/** The problems found so far, each placed at its field's line. */
+class Problems {
+  private readonly found: ScenarioProblem[] = [];
+
+  constructor(
+    readonly file: string,
+    private readonly where: Locator,
+  ) {}
+
+  add(path: Path, message: string): void {
+    this.found.push({ file: this.file, line: this.where.line(path), field: path.length ? path.join('.') : '(document)', message });
+  }
+
+  lineOf(path: Path): number {
+    return this.where.line(path);
+  }
+
+  get any(): boolean {
+    return this.found.length > 0;
+  }
+
+  /** Every problem, top to bottom as the user reads the file (sort is stable: same-line problems keep their order). */
+  error(): ScenarioFileError {
+    return new ScenarioFileError([...this.found].sort((a, b) => a.line - b.line));
+  }
+
+  /** Refuses each key of `value` outside `allowed`, each at its own line. */
+  unknownKeys(path: Path, value: Obj, allowed: readonly string[], message = (dym: string) => `unknown field;${dym} allowed: ${allowed.join(', ')}`): void {
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) this.add([...path, key], message(didYouMean(key, allowed)));
+    }
+  }
+
+  /** True when `value` is one of `known`; otherwise says so, with the nearest name. */
+  knownName<T extends string>(path: Path, what: string, value: unknown, known: readonly T[]): value is T {
+    if ((known as readonly unknown[]).includes(value)) return true;
+    const list = `known: ${known.join(', ')}`;
+    if (typeof value !== 'string' || value === '') this.add(path, `must name a ${what}; ${list}`);
+    else this.add(path, `unknown ${what} '${value}';${didYouMean(value, known)} ${list}`);
+    return false;
+  }
+
+  /** An optional mapping: `{}` when absent, undefined (and a problem) when not a mapping. */
+  mapping(path: Path, value: unknown): Obj | undefined {
+    if (value === undefined) return {};
+    if (isObject(value)) return value;
+    this.add(path, 'must be a mapping, e.g. { key: value }');
+    return undefined;
+  }
+
+  /** Judges `value` by a registry entry's schema: each of its issues becomes a problem at its own field. */
+  matches(path: Path, value: Obj, schema: OptionsSchema, owner: SchemaOwner): void {
+    const result = schema.safeParse(value, { error: describeIssue });
+    if (result.success) return;
+    for (const issue of result.error.issues) {
+      const at: Path = [...path, ...issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k))];
+      if (issue.code !== 'unrecognized_keys') {
+        this.add(at, issue.message);
+        continue;
+      }
+      const fields = fieldsAt(schema, issue.path);
+      for (const key of issue.keys) this.add([...at, key], issue.path.length > 0 ? `unknown field;${didYouMean(key, fields)} allowed: ${fields.join(', ')}` : unknownOption(key, fields, owner));
+    }
+  }
+}
+
+/** `unknown option; did you mean 'scope'? isolate's options: scope`, `unknown argument; leader takes no arguments`. */
+function unknownOption(key: string, fields: readonly string[], { name, noun, besides = [] }: SchemaOwner): string {
+  const known = fields.length ? `${name}'s ${noun}s: ${fields.join(', ')}` : `${name} takes no ${noun}s`;
+  return `unknown ${noun};${didYouMean(key, [...fields, ...besides])} ${known}`;
 }
 
 /** A duration: a number of milliseconds, or `500ms` / `30s` / `2m`. Returns ms, or a reason. */
@@ -177,132 +356,146 @@ function parseTimeout(value: unknown): number | string {
   return Math.ceil(ms);
 }
 
-/** Parses and validates one scenario file's text; throws a ScenarioFileError with every problem. */
-export function parseScenario(text: string, file: string, catalog: Catalog): Scenario {
+/** The YAML document and its plain value; a syntax error ends the parse here (the tree would be a guess). */
+function readYaml(text: string, file: string): { doc: Document; lines: LineCounter; root: unknown } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
-  const problems: ScenarioProblem[] = [];
-
-  // With a syntax error the tree is a guess; checking its content would report phantom problems.
   if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const message = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
-      problems.push({ file, line: err.linePos?.[0].line ?? 1, field: '(yaml)', message });
-    }
-    throw new ScenarioFileError(problems);
+    throw new ScenarioFileError(
+      doc.errors.map((err) => ({
+        file,
+        line: err.linePos?.[0].line ?? 1,
+        field: '(yaml)',
+        message: (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, ''),
+      })),
+    );
   }
-
-  let root: unknown;
   try {
-    root = doc.toJS();
+    return { doc, lines, root: doc.toJS() };
   } catch (err) {
     // toJS refuses alias bombs and the like.
     throw new ScenarioFileError([{ file, line: 1, field: '(yaml)', message: err instanceof Error ? err.message : String(err) }]);
   }
+}
 
-  const where = new Locator(doc, lines);
-  const problem = (path: Path, message: string): void => {
-    problems.push({ file, line: where.line(path), field: path.length ? path.join('.') : '(document)', message });
-  };
-  const unknownName = (path: Path, what: string, value: unknown, known: readonly string[]): void => {
-    const list = `known: ${known.join(', ')}`;
-    if (typeof value !== 'string' || value === '') problem(path, `must name a ${what}; ${list}`);
-    else problem(path, `unknown ${what} '${value}';${didYouMean(value, known)} ${list}`);
-  };
-  const checkName = (path: Path, what: string, value: unknown, known: readonly string[]): value is string => {
-    if (typeof value === 'string' && known.includes(value)) return true;
-    unknownName(path, what, value, known);
-    return false;
-  };
-  const optionalMapping = (path: Path, value: unknown): Obj => {
-    if (value === undefined) return {};
-    if (isObject(value)) return value;
-    problem(path, 'must be a mapping, e.g. { key: value }');
-    return {};
-  };
-
+/** Parses and validates one scenario file's text; throws a ScenarioFileError with every problem. */
+export function parseScenario(text: string, file: string, catalog: Catalog): Scenario {
+  const { doc, lines, root } = readYaml(text, file);
+  const problems = new Problems(file, new Locator(doc, lines));
   if (!isObject(root)) {
-    problem([], 'a scenario file must be a mapping with name, description and steps');
-    throw new ScenarioFileError(problems);
+    problems.add([], 'a scenario file must be a mapping with name, description and steps');
+    throw problems.error();
+  }
+  const scenario = parseTopLevel(problems, root, catalog);
+  if (problems.any) throw problems.error();
+  return scenario;
+}
+
+function parseTopLevel(problems: Problems, root: Obj, catalog: Catalog): Scenario {
+  problems.unknownKeys([], root, TOP_KEYS);
+  const state = parseState(problems, root.state);
+  return {
+    name: parseName(problems, root.name),
+    description: parseDescription(problems, root.description),
+    file: problems.file,
+    topology: parseTopology(problems, root.topology),
+    ...(state === undefined ? {} : { state }),
+    workload: parseWorkload(problems, root.workload),
+    steps: new StepParser(problems, catalog).steps(root.steps),
+    checks: parseChecks(problems, root.checks, catalog.checks),
+    floors: parseFloors(problems, root.floors, catalog),
+  };
+}
+
+function parseName(problems: Problems, name: unknown): string {
+  if (name === undefined) problems.add(['name'], 'required: the scenario name, a-z, 0-9 and "-"');
+  else if (typeof name !== 'string' || !/^[a-z0-9-]+$/.test(name)) problems.add(['name'], 'must hold only a-z, 0-9 and "-"');
+  return name as string;
+}
+
+function parseDescription(problems: Problems, raw: unknown): string {
+  const description = typeof raw === 'string' ? raw.trim() : raw;
+  if (description === undefined) problems.add(['description'], 'required: one line saying what the scenario rehearses');
+  else if (typeof description !== 'string' || description === '') problems.add(['description'], 'must be a line of text');
+  else if (description.includes('\n')) problems.add(['description'], 'must be one line');
+  return description as string;
+}
+
+function parseState(problems: Problems, state: unknown): StatePresetName | undefined {
+  if (state === undefined) return undefined;
+  return problems.knownName(['state'], 'state preset', state, STATE_PRESET_NAMES) ? state : undefined;
+}
+
+/** `value` without the keys `allowed` lacks, each refused at its own line. */
+function knownFieldsOnly(problems: Problems, path: Path, value: Obj, allowed: readonly string[]): Obj {
+  problems.unknownKeys(path, value, allowed);
+  return Object.fromEntries(Object.entries(value).filter(([key]) => allowed.includes(key)));
+}
+
+/** A cluster spec minus its name, judged by the same validator as `etcd-drill up`. */
+function parseTopology(problems: Problems, value: unknown): Scenario['topology'] {
+  if (value === undefined) return { topology: 'cluster' };
+  if (!isObject(value)) {
+    problems.add(['topology'], 'must be a mapping of cluster spec fields, e.g. { topology: cluster, members: 5 }');
+    return { topology: 'cluster' };
+  }
+  const { name, ...spec } = value;
+  if (name !== undefined) problems.add(['topology', 'name'], 'not allowed: the engine names the cluster');
+  // Unknown fields are refused here, with a "did you mean"; the validator judges the rest.
+  const known = knownFieldsOnly(problems, ['topology'], spec, SPEC_FIELDS.top);
+  for (const section of ['etcd', 'resources'] as const) {
+    const fields = known[section];
+    if (isObject(fields)) known[section] = knownFieldsOnly(problems, ['topology', section], fields, SPEC_FIELDS[section]);
+  }
+  try {
+    validateSpec(known);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    for (const p of err.problems) problems.add(p.path === '(spec)' ? ['topology'] : ['topology', ...p.path.split('.')], p.message);
+  }
+  return spec as Scenario['topology'];
+}
+
+function parseWorkload(problems: Problems, value: unknown): Scenario['workload'] {
+  const fallback = { ratePerSecond: DEFAULT_RATE, keys: DEFAULT_KEYS };
+  if (value === 'none') return false;
+  if (value === undefined) return fallback;
+  if (!isObject(value)) {
+    problems.add(['workload'], `must be \`none\` or a mapping like { rate: ${DEFAULT_RATE} }`);
+    return fallback;
+  }
+  problems.unknownKeys(['workload'], value, WORKLOAD_KEYS);
+  const rate = value.rate ?? DEFAULT_RATE;
+  const keys = value.keys ?? DEFAULT_KEYS;
+  const rateOk = typeof rate === 'number' && Number.isFinite(rate) && rate >= MIN_RATE && rate <= MAX_RATE;
+  const keysOk = typeof keys === 'number' && Number.isInteger(keys) && keys >= 1 && keys <= MAX_KEYS;
+  if (!rateOk) problems.add(['workload', 'rate'], `must be a number of operations per second from ${MIN_RATE} to ${MAX_RATE} (got ${String(rate)})`);
+  if (!keysOk) problems.add(['workload', 'keys'], `must be a whole number of objects from 1 to ${MAX_KEYS} (got ${String(keys)})`);
+  return rateOk && keysOk ? { ratePerSecond: rate, keys } : fallback;
+}
+
+type StepBase = { name?: string; line: number };
+
+/** The steps, in order: a `heal` may name only the labels of faults before it. */
+class StepParser {
+  private readonly labels = new Set<string>();
+
+  constructor(
+    private readonly problems: Problems,
+    private readonly catalog: Catalog,
+  ) {}
+
+  steps(value: unknown): Step[] {
+    if (value === undefined) this.problems.add(['steps'], 'required: a list of at least one step');
+    else if (!Array.isArray(value)) this.problems.add(['steps'], 'must be a list of steps');
+    else if (value.length === 0) this.problems.add(['steps'], 'needs at least one step');
+    else return value.flatMap((raw: unknown, index) => this.step(raw, ['steps', index]) ?? []);
+    return [];
   }
 
-  for (const key of Object.keys(root)) {
-    if (!(TOP_KEYS as readonly string[]).includes(key)) {
-      problem([key], `unknown field;${didYouMean(key, TOP_KEYS)} allowed: ${TOP_KEYS.join(', ')}`);
-    }
-  }
-
-  // name, description
-  const name = root.name;
-  if (name === undefined) problem(['name'], 'required: the scenario name, a-z, 0-9 and "-"');
-  else if (typeof name !== 'string' || !/^[a-z0-9-]+$/.test(name)) problem(['name'], 'must hold only a-z, 0-9 and "-"');
-
-  const description = typeof root.description === 'string' ? root.description.trim() : root.description;
-  if (description === undefined) problem(['description'], 'required: one line saying what the scenario rehearses');
-  else if (typeof description !== 'string' || description === '') problem(['description'], 'must be a line of text');
-  else if (description.includes('\n')) problem(['description'], 'must be one line');
-
-  // topology: a cluster spec minus its name, judged by the same validator as `etcd-drill up`.
-  let topology: Scenario['topology'] = { topology: 'cluster' };
-  if (root.topology !== undefined) {
-    if (!isObject(root.topology)) {
-      problem(['topology'], 'must be a mapping of cluster spec fields, e.g. { topology: cluster, members: 5 }');
-    } else {
-      const { name: clusterName, ...spec } = root.topology;
-      if (clusterName !== undefined) problem(['topology', 'name'], 'not allowed: the engine names the cluster');
-      topology = spec as Scenario['topology'];
-      try {
-        validateSpec(spec);
-      } catch (err) {
-        if (!(err instanceof SpecError)) throw err;
-        for (const p of err.problems) {
-          const path: Path = p.path === '(spec)' ? ['topology'] : ['topology', ...p.path.split('.')];
-          // An unknown-field problem names the object; point at the first unknown key when it exists.
-          const unknownKey = /^unknown field\(s\) ([^,]+)/.exec(p.message)?.[1];
-          const line = where.line(unknownKey === undefined ? path : [...path, unknownKey]);
-          problems.push({ file, line, field: path.join('.'), message: p.message });
-        }
-      }
-    }
-  }
-
-  // workload
-  let workload: Scenario['workload'] = { ratePerSecond: DEFAULT_RATE, keys: DEFAULT_KEYS };
-  if (root.workload === 'none') {
-    workload = false;
-  } else if (root.workload !== undefined) {
-    if (!isObject(root.workload)) {
-      problem(['workload'], `must be \`none\` or a mapping like { rate: ${DEFAULT_RATE} }`);
-    } else {
-      for (const key of Object.keys(root.workload)) {
-        if (key !== 'rate' && key !== 'keys') problem(['workload', key], 'unknown field; allowed: rate, keys');
-      }
-      const rate = root.workload.rate ?? DEFAULT_RATE;
-      const keys = root.workload.keys ?? DEFAULT_KEYS;
-      const rateOk = typeof rate === 'number' && Number.isFinite(rate) && rate >= MIN_RATE && rate <= MAX_RATE;
-      const keysOk = typeof keys === 'number' && Number.isInteger(keys) && keys >= 1 && keys <= MAX_KEYS;
-      if (!rateOk) problem(['workload', 'rate'], `must be a number of operations per second from ${MIN_RATE} to ${MAX_RATE} (got ${String(rate)})`);
-      if (!keysOk) problem(['workload', 'keys'], `must be a whole number of objects from 1 to ${MAX_KEYS} (got ${String(keys)})`);
-      if (rateOk && keysOk) workload = { ratePerSecond: rate, keys };
-    }
-  }
-
-  // steps
-  const steps: Step[] = [];
-  const labels = new Set<string>();
-  if (root.steps === undefined) problem(['steps'], 'required: a list of at least one step');
-  else if (!Array.isArray(root.steps)) problem(['steps'], 'must be a list of steps');
-  else if (root.steps.length === 0) problem(['steps'], 'needs at least one step');
-  else {
-    root.steps.forEach((raw: unknown, index) => {
-      const step = parseStep(raw, ['steps', index]);
-      if (step) steps.push(step);
-    });
-  }
-
-  function parseStep(raw: unknown, at: Path): Step | undefined {
+  private step(raw: unknown, at: Path): Step | undefined {
     if (!isObject(raw)) {
-      problem(at, `a step must be a mapping with one of ${STEP_KINDS.join(', ')}`);
+      this.problems.add(at, `a step must be a mapping with one of ${STEP_KINDS.join(', ')}`);
       return undefined;
     }
     const keys = Object.keys(raw);
@@ -311,148 +504,173 @@ export function parseScenario(text: string, file: string, catalog: Catalog): Sce
       // Usually a misspelt kind: say so once rather than also reporting the stray key.
       const guesses = keys.map((k) => closest(k, STEP_KINDS)).filter((g) => g !== undefined);
       const hint = guesses.length ? ` (did you mean '${guesses[0]}'?)` : '';
-      problem(at, `a step needs one of ${STEP_KINDS.join(', ')}; found ${keys.join(', ') || 'nothing'}${hint}`);
+      this.problems.add(at, `a step needs one of ${STEP_KINDS.join(', ')}; found ${keys.join(', ') || 'nothing'}${hint}`);
       return undefined;
     }
     if (kinds.length > 1) {
-      problem(at, `a step does one thing, but this one has ${kinds.join(' and ')}; split it into ${kinds.length} steps`);
+      this.problems.add(at, `a step does one thing, but this one has ${kinds.join(' and ')}; split it into ${kinds.length} steps`);
       return undefined;
     }
     const kind = kinds[0]!;
     const allowed = [kind, ...STEP_EXTRA_KEYS[kind]];
-    for (const key of keys) {
-      if (!allowed.includes(key)) problem([...at, key], `unknown field for a ${kind} step;${didYouMean(key, allowed)} allowed: ${allowed.join(', ')}`);
-    }
+    this.problems.unknownKeys(at, raw, allowed, (dym) => `unknown field for a ${kind} step;${dym} allowed: ${allowed.join(', ')}`);
 
-    const base: { name?: string; line: number } = { line: where.line(at) };
+    const base: StepBase = { line: this.problems.lineOf(at) };
     if (raw.name !== undefined) {
       if (typeof raw.name === 'string' && raw.name.trim() !== '') base.name = raw.name;
-      else problem([...at, 'name'], 'must be a line of text');
+      else this.problems.add([...at, 'name'], 'must be a line of text');
     }
-
     switch (kind) {
-      case 'fault': {
-        const fault = raw.fault;
-        const known = checkName([...at, 'fault'], 'fault', fault, catalog.faults);
-        const step: Step = { ...base, kind: 'fault', fault: fault as string, options: optionalMapping([...at, 'options'], raw.options) };
-        if (raw.target !== undefined) {
-          const target = raw.target;
-          if (typeof target === 'string' && target.startsWith('member:')) {
-            if (/^member:[A-Za-z0-9._-]+$/.test(target)) step.target = target;
-            else problem([...at, 'target'], `'member:' needs a member's name right after the colon, e.g. member:etcd-2`);
-          } else if (typeof target === 'string' && TARGET_WORDS.includes(target)) {
-            step.target = target;
-          } else {
-            const guess = typeof target === 'string' ? didYouMean(target, TARGET_WORDS) : '';
-            problem([...at, 'target'], `must be leader, follower, member:NAME, minority, majority or all; got ${JSON.stringify(target)}.${guess}`);
-          }
-        }
-        if (raw.as !== undefined) {
-          const label = raw.as;
-          if (typeof label !== 'string' || label.trim() === '') problem([...at, 'as'], 'must be a label, e.g. as: lost-leader');
-          else if (label === 'all') problem([...at, 'as'], "'all' is reserved: `heal: all` heals every fault");
-          else if (labels.has(label)) problem([...at, 'as'], `label '${label}' is already used by an earlier fault`);
-          else {
-            labels.add(label);
-            step.as = label;
-          }
-        }
-        return known ? step : undefined;
-      }
-      case 'heal': {
-        const heal = raw.heal;
-        if (heal === 'all' || (typeof heal === 'string' && labels.has(heal))) return { ...base, kind: 'heal', heal };
-        const choices = ['all', ...labels].join(', ');
-        if (typeof heal !== 'string' || heal === '') problem([...at, 'heal'], `must be 'all' or an earlier fault's \`as\` label; known: ${choices}`);
-        else problem([...at, 'heal'], `no earlier fault has \`as: ${heal}\`;${didYouMean(heal, ['all', ...labels])} known: ${choices}`);
-        return undefined;
-      }
-      case 'runbook': {
-        const options = optionalMapping([...at, 'options'], raw.options);
-        return checkName([...at, 'runbook'], 'runbook', raw.runbook, catalog.runbooks) ? { ...base, kind: 'runbook', runbook: raw.runbook, options } : undefined;
-      }
+      case 'fault':
+        return this.fault(raw, at, base);
+      case 'heal':
+        return this.heal(raw.heal, at, base);
+      case 'runbook':
+        return this.runbook(raw, at, base);
       case 'wait-for':
-      case 'expect': {
-        const value = raw[kind];
-        let timeoutMs: number | undefined;
-        if (raw.timeout !== undefined) {
-          const parsed = parseTimeout(raw.timeout);
-          if (typeof parsed === 'string') problem([...at, 'timeout'], parsed);
-          else timeoutMs = parsed;
-        }
-        if (isObject(value) && 'check' in value) {
-          if (kind === 'wait-for') {
-            problem([...at, kind, 'check'], 'wait-for takes a condition; run a check with `expect: { check: NAME }`');
-            return undefined;
-          }
-          let ok = checkName([...at, kind, 'check'], 'check', value.check, catalog.checks);
-          for (const key of Object.keys(value)) {
-            if (key !== 'check') {
-              problem([...at, kind, key], 'a check takes no arguments');
-              ok = false;
-            }
-          }
-          if (raw.timeout !== undefined) problem([...at, 'timeout'], 'a check runs once over the history so far; a timeout does not apply');
-          return ok ? { ...base, kind: 'check', check: value.check as string } : undefined;
-        }
-        let condition: unknown = value;
-        let args: Obj = {};
-        if (isObject(value)) {
-          ({ condition, ...args } = value);
-          if (condition === undefined) {
-            problem([...at, kind], `the mapping form needs \`condition:\`${kind === 'expect' ? ' (or `check:`)' : ''}, e.g. { condition: members-healthy, count: 5 }`);
-            return undefined;
-          }
-        }
-        const conditionPath = isObject(value) ? [...at, kind, 'condition'] : [...at, kind];
-        if (!checkName(conditionPath, 'condition', condition, catalog.conditions)) return undefined;
-        return { ...base, kind, condition, args, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
-      }
+      case 'expect':
+        return isObject(raw[kind]) && 'check' in raw[kind] ? this.check(raw, at, base, kind) : this.condition(raw, at, base, kind);
     }
   }
 
-  // checks
+  /** A step's `options`, judged by the schema of the fault or runbook it names (when the name is known). */
+  private options(path: Path, value: unknown, registry: ReadonlyMap<string, OptionsSchema>, name: unknown): Record<string, unknown> {
+    const options = this.problems.mapping(path, value);
+    const schema = typeof name === 'string' ? registry.get(name) : undefined;
+    if (options && schema) this.problems.matches(path, options, schema, { name: name as string, noun: 'option' });
+    return options ?? {};
+  }
+
+  private fault(raw: Obj, at: Path, base: StepBase): Step | undefined {
+    const known = this.problems.knownName([...at, 'fault'], 'fault', raw.fault, [...this.catalog.faults.keys()]);
+    const options = this.options([...at, 'options'], raw.options, this.catalog.faults, raw.fault);
+    const target = raw.target === undefined ? undefined : this.target(raw.target, [...at, 'target']);
+    const label = raw.as === undefined ? undefined : this.label(raw.as, [...at, 'as']);
+    if (!known) return undefined;
+    return { ...base, kind: 'fault', fault: raw.fault as string, options, ...(target === undefined ? {} : { target }), ...(label === undefined ? {} : { as: label }) };
+  }
+
+  private target(target: unknown, path: Path): string | undefined {
+    if (typeof target === 'string' && target.startsWith('member:')) {
+      if (/^member:[A-Za-z0-9._-]+$/.test(target)) return target;
+      this.problems.add(path, `'member:' needs a member's name right after the colon, e.g. member:etcd-2`);
+      return undefined;
+    }
+    if (typeof target === 'string' && TARGET_WORDS.includes(target)) return target;
+    const guess = typeof target === 'string' ? didYouMean(target, TARGET_WORDS) : '';
+    this.problems.add(path, `must be ${orList(TARGET_KINDS)}; got ${JSON.stringify(target)}.${guess}`);
+    return undefined;
+  }
+
+  private label(label: unknown, path: Path): string | undefined {
+    if (typeof label !== 'string' || label.trim() === '') this.problems.add(path, 'must be a label, e.g. as: lost-leader');
+    else if (label === 'all') this.problems.add(path, "'all' is reserved: `heal: all` heals every fault");
+    else if (this.labels.has(label)) this.problems.add(path, `label '${label}' is already used by an earlier fault`);
+    else {
+      this.labels.add(label);
+      return label;
+    }
+    return undefined;
+  }
+
+  private heal(heal: unknown, at: Path, base: StepBase): Step | undefined {
+    if (heal === 'all' || (typeof heal === 'string' && this.labels.has(heal))) return { ...base, kind: 'heal', heal };
+    const choices = ['all', ...this.labels];
+    if (typeof heal !== 'string' || heal === '') this.problems.add([...at, 'heal'], `must be 'all' or an earlier fault's \`as\` label; known: ${choices.join(', ')}`);
+    else this.problems.add([...at, 'heal'], `no earlier fault has \`as: ${heal}\`;${didYouMean(heal, choices)} known: ${choices.join(', ')}`);
+    return undefined;
+  }
+
+  private runbook(raw: Obj, at: Path, base: StepBase): Step | undefined {
+    const known = this.problems.knownName([...at, 'runbook'], 'runbook', raw.runbook, [...this.catalog.runbooks.keys()]);
+    const options = this.options([...at, 'options'], raw.options, this.catalog.runbooks, raw.runbook);
+    return known ? { ...base, kind: 'runbook', runbook: raw.runbook as string, options } : undefined;
+  }
+
+  /** `expect: { check: NAME }`: a check run once over the history so far. */
+  private check(raw: Obj, at: Path, base: StepBase, kind: 'wait-for' | 'expect'): Step | undefined {
+    const value = raw[kind] as Obj;
+    if (kind === 'wait-for') {
+      this.problems.add([...at, kind, 'check'], 'wait-for takes a condition; run a check with `expect: { check: NAME }`');
+      return undefined;
+    }
+    let ok = this.problems.knownName([...at, kind, 'check'], 'check', value.check, this.catalog.checks);
+    for (const key of Object.keys(value)) {
+      if (key !== 'check') {
+        this.problems.add([...at, kind, key], 'a check takes no arguments');
+        ok = false;
+      }
+    }
+    if (raw.timeout !== undefined) this.problems.add([...at, 'timeout'], 'a check runs once over the history so far; a timeout does not apply');
+    return ok ? { ...base, kind: 'check', check: value.check as string } : undefined;
+  }
+
+  /** `wait-for` / `expect` of a condition: a name, or a mapping of `condition`, its arguments and an optional `timeout`. */
+  private condition(raw: Obj, at: Path, base: StepBase, kind: 'wait-for' | 'expect'): Step | undefined {
+    const value = raw[kind];
+    const { condition, timeout, ...args }: Obj = isObject(value) ? value : { condition: value };
+    if (condition === undefined) {
+      this.problems.add([...at, kind], `the mapping form needs \`condition:\`${kind === 'expect' ? ' (or `check:`)' : ''}, e.g. { condition: members-healthy, count: 5 }`);
+      return undefined;
+    }
+    const path = isObject(value) ? [...at, kind, 'condition'] : [...at, kind];
+    const known = this.problems.knownName(path, 'condition', condition, [...this.catalog.conditions.keys()]);
+    if (known) this.problems.matches([...at, kind], args, this.catalog.conditions.get(condition)!, { name: condition, noun: 'argument', besides: CONDITION_KEYS });
+    // The timeout may sit on the step or in the mapping, not both.
+    if (timeout !== undefined && raw.timeout !== undefined) this.problems.add([...at, kind, 'timeout'], 'the step already has a timeout; give it once');
+    const [inMapping, onStep] = [this.timeout([...at, kind, 'timeout'], timeout), this.timeout([...at, 'timeout'], raw.timeout)];
+    const timeoutMs = inMapping ?? onStep;
+    return known ? { ...base, kind, condition, args, ...(timeoutMs === undefined ? {} : { timeoutMs }) } : undefined;
+  }
+
+  private timeout(path: Path, value: unknown): number | undefined {
+    if (value === undefined) return undefined;
+    const parsed = parseTimeout(value);
+    if (typeof parsed === 'number') return parsed;
+    this.problems.add(path, parsed);
+    return undefined;
+  }
+}
+
+function parseChecks(problems: Problems, value: unknown, known: readonly string[]): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.add(['checks'], `must be a list of check names, e.g. [${known.slice(0, 2).join(', ')}]`);
+    return [];
+  }
   const checks: string[] = [];
-  if (root.checks !== undefined) {
-    if (!Array.isArray(root.checks)) {
-      problem(['checks'], `must be a list of check names, e.g. [${catalog.checks.slice(0, 2).join(', ')}]`);
-    } else {
-      root.checks.forEach((check: unknown, index) => {
-        if (!checkName(['checks', index], 'check', check, catalog.checks)) return;
-        if (checks.includes(check)) problem(['checks', index], `'${check}' is listed twice`);
-        else checks.push(check);
-      });
-    }
-  }
+  value.forEach((check: unknown, index) => {
+    if (!problems.knownName(['checks', index], 'check', check, known)) return;
+    if (checks.includes(check)) problems.add(['checks', index], `'${check}' is listed twice`);
+    else checks.push(check);
+  });
+  return checks;
+}
 
-  // floors
+/** A check's evidence floors, lowered or raised: `{ no-stale-reads: { reads: 5 } }`. */
+function parseFloors(problems: Problems, value: unknown, catalog: Catalog): Scenario['floors'] {
   const floors: Scenario['floors'] = {};
-  if (root.floors !== undefined) {
-    if (!isObject(root.floors)) {
-      problem(['floors'], 'must be a mapping of check names to floors, e.g. { no-stale-reads: { reads: 5 } }');
-    } else {
-      for (const [check, set] of Object.entries(root.floors)) {
-        if (!checkName(['floors', check], 'check', check, catalog.checks)) continue;
-        const known = catalog.floors[check] ?? [];
-        if (!isObject(set)) {
-          problem(['floors', check], `must be a mapping of floor names to counts; ${check}'s floors: ${known.join(', ')}`);
-          continue;
-        }
-        floors[check] = {};
-        for (const [floor, min] of Object.entries(set)) {
-          if (!known.includes(floor)) problem(['floors', check, floor], `unknown floor; ${check}'s floors: ${known.join(', ')}`);
-          else if (typeof min !== 'number' || !Number.isInteger(min) || min < 0) problem(['floors', check, floor], `must be a whole number ≥ 0 (got ${String(min)})`);
-          else floors[check][floor] = min;
-        }
-      }
+  if (value === undefined) return floors;
+  if (!isObject(value)) {
+    problems.add(['floors'], 'must be a mapping of check names to floors, e.g. { no-stale-reads: { reads: 5 } }');
+    return floors;
+  }
+  for (const [check, set] of Object.entries(value)) {
+    if (!problems.knownName(['floors', check], 'check', check, catalog.checks)) continue;
+    const known = catalog.floors[check] ?? [];
+    if (!isObject(set)) {
+      problems.add(['floors', check], `must be a mapping of floor names to counts; ${check}'s floors: ${known.join(', ')}`);
+      continue;
+    }
+    problems.unknownKeys(['floors', check], set, known, (dym) => `unknown floor;${dym} ${check}'s floors: ${known.join(', ')}`);
+    floors[check] = {};
+    for (const [floor, min] of Object.entries(set)) {
+      if (!known.includes(floor)) continue;
+      if (typeof min !== 'number' || !Number.isInteger(min) || min < 0) problems.add(['floors', check, floor], `must be a whole number ≥ 0 (got ${String(min)})`);
+      else floors[check][floor] = min;
     }
   }
-
-  if (problems.length > 0) {
-    // Top to bottom, as the user reads the file (sort is stable: same-line problems keep their order).
-    throw new ScenarioFileError(problems.sort((a, b) => a.line - b.line));
-  }
-  return { name: name as string, description: description as string, file, topology, workload, steps, checks, floors };
+  return floors;
 }
 
 /** Reads and parses a scenario file; an unreadable file is reported like any other problem in it. */

@@ -9,6 +9,7 @@ import { faultContext, HealFailedError, healAll, healFault, injectFault } from '
 import { readLedger } from '../faults/ledger.js';
 import { ClusterMonitor } from '../workload/monitor.js';
 import { Workload } from '../workload/workload.js';
+import { LISTED_PREFIXES, preloadState, type StatePresetName } from '../workload/preload.js';
 import { quorumState, quorumWarning } from '../faults/quorum-view.js';
 import type { Cluster } from '../topology/cluster.js';
 import { carryOut, latestArtifact, type RunbookContext } from './runbooks/runbook.js';
@@ -21,6 +22,8 @@ export interface TrainerOptions {
   seed?: number;
   /** The simulated API servers' operations per second. */
   ratePerSecond?: number;
+  /** A control plane's keyspace loaded before the API servers start, so the room sees a restore at size. */
+  state?: StatePresetName | undefined;
 }
 
 interface SessionAction extends TrainerAction {
@@ -63,7 +66,8 @@ export class TrainerSession implements TrainerControl {
 
   static async start(cluster: Cluster, options: TrainerOptions): Promise<TrainerSession> {
     const workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-trainer-'));
-    const workload = new Workload(cluster, { ratePerSecond: options.ratePerSecond ?? 20 });
+    if (options.state) await preloadState(cluster, options.state, options.seed);
+    const workload = new Workload(cluster, { ratePerSecond: options.ratePerSecond ?? 20, ...(options.state ? { listPrefixes: LISTED_PREFIXES } : {}) });
     const session = new TrainerSession(cluster, workload, workdir, options);
     await workload.start();
     session.monitor.start();

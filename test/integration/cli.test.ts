@@ -24,8 +24,16 @@ describe('etcd-drill up / status / env / down, as a new user types them', () => 
     expect(env.code, env.stderr).toBe(0);
     expect(env.stdout).toMatch(/^export ETCDCTL_API=3$/m);
     expect(env.stdout).toMatch(/^# kube-apiserver --etcd-servers=https:\/\/127\.0\.0\.1:\d+ --etcd-cafile=\S+ca\.crt --etcd-certfile=\S+k8sclient\.crt --etcd-keyfile=\S+k8sclient\.key$/m);
-    // The user's own etcdctl, from the host, through the exported environment.
-    const { stdout } = await run('bash', ['-c', `${env.stdout}\netcdctl put /registry/from-host yes >/dev/null && etcdctl get --print-value-only /registry/from-host`]);
+    expect(env.stdout).toMatch(/^export ENDPOINT='https:\/\/127\.0\.0\.1:\d+'$/m);
+    expect(env.stdout).toMatch(/^unset ETCDCTL_ENDPOINTS$/m);
+    // The seed's own lines, unchanged, from the host through the exported environment.
+    const seed = 'cd "$(mktemp -d)" && ETCDCTL_API=3 etcdctl --endpoints $ENDPOINT snapshot save snapshotdb >/dev/null && ETCDCTL_API=3 etcdctl --write-out=table snapshot status snapshotdb';
+    expect((await run('bash', ['-c', `${env.stdout}\n${seed}`])).stdout).toMatch(/\| *HASH *\| *REVISION *\| *TOTAL KEYS *\| *TOTAL SIZE *\|/);
+    const explicit = 'etcdctl --endpoints=$ENDPOINT --cacert=$CACERT --cert=$CERT --key=$KEY put /registry/from-host yes';
+    expect((await run('bash', ['-c', `${(await cli(['env', 'it-cli', '--etcdctl', 'none'])).stdout}\n${explicit}`])).stdout.trim()).toBe('OK');
+    // A bare etcdctl, when the endpoints are exported too.
+    const all = await cli(['env', 'it-cli', '--etcdctl', 'all']);
+    const { stdout } = await run('bash', ['-c', `${all.stdout}\netcdctl get --print-value-only /registry/from-host`]);
     expect(stdout.trim()).toBe('yes');
 
     const down = await cli(['down', 'it-cli']);

@@ -1,22 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
+import { catalog as realCatalog } from '../../src/scenarios/catalog.js';
 import { type Catalog, formatProblem, loadScenario, parseScenario, ScenarioFileError } from '../../src/scenarios/scenario-file.js';
 import type { Scenario } from '../../src/scenarios/types.js';
 
-const catalog: Catalog = {
-  faults: ['kill', 'stop', 'pause', 'restart', 'destroy', 'cpu', 'memory', 'nospace', 'disk-io', 'isolate', 'partition', 'loss', 'latency', 'quorum-loss'],
-  runbooks: ['replace-member', 'snapshot', 'encrypted-backup', 'volume-snapshot', 'restore', 'nospace-recovery', 'verify-backup', 'exec'],
-  conditions: ['leader', 'new-leader', 'writes-succeed', 'writes-fail', 'serializable-reads-answer', 'members-healthy', 'alarm', 'no-alarm'],
-  checks: ['acked-writes-durable', 'no-stale-reads', 'quorum-semantics', 'converged', 'restore-rpo'],
-  floors: {
-    'acked-writes-durable': ['writes'],
-    'no-stale-reads': ['reads'],
-    'quorum-semantics': ['stretches'],
-    converged: ['members'],
-    'restore-rpo': ['writes', 'restores'],
-  },
-};
+/** The registries' own names and schemas: what `etcd-drill run` validates against. */
+const catalog: Catalog = realCatalog();
 
 const BROKEN = fileURLToPath(new URL('../fixtures/scenarios/broken/', import.meta.url));
 
@@ -48,7 +38,7 @@ const brokenFiles: [string, number, string, RegExp][] = [
   ['negative-timeout.yaml', 7, 'steps.1.timeout', /must be greater than 0 \(got -5s\)/],
   ['zero-timeout.yaml', 5, 'steps.0.timeout', /must be greater than 0 \(got 0\)/],
   ['unknown-runbook.yaml', 4, 'steps.0.runbook', /^unknown runbook 'defragment-everything'; known: replace-member, snapshot, .*exec$/],
-  ['unknown-condition.yaml', 5, 'steps.1.wait-for.condition', /^unknown condition 'members-happy'; known: leader, new-leader, .*no-alarm$/],
+  ['unknown-condition.yaml', 5, 'steps.1.wait-for.condition', /^unknown condition 'members-happy'; known: client-refused, leader, new-leader, .*quorum-leader$/],
   ['heal-unknown-label.yaml', 7, 'steps.1.heal', /no earlier fault has `as: lost-follower`.*known: all, lost-leader$/],
   ['two-kinds.yaml', 5, 'steps.1', /has fault and expect; split it into 2 steps/],
   ['missing-steps.yaml', 1, 'steps', /^required: a list of at least one step$/],
@@ -126,7 +116,11 @@ describe('scenario file problems', () => {
   it('maps unknown topology fields to their line', () => {
     const err = parseRefused('name: x\ndescription: y\ntopology:\n  topology: cluster\n  memebrs: 3\nsteps:\n  - expect: leader\n');
     expect(err.problems).toHaveLength(1);
-    expect(err.problems[0]).toMatchObject({ line: 5, field: 'topology', message: 'unknown field(s) memebrs' });
+    expect(err.problems[0]).toMatchObject({
+      line: 5,
+      field: 'topology.memebrs',
+      message: "unknown field; did you mean 'members'? allowed: topology, members, allowEven, tls, image, basePort, etcd, resources",
+    });
   });
 });
 
@@ -134,10 +128,11 @@ const FULL = `# The example from the format's documentation.
 name: quorum-loss-and-restore
 description: Majority lost for good; restore from the last encrypted backup
 topology: { topology: cluster, members: 5 }
+state: medium
 workload: { rate: 20 }
 steps:
   - runbook: encrypted-backup
-    options: { to: backups }
+    options: { member: etcd-2 }
   - fault: quorum-loss
     target: majority
     options: { mode: kill }
@@ -165,17 +160,18 @@ describe('parseScenario on a valid file', () => {
       description: 'Majority lost for good; restore from the last encrypted backup',
       file: 'full.yaml',
       topology: { topology: 'cluster', members: 5 },
+      state: 'medium',
       workload: { ratePerSecond: 20, keys: 32 },
       steps: [
-        { kind: 'runbook', runbook: 'encrypted-backup', options: { to: 'backups' }, line: 7 },
-        { kind: 'fault', fault: 'quorum-loss', target: 'majority', options: { mode: 'kill' }, as: 'lost-majority', line: 9 },
-        { kind: 'wait-for', condition: 'leader', args: {}, timeoutMs: 30_000, line: 13 },
-        { kind: 'wait-for', condition: 'members-healthy', args: { count: 5 }, timeoutMs: 500, line: 15 },
-        { kind: 'expect', condition: 'writes-fail', args: {}, timeoutMs: 120_000, line: 17 },
-        { kind: 'check', check: 'converged', line: 19 },
-        { kind: 'heal', heal: 'lost-majority', name: 'free text', line: 20 },
-        { kind: 'fault', fault: 'kill', target: 'member:etcd-2', options: {}, line: 22 },
-        { kind: 'heal', heal: 'all', line: 24 },
+        { kind: 'runbook', runbook: 'encrypted-backup', options: { member: 'etcd-2' }, line: 8 },
+        { kind: 'fault', fault: 'quorum-loss', target: 'majority', options: { mode: 'kill' }, as: 'lost-majority', line: 10 },
+        { kind: 'wait-for', condition: 'leader', args: {}, timeoutMs: 30_000, line: 14 },
+        { kind: 'wait-for', condition: 'members-healthy', args: { count: 5 }, timeoutMs: 500, line: 16 },
+        { kind: 'expect', condition: 'writes-fail', args: {}, timeoutMs: 120_000, line: 18 },
+        { kind: 'check', check: 'converged', line: 20 },
+        { kind: 'heal', heal: 'lost-majority', name: 'free text', line: 21 },
+        { kind: 'fault', fault: 'kill', target: 'member:etcd-2', options: {}, line: 23 },
+        { kind: 'heal', heal: 'all', line: 25 },
       ],
       checks: ['acked-writes-durable', 'converged'],
       floors: { 'no-stale-reads': { reads: 5 } },
@@ -189,6 +185,7 @@ describe('parseScenario on a valid file', () => {
     expect(minimal.workload).toEqual({ ratePerSecond: 20, keys: 32 });
     expect(minimal.checks).toEqual([]);
     expect(minimal.floors).toEqual({});
+    expect(minimal).not.toHaveProperty('state');
     const none = parseScenario('name: m\ndescription: d\nworkload: none\nsteps:\n  - expect: leader\n', 'm.yaml', catalog);
     expect(none.workload).toBe(false);
   });
@@ -218,8 +215,8 @@ describe('floors', () => {
     );
     const err = parseRefused(text);
     expect(err.message.split('\n')).toEqual([
-      "inline.yaml:6: floors.no-stale-read: unknown check 'no-stale-read'; did you mean 'no-stale-reads'? known: acked-writes-durable, no-stale-reads, quorum-semantics, converged, restore-rpo",
-      "inline.yaml:8: floors.converged.member: unknown floor; converged's floors: members",
+      `inline.yaml:6: floors.no-stale-read: unknown check 'no-stale-read'; did you mean 'no-stale-reads'? known: ${catalog.checks.join(', ')}`,
+      "inline.yaml:8: floors.converged.member: unknown floor; did you mean 'members'? converged's floors: members",
       "inline.yaml:10: floors.acked-writes-durable.writes: must be a whole number ≥ 0 (got -1)",
       "inline.yaml:12: floors.restore-rpo.restores: must be a whole number ≥ 0 (got 1.5)",
       "inline.yaml:13: floors.restore-rpo.writes: must be a whole number ≥ 0 (got many)",

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { DrillError } from '../../errors.js';
 import { cureNospace, LOAD_PREFIX } from '../../faults/starvation.js';
 import { startCluster } from '../../topology/cluster.js';
-import { tlsFiles } from '../../topology/tls.js';
+import { ETCDCTL_EXPORTS, operatorEnvironment } from '../../topology/operator-env.js';
 import { restoreMembers, snapshotBytes } from './restore.js';
 import { defineRunbook, latestArtifact } from './runbook.js';
 
@@ -59,21 +58,30 @@ export const verifyBackup = defineRunbook({
   },
 });
 
-/** A team's own runbook script as a step, with the cluster in its environment as `etcd-drill env` gives it. */
+/**
+ * A team's own runbook script as a step, with the cluster in its environment as `etcd-drill env`
+ * gives a shell: the seed's `$ENDPOINT` and `$ENDPOINTS`, `$CACERT` / `$CERT` / `$KEY`, and
+ * etcdctl's own variables as `etcdctl` says (by default not ETCDCTL_ENDPOINTS, which would make the
+ * seed's `etcdctl --endpoints $ENDPOINT …` exit).
+ */
 export const exec = defineRunbook({
   name: 'exec',
-  summary: "run your own script with ETCDCTL_* and ETCD_DRILL_MEMBERS set; a non-zero exit fails the step",
-  options: z.object({ script: z.string().min(1), args: z.array(z.string()).default([]), timeoutMs: z.number().int().positive().default(120_000) }).strict(),
-  run: async (ctx, { script, args, timeoutMs }) => {
-    const dir = ctx.cluster.tlsDir;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ETCDCTL_API: '3',
-      ETCDCTL_ENDPOINTS: ctx.cluster.endpoints.join(','),
-      ETCD_DRILL_CLUSTER: ctx.cluster.name,
-      ETCD_DRILL_MEMBERS: ctx.cluster.members.map((m) => `${m.name}=${m.endpoint}`).join(','),
-      ...(dir ? { ETCDCTL_CACERT: join(dir, tlsFiles.caCert), ETCDCTL_CERT: join(dir, tlsFiles.clientCert), ETCDCTL_KEY: join(dir, tlsFiles.clientKey) } : {}),
-    };
+  summary: 'run your own script with $ENDPOINT, $ENDPOINTS, $CACERT/$CERT/$KEY and ETCDCTL_* set; a non-zero exit fails the step',
+  options: z
+    .object({
+      script: z.string().min(1),
+      args: z.array(z.string()).default([]),
+      timeoutMs: z.number().int().positive().default(120_000),
+      etcdctl: z.enum(ETCDCTL_EXPORTS).default('certs'),
+    })
+    .strict(),
+  run: async (ctx, { script, args, timeoutMs, etcdctl }) => {
+    const given = await operatorEnvironment(ctx.cluster, etcdctl);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [name, value] of Object.entries(given)) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
     const started = Date.now();
     try {
       const { stdout, stderr } = await run(script, args, { env, timeout: timeoutMs });
