@@ -4,6 +4,9 @@ import { CHECKS, judge } from '../../src/checks/registry.js';
 import { restoreNewCluster } from '../../src/checks/restore-new-cluster.js';
 import { checksOf } from '../../src/scenarios/engine.js';
 import { RUNBOOKS } from '../../src/scenarios/runbooks/registry.js';
+import { carryOut, type RunbookContext } from '../../src/scenarios/runbooks/runbook.js';
+import { InvalidInputError } from '../../src/errors.js';
+import { EventBus } from '../../src/events.js';
 import type { Scenario } from '../../src/scenarios/types.js';
 import { emptyHistory, type BackupFacts } from '../../src/workload/history.js';
 import { history, restore } from './fixtures/history.js';
@@ -90,5 +93,14 @@ describe('the checks a run judges', () => {
 
   it('every check a runbook names is registered', () => {
     for (const runbook of RUNBOOKS.values()) for (const check of runbook.checks ?? []) expect(CHECKS.has(check), `${runbook.name} names ${check}`).toBe(true);
+  });
+});
+
+describe('a runbook carried out with options its schema refuses', () => {
+  it('says which option and why, in one line, before anything runs', async () => {
+    const ctx = { cluster: { eventBus: new EventBus(), name: 'x' } } as unknown as RunbookContext;
+    const error = await carryOut(ctx, RUNBOOKS.get('restore')!, { form: 'snapshot' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toMatch(/^runbook restore: options: Unrecognized key: "form"$/);
   });
 });

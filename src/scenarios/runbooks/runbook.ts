@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { describeError } from '../../errors.js';
+import { InvalidInputError, describeError } from '../../errors.js';
 import type { EventBus } from '../../events.js';
 import type { FaultContext } from '../../faults/fault.js';
 import type { RestoreFacts } from '../../workload/history.js';
@@ -74,7 +74,12 @@ export function latestArtifact(ctx: RunbookContext, kind?: SnapshotArtifact['kin
  */
 export async function carryOut(ctx: RunbookContext, runbook: AnyRunbook, options: unknown): Promise<RunbookOutcome> {
   const events = ctx.cluster.eventBus;
-  const parsed = runbook.options.parse(options ?? {});
+  const checked = runbook.options.safeParse(options ?? {});
+  if (!checked.success) {
+    const problems = checked.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`).join('; ');
+    throw new InvalidInputError(`runbook ${runbook.name}: ${problems}`, { hint: `\`etcd-drill list\` and the README list each runbook's options` });
+  }
+  const parsed = checked.data;
   events.emit({ type: 'runbook.started', cluster: ctx.cluster.name, runbook: runbook.name });
   const started = Date.now();
   try {
