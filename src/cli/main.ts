@@ -2,13 +2,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DrillError, InvalidInputError, describeError } from '../errors.js';
 import { EventBus } from '../events.js';
 import { log } from '../log.js';
-import { DockerRuntime } from '../runtime/docker.js';
-import { attachCluster, listClusters, removeCluster, startCluster, type Cluster } from '../topology/cluster.js';
-import { resolveEtcdImage, ensureLoadBalancerImage, snapshotTool } from '../topology/image.js';
+import { attachCluster, startCluster, type Cluster } from '../topology/cluster.js';
+import { downCluster, removeAllClusters } from '../topology/existing.js';
+import { prepareImages, snapshotTool } from '../topology/image.js';
 import { ETCD_LOG_LEVELS, SpecError, TOPOLOGIES, validateSpec, type ClusterSpecInput } from '../topology/spec.js';
 import { exitOnInterrupt, pendingInterruption } from '../topology/lifecycle.js';
-import { drillHome } from '../topology/state.js';
-import { sweepOrphans } from '../topology/sweep.js';
 import { envLines } from './env.js';
 import { ETCDCTL_EXPORTS, type EtcdctlExports } from '../topology/operator-env.js';
 import { faultOptions } from './fault-options.js';
@@ -210,22 +208,14 @@ export function buildProgram(): Command {
     .description('remove a cluster (default: drill), or with --all every cluster etcd-drill made')
     .option('--all', 'remove every cluster and leftover object etcd-drill made')
     .action(async (name: string | undefined, flags: { all?: boolean }) => {
-      const runtime = new DockerRuntime();
-      await runtime.ping();
       if (flags.all) {
         if (name) throw new InvalidInputError('give a cluster name or --all, not both');
-        const removed = await sweepOrphans(runtime, drillHome(), undefined, { all: true });
-        for (const state of await listClusters()) await removeCluster(runtime, state);
-        log.info(`removed ${removed.containers.length} containers and ${removed.networks.length} networks`);
+        const removed = await removeAllClusters();
+        log.info(`removed ${removed.containers} containers and ${removed.networks} networks`);
         return;
       }
       const target = name ?? DEFAULT_CLUSTER;
-      const known = await listClusters();
-      const objects = await runtime.findByLabels({ 'io.etcd-drill.cluster': target });
-      if (!known.includes(target) && objects.containers.length === 0 && objects.networks.length === 0) {
-        throw new DrillError(`no cluster named '${target}'`, { hint: known.length ? `known clusters: ${known.join(', ')}` : 'nothing to remove' });
-      }
-      const removed = await removeCluster(runtime, target);
+      const removed = await downCluster(target);
       log.info(`removed cluster '${target}' (${removed.containers} containers, ${removed.networks} networks)`);
     });
 
@@ -373,11 +363,7 @@ export function buildProgram(): Command {
     .option('--etcd-image <image>', 'use this etcd image instead of the built-in choice')
     .option('--pull', 'pull the image even if a local one exists')
     .action(async (flags: { etcdImage?: string; pull?: boolean }) => {
-      const runtime = new DockerRuntime();
-      await runtime.ping();
-      const events = progressBus();
-      const image = await resolveEtcdImage(runtime, { requested: flags.etcdImage, pull: flags.pull, events });
-      const lb = await ensureLoadBalancerImage(runtime, events);
+      const { etcd: image, loadBalancer: lb } = await prepareImages({ requested: flags.etcdImage, pull: flags.pull, events: progressBus() });
       log.info(`ready: ${image.ref} (etcd ${image.version}, snapshot tool ${snapshotTool(image)}), ${lb}`);
     });
 

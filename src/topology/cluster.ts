@@ -1,37 +1,24 @@
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import type { Etcd3 } from 'etcd3';
 import { CommandFailedError, DrillError, describeError } from '../errors.js';
-import { EventBus } from '../events.js';
-import { log } from '../log.js';
-import { DockerRuntime } from '../runtime/docker.js';
-import type { ContainerRuntime, ContainerSpec, FileToCopy, StartedContainer, VolumeMount } from '../runtime/runtime.js';
+import type { EventBus } from '../events.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { waitFor, withTimeout } from '../wait.js';
 import { classifyError, createClient, memberIdHex, type ClientOptions } from './client.js';
-import { ETCD_BIN_DIR, ensureLoadBalancerImage, resolveEtcdImage, snapshotTool, type EtcdImage } from './image.js';
-import { onInterrupt, processOwner } from './lifecycle.js';
-import { CLIENT_PORT, DETACHED_OWNER, PEER_PORT, PKI_DIR, SCRATCH_DIR, haproxyConfig, labelKeys, planCluster, planMember, type ClusterPlan, type MemberPlan } from './plan.js';
-import { validateSpec, type ClusterSpec, type ClusterSpecInput } from './spec.js';
-import { clusterDir, drillHome, listStates, loadState, removeState, saveState, tlsDir, type ClusterState, type MemberState } from './state.js';
-import { sweepOrphans } from './sweep.js';
+import { ETCD_BIN_DIR, snapshotTool, type EtcdImage } from './image.js';
+import { PKI_DIR, labelKeys } from './plan.js';
+import type { ClusterSpec } from './spec.js';
+import { clusterDir, tlsDir, type ClusterState } from './state.js';
 import { timeoutsFor, type Timeouts } from './timeouts.js';
-import { generateTls, issueMemberTls, readTls, tlsFiles, writeTls, type TlsMaterial } from './tls.js';
+import { tlsFiles, type TlsMaterial } from './tls.js';
 import { leaderOf, type LeadershipClaim } from './leadership.js';
+import type { MemberContainerContext } from './member-container.js';
+import * as membership from './membership.js';
+import { removeCluster } from './existing.js';
 
-export interface StartOptions {
-  events?: EventBus;
-  runtime?: ContainerRuntime;
-  /** State folder root; default `$ETCD_DRILL_HOME` or the XDG state dir. */
-  home?: string;
-  /**
-   * Keep the cluster after this process ends, until `etcd-drill down` (what `etcd-drill up` does).
-   * Otherwise it is removed by `stop()`, on SIGINT/SIGTERM, or by the next start's sweep.
-   */
-  detached?: boolean;
-  /** `--etcd-image`. */
-  image?: string;
-  /** Pull the image even when a local one exists. */
-  pull?: boolean;
-}
+// How a cluster is started (boot.ts) and found again or removed by name (existing.ts) live apart
+// from the handle; they are exported from here too, so callers have one place to import from.
+export { startCluster, type StartOptions } from './boot.js';
+export { attachCluster, listClusters, removeCluster } from './existing.js';
 
 export interface MemberInfo {
   name: string;
@@ -89,9 +76,8 @@ export interface EtcdctlOptions {
   timeoutMs?: number;
 }
 
-const START_LANES = 2;
-const HAPROXY_CONFIG = '/usr/local/etc/haproxy/haproxy.cfg';
-const BOOT_KEY = '/etcd-drill/boot';
+/** The key boot writes first and `waitForLeader` reads back linearizably. */
+export const BOOT_KEY = '/etcd-drill/boot';
 
 /** A running cluster. Obtained from `startCluster` or, in another process, `attachCluster`. */
 export class Cluster implements AsyncDisposable {
@@ -342,52 +328,36 @@ export class Cluster implements AsyncDisposable {
     };
   }
 
+  /** What membership.ts needs of this handle: its record (changed in place), engine, TLS and clients. */
+  private membership(): membership.MembershipHandle {
+    return {
+      state: this.state,
+      tls: this.tls,
+      runtime: this.runtime,
+      home: this.home,
+      container: this.containerContext(),
+      client: () => this.client(),
+      closeClient: (client) => this.closeClient(client),
+    };
+  }
+
   /**
    * Starts a member that `etcdctl member add` has just announced (§3.4 of the runbooks):
    * `--initial-cluster-state=existing` with the list etcd printed, certificates from the cluster's CA.
    */
   async startAddedMember(name: string, initialCluster: string): Promise<MemberInfo> {
-    if (this.tls) {
-      this.tls.members[name] = await issueMemberTls(this.tls.ca, { name, hostname: name });
-      await writeTls(tlsDir(this.name, this.home), this.tls);
-    }
-    const [hostPort] = await pinPorts([undefined]);
-    const member = planMember(this.spec, { name, scheme: this.spec.tls ? 'https' : 'http', initialCluster, initialClusterState: 'existing', token: this.state.token, hostPort });
-    const container = await this.runtime.startContainer(memberContainer(this.containerContext(), member));
-    // Resilient: the failed member may still be listed among the endpoints.
-    const client = this.client();
-    try {
-      const { members } = await client.cluster.memberList({ linearizable: true });
-      this.state.members.push({
-        name,
-        id: memberIdHex(members.find((m) => m.name === name)?.ID ?? '0'),
-        containerId: container.id,
-        containerName: container.name,
-        hostPort: container.hostPorts[CLIENT_PORT] as number,
-        clientUrl: member.clientUrl,
-        peerUrl: member.peerUrl,
-      });
-    } finally {
-      this.closeClient(client);
-    }
-    await saveState(this.state, this.home);
+    await membership.startAddedMember(this.membership(), name, initialCluster);
     return this.member(name);
   }
 
   /** Drops a member that has left the cluster: its container (if any is left) and its record. */
   async forgetMember(name: string): Promise<void> {
-    await this.removeContainersOf([this.member(name)]);
-    this.state.members = this.state.members.filter((m) => m.name !== name);
-    await saveState(this.state, this.home);
+    await membership.forgetMember(this.membership(), this.member(name));
   }
 
   /** Removes every member's container, and its data dir with it, but keeps the members' records for startRestoredMembers (§6). */
   async removeMemberContainers(): Promise<void> {
-    await this.removeContainersOf(this.state.members);
-  }
-
-  private async removeContainersOf(members: Pick<MemberState, 'containerId' | 'containerName'>[]): Promise<void> {
-    await this.runtime.remove({ containers: members.map((m) => ({ id: m.containerId, name: m.containerName, labels: {}, state: '' })), networks: [], volumes: [] });
+    await membership.removeContainersOf(this.runtime, this.state.members);
   }
 
   /**
@@ -395,38 +365,12 @@ export class Cluster implements AsyncDisposable {
    * `volumes[name]` mounted at `dataDir`, a new cluster token. The old containers must be gone.
    */
   async startRestoredMembers(volumes: Record<string, string>, dataDir: string, token: string): Promise<void> {
-    const scheme = this.spec.tls ? 'https' : 'http';
-    const names = this.state.members.map((m) => m.name);
-    const initialCluster = names.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
-    const started = await Promise.all(
-      this.state.members.map(async (old) => {
-        const volume = volumes[old.name];
-        if (!volume) throw new DrillError(`no restored data for ${old.name}`, { hint: 'restore every member from the same snapshot' });
-        const planned = planMember(this.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort });
-        const member = { ...planned, args: planned.args.map((a) => (a.startsWith('--data-dir=') ? `--data-dir=${dataDir}` : a)) };
-        const spec = memberContainer(this.containerContext(), member, undefined, [{ name: volume, target: dataDir.replace(/\/[^/]+$/, '') }]);
-        const container = await this.runtime.startContainer(spec);
-        return { ...old, containerId: container.id, containerName: container.name };
-      }),
-    );
-    this.state.members = started;
-    this.state.token = token;
-    const client = this.client();
-    try {
-      const { members } = await client.cluster.memberList({ linearizable: true });
-      for (const m of this.state.members) m.id = memberIdHex(members.find((x) => x.name === m.name)?.ID ?? '0');
-    } finally {
-      this.closeClient(client);
-    }
-    await saveState(this.state, this.home);
+    await membership.startRestoredMembers(this.membership(), volumes, dataDir, token);
   }
 
   /** Points the load balancer at the current members (§3.5: "update the load balancer"). */
   async reloadLoadBalancer(): Promise<void> {
-    const lb = this.state.loadBalancer;
-    if (!lb) return;
-    await this.runtime.copyToContainer(lb.containerId, [{ target: HAPROXY_CONFIG, content: haproxyConfig(this.state.members.map((m) => m.name)), mode: 0o644 }]);
-    await this.runtime.restart(lb.containerId);
+    await membership.reloadLoadBalancer(this.runtime, this.state);
   }
 
   /** Removes every container and network of this cluster and its state folder. Safe to call twice. */
@@ -460,360 +404,13 @@ export class Cluster implements AsyncDisposable {
   }
 }
 
-/** A status table cell, not a stack: the kind of failure, or the message's first clause. */
 /** A member's status as a claim about who leads, for `leaderOf`. */
 export function claimOf(status: MemberStatus): LeadershipClaim {
   return { name: status.name, answered: status.raftTerm !== undefined, claimsLead: status.isLeader, leaderId: status.leaderId, term: status.raftTerm };
 }
 
+/** A status table cell, not a stack: the kind of failure, or the message's first clause. */
 function shortError(message: string): string {
   const kind = classifyError(message);
   return kind === 'other' ? (message.split('\n')[0] as string).slice(0, 80) : kind;
-}
-
-/** Removes every Docker object labelled with the cluster's name, and its state folder. */
-export async function removeCluster(runtime: ContainerRuntime, name: string, home = drillHome()): Promise<{ containers: number; networks: number }> {
-  const removed = { containers: 0, networks: 0 };
-  // A container attached while we listed keeps its network busy: list again until nothing is left.
-  for (let pass = 1; ; pass += 1) {
-    const objects = await runtime.findByLabels({ [labelKeys.cluster]: name });
-    if (objects.containers.length + objects.networks.length + objects.volumes.length === 0) break;
-    removed.containers += objects.containers.length;
-    removed.networks += objects.networks.length;
-    try {
-      await runtime.remove(objects);
-    } catch (err) {
-      if (pass >= 3) throw err;
-    }
-  }
-  await removeState(name, home);
-  return removed;
-}
-
-/** Reattaches to a cluster another process started, by name. */
-export async function attachCluster(name: string, options: Pick<StartOptions, 'runtime' | 'home' | 'events'> = {}): Promise<Cluster> {
-  const home = options.home ?? drillHome();
-  const state = await loadState(name, home);
-  const tls = state.spec.tls ? await readTls(tlsDir(name, home), state.members.map((m) => m.name)) : undefined;
-  return new Cluster(state, tls, options.runtime ?? new DockerRuntime(), home, options.events ?? new EventBus());
-}
-
-export { listStates as listClusters };
-
-/**
- * Carries out a plan: image, TLS, network, members, load balancer; returns when every member
- * serves with a leader and a first put has been acknowledged. On failure or interruption
- * everything it made is removed again.
- */
-export async function startCluster(input: ClusterSpecInput | ClusterPlan, options: StartOptions = {}): Promise<Cluster> {
-  const plan = isPlan(input) ? input : planCluster(validateSpec(input));
-  const runtime = options.runtime ?? new DockerRuntime();
-  const events = options.events ?? new EventBus();
-  const home = options.home ?? drillHome();
-  const startedAt = Date.now();
-
-  await runtime.ping();
-  await sweepOrphans(runtime, home, events);
-  await refuseExisting(runtime, plan.cluster, home);
-  const pinned = await pinHostPorts(plan);
-
-  const owner = options.detached ? DETACHED_OWNER : processOwner();
-  const labels = { ...plan.labels, [labelKeys.owner]: owner };
-  const abort = new AbortController();
-  let boot: Promise<Cluster> | undefined;
-  const release = onInterrupt(async () => {
-    abort.abort(new DrillError('interrupted'));
-    // Let container creates already sent to the engine land first, so the removal sees them.
-    await withTimeout(boot?.catch(() => undefined) ?? Promise.resolve(undefined), 10_000, 'the interrupted start').catch(() => undefined);
-    await removeCluster(runtime, plan.cluster, home);
-  });
-  boot = boot_(pinned, { runtime, events, home, labels, owner, signal: abort.signal, options, startedAt });
-  try {
-    const cluster = await boot;
-    if (options.detached) release();
-    else cluster.keepInterruptRegistration(release);
-    return cluster;
-  } catch (err) {
-    release();
-    await removeCluster(runtime, plan.cluster, home).catch((cleanupErr) => log.error(`clean-up after a failed start: ${describeError(cleanupErr)}`));
-    throw abort.signal.aborted ? abort.signal.reason : err;
-  }
-}
-
-interface BootContext {
-  runtime: ContainerRuntime;
-  events: EventBus;
-  home: string;
-  labels: Record<string, string>;
-  owner: string;
-  signal: AbortSignal;
-  options: StartOptions;
-  startedAt: number;
-}
-
-async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
-  const { runtime, events, home, labels } = ctx;
-  // One member failing stops the others' waits at once instead of after the boot timeout.
-  const boot = new AbortController();
-  const signal = AbortSignal.any([ctx.signal, boot.signal]);
-  const timeouts = timeoutsFor(plan.spec.etcd);
-  events.emit({ type: 'cluster.starting', cluster: plan.cluster, members: plan.members.length, topology: plan.topology });
-
-  const [image, lbImage, tls] = await Promise.all([
-    resolveEtcdImage(runtime, { requested: ctx.options.image ?? plan.spec.image, pull: ctx.options.pull, events }),
-    plan.loadBalancer ? ensureLoadBalancerImage(runtime, events) : Promise.resolve(undefined),
-    plan.certificates ? generateTls(plan.certificates) : Promise.resolve(undefined),
-  ]);
-  if (tls) await writeTls(tlsDir(plan.cluster, home), tls);
-  signal.throwIfAborted();
-
-  const networkId = await runtime.createNetwork(plan.network, labels);
-
-  // Containers start in two lanes, each member booting while the next container is created:
-  // measured on two cores, all at once contend (5 members: 6.6 s), one by one leave the engine
-  // idle (5.4 s), two lanes are fastest (5.0 s).
-  const lanes = START_LANES;
-  const started: Promise<void>[] = [];
-  const starting = plan.members.map((member, i) => {
-    let resolve!: () => void;
-    const processStarted = new Promise<void>((r) => (resolve = r));
-    const gate = started[i - lanes] ?? Promise.resolve();
-    started.push(processStarted);
-    const start = gate.then(() => {
-      signal.throwIfAborted();
-      const spec = memberContainer(
-        { cluster: plan.cluster, scheme: plan.scheme, network: plan.network, image: image.ref, labels, tls, spec: plan.spec, signal },
-        member,
-        () => {
-          events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
-          resolve();
-        },
-      );
-      return runtime.startContainer(spec);
-    });
-    start.catch(() => resolve());
-    return start.then((container) => {
-      events.emit({ type: 'member.ready', cluster: plan.cluster, member: member.name });
-      return container;
-    });
-  });
-  const lbStart = plan.loadBalancer && lbImage ? (started[started.length - lanes] ?? Promise.resolve()).then(() => startLoadBalancer(plan, lbImage, ctx, timeouts, signal)) : Promise.resolve(undefined);
-  const [containers, lb] = await allOrAbort([Promise.all(starting), lbStart], boot);
-
-  const memberStates: MemberState[] = plan.members.map((m, i) => {
-    const container = containers[i] as StartedContainer;
-    return {
-      name: m.name,
-      id: '',
-      containerId: container.id,
-      containerName: container.name,
-      hostPort: container.hostPorts[CLIENT_PORT] as number,
-      clientUrl: m.clientUrl,
-      peerUrl: m.peerUrl,
-    };
-  });
-  const state: ClusterState = {
-    name: plan.cluster,
-    spec: plan.spec,
-    owner: ctx.owner,
-    image,
-    networkId,
-    network: plan.network,
-    token: plan.token,
-    members: memberStates,
-    loadBalancer: lb ? { containerId: lb.id, containerName: lb.name, hostPort: lb.hostPorts[CLIENT_PORT] as number } : undefined,
-    createdAt: new Date(ctx.startedAt).toISOString(),
-  };
-  const cluster = new Cluster(state, tls, runtime, home, events);
-  const client = cluster.client();
-  try {
-    await waitFor(async () => (await client.put(BOOT_KEY).value(new Date().toISOString()), true), {
-      timeoutMs: timeouts.bootMs,
-      intervalMs: timeouts.pollMs,
-      description: `the first put through ${cluster.endpoints.join(',')}`,
-      signal,
-    });
-    const { members } = await client.cluster.memberList({ linearizable: true });
-    for (const m of memberStates) m.id = memberIdHex(members.find((x) => x.name === m.name)?.ID ?? '0');
-  } finally {
-    client.close();
-  }
-  await saveState(state, home);
-  events.emit({ type: 'cluster.ready', cluster: plan.cluster, elapsedMs: Date.now() - ctx.startedAt });
-  return cluster;
-}
-
-/**
- * Like Promise.all, but on the first failure aborts the rest and waits until every start has
- * settled, so no container create is still on its way to the engine when clean-up runs.
- */
-async function allOrAbort<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }, boot: AbortController): Promise<T> {
-  const failFast = work.map((p) => p.catch((err: unknown) => {
-    boot.abort(err);
-    throw err;
-  }));
-  const settled = await Promise.allSettled(failFast);
-  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-function memberFiles(member: MemberPlan, tls: TlsMaterial): FileToCopy[] {
-  const own = tls.members[member.name];
-  if (!own) throw new Error(`no certificates were generated for ${member.name}`);
-  const file = (path: string, content: string, mode: number): FileToCopy => ({ target: `${PKI_DIR}/${path}`, content, mode });
-  return [
-    file(tlsFiles.caCert, tls.ca.cert, 0o644),
-    file(tlsFiles.serverCert(member.name), own.server.cert, 0o644),
-    file(tlsFiles.serverKey(member.name), own.server.key, 0o600),
-    file(tlsFiles.peerCert(member.name), own.peer.cert, 0o644),
-    file(tlsFiles.peerKey(member.name), own.peer.key, 0o600),
-    // etcdctl runs inside members' containers as the API server's identity.
-    file(tlsFiles.clientCert, tls.client.cert, 0o644),
-    file(tlsFiles.clientKey, tls.client.key, 0o600),
-  ];
-}
-
-/** A member is ready when it answers status on its published port and knows a leader. */
-interface MemberContainerContext {
-  cluster: string;
-  scheme: 'http' | 'https';
-  network: string;
-  image: string;
-  labels: Record<string, string>;
-  tls: TlsMaterial | undefined;
-  spec: ClusterSpec;
-  signal?: AbortSignal | undefined;
-}
-
-/** How a member's container is made: at boot, when a member is added, when members are restored. */
-function memberContainer(ctx: MemberContainerContext, member: MemberPlan, onProcessStarted?: () => void, volumes?: VolumeMount[]): ContainerSpec {
-  const timeouts = timeoutsFor(ctx.spec.etcd);
-  const clientTls = ctx.tls ? { ca: ctx.tls.ca.cert, client: ctx.tls.client } : undefined;
-  return {
-    name: member.containerName,
-    image: ctx.image,
-    hostname: member.hostname,
-    network: ctx.network,
-    aliases: [member.hostname],
-    command: [`${ETCD_BIN_DIR}/etcd`, ...member.args],
-    labels: { ...ctx.labels, [labelKeys.role]: 'member', [labelKeys.member]: member.name },
-    files: ctx.tls ? memberFiles(member, ctx.tls) : [],
-    publish: [{ containerPort: CLIENT_PORT, hostPort: member.hostPort }],
-    resources: ctx.spec.resources,
-    volumes: [{ name: scratchVolume(ctx.cluster, member.name), target: SCRATCH_DIR, inMemory: true }, ...(volumes ?? [])],
-    readyTimeoutMs: timeouts.bootMs,
-    ...(onProcessStarted ? { onProcessStarted } : {}),
-    ready: (container) => waitForLeader(member, `${ctx.scheme}://127.0.0.1:${container.hostPorts[CLIENT_PORT]}`, clientTls, timeouts, ctx.signal),
-  };
-}
-
-/** Each member's RAM-backed scratch space for snapshots on their way out. */
-function scratchVolume(cluster: string, member: string): string {
-  return `etcd-drill-${cluster}-${member}-scratch`;
-}
-
-async function waitForLeader(member: MemberPlan, endpoint: string, tls: ClientOptions['tls'], timeouts: Timeouts, signal?: AbortSignal): Promise<void> {
-  const client = createClient({ hosts: [endpoint], tls, requestTimeoutMs: timeouts.requestMs, faultHandling: 'none' });
-  try {
-    await waitFor(async () => ((await client.maintenance.status()).leader !== '0' ? true : undefined), {
-      timeoutMs: timeouts.bootMs,
-      intervalMs: timeouts.pollMs,
-      description: `${member.name} to serve with a leader`,
-      hint: `see \`docker logs ${member.containerName}\``,
-      signal,
-    });
-  } finally {
-    client.close();
-  }
-}
-
-async function startLoadBalancer(plan: ClusterPlan, image: string, ctx: BootContext, timeouts: Timeouts, signal: AbortSignal): Promise<StartedContainer> {
-  const lb = plan.loadBalancer as NonNullable<ClusterPlan['loadBalancer']>;
-  const configPath = HAPROXY_CONFIG;
-  return ctx.runtime.startContainer({
-    name: lb.containerName,
-    image,
-    hostname: lb.hostname,
-    network: plan.network,
-    aliases: [lb.hostname],
-    command: ['/usr/local/bin/haproxy', '-db', '-f', configPath],
-    labels: { ...ctx.labels, [labelKeys.role]: 'load-balancer' },
-    files: [{ target: configPath, content: lb.config, mode: 0o644 }],
-    publish: [{ containerPort: CLIENT_PORT, hostPort: lb.hostPort }],
-    readyTimeoutMs: timeouts.bootMs,
-    ready: async (container) => {
-      await waitFor(() => tcpAccepts(container.hostPorts[CLIENT_PORT] as number), {
-        timeoutMs: timeouts.bootMs,
-        intervalMs: timeouts.pollMs,
-        description: 'the load balancer to accept connections',
-        hint: `see \`docker logs ${lb.containerName}\``,
-        signal,
-      });
-    },
-  });
-}
-
-function tcpAccepts(port: number): Promise<true | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(undefined));
-  });
-}
-
-function isPlan(input: ClusterSpecInput | ClusterPlan): input is ClusterPlan {
-  return typeof input === 'object' && input !== null && 'members' in input && Array.isArray((input as ClusterPlan).members);
-}
-
-async function refuseExisting(runtime: ContainerRuntime, name: string, home: string): Promise<void> {
-  const objects = await runtime.findByLabels({ [labelKeys.cluster]: name });
-  const known = (await listStates(home)).includes(name);
-  if (known || objects.containers.length > 0 || objects.networks.length > 0) {
-    throw new DrillError(`a cluster named '${name}' already exists`, { hint: `remove it with \`etcd-drill down ${name}\` or pick another --name` });
-  }
-}
-
-/**
- * Fixes every published port before any container exists: requested ports must be free, the others
- * are picked free now. Docker would pick new ports on every restart otherwise, and a member that
- * comes back from a fault would move away from its endpoint and from `etcd-drill env`.
- */
-async function pinHostPorts(plan: ClusterPlan): Promise<ClusterPlan> {
-  const ports = await pinPorts([...plan.members.map((m) => m.hostPort), ...(plan.loadBalancer ? [plan.loadBalancer.hostPort] : [])]);
-  return {
-    ...plan,
-    members: plan.members.map((m, i) => ({ ...m, hostPort: ports[i] })),
-    loadBalancer: plan.loadBalancer ? { ...plan.loadBalancer, hostPort: ports[plan.members.length] } : undefined,
-  };
-}
-
-/** Each requested port if free (else a clear error), a free one for each undefined; all distinct. */
-async function pinPorts(requested: (number | undefined)[]): Promise<number[]> {
-  const held: Server[] = [];
-  const hold = (port: number) =>
-    new Promise<number | undefined>((resolve) => {
-      const server = createServer()
-        .once('error', () => resolve(undefined))
-        .listen(port, '127.0.0.1', () => {
-          held.push(server);
-          resolve((server.address() as AddressInfo).port);
-        });
-    });
-  try {
-    const ports: number[] = [];
-    for (const port of requested) {
-      const got = await hold(port ?? 0);
-      if (got === undefined) {
-        throw new DrillError(`port ${port} on 127.0.0.1 is already in use`, { hint: 'pick another --base-port, or leave it out to use free ports' });
-      }
-      ports.push(got);
-    }
-    return ports;
-  } finally {
-    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
-  }
 }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { DrillError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { log } from '../log.js';
+import { DockerRuntime } from '../runtime/docker.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { LABEL_PREFIX } from './plan.js';
 import { drillHome } from './state.js';
@@ -126,6 +127,18 @@ export async function ensureLoadBalancerImage(runtime: ContainerRuntime, events?
   events?.emit({ type: 'image.building', image: LOCAL_LB_IMAGE, from: haproxy });
   await buildFromHostBinaries(runtime, LOCAL_LB_IMAGE, [haproxy], {});
   return LOCAL_LB_IMAGE;
+}
+
+/**
+ * `etcd-drill prepare`: makes sure the etcd image (as `resolveEtcdImage` picks it) and the load
+ * balancer's exist, on Docker unless another engine is given.
+ */
+export async function prepareImages(options: ResolveImageOptions & { runtime?: ContainerRuntime } = {}): Promise<{ etcd: EtcdImage; loadBalancer: string }> {
+  const runtime = options.runtime ?? new DockerRuntime();
+  await runtime.ping();
+  const etcd = await resolveEtcdImage(runtime, { requested: options.requested, pull: options.pull, events: options.events });
+  const loadBalancer = await ensureLoadBalancerImage(runtime, options.events);
+  return { etcd, loadBalancer };
 }
 
 /**

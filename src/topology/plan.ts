@@ -16,6 +16,8 @@ export const DATA_DIR = '/var/lib/etcd';
 export const SCRATCH_DIR = '/run/etcd-drill';
 /** Where TLS material sits inside every container. */
 export const PKI_DIR = '/etc/etcd/pki';
+/** Where the load balancer's HAProxy reads its config (`haproxyConfig`), at boot and on reload. */
+export const HAPROXY_CONFIG = '/usr/local/etc/haproxy/haproxy.cfg';
 
 export const LABEL_PREFIX = 'io.etcd-drill';
 export const labelKeys = {

@@ -1,0 +1,81 @@
+import type { ContainerSpec, FileToCopy, VolumeMount } from '../runtime/runtime.js';
+import { waitFor } from '../wait.js';
+import { createClient, type ClientOptions } from './client.js';
+import { ETCD_BIN_DIR } from './image.js';
+import { CLIENT_PORT, PKI_DIR, SCRATCH_DIR, labelKeys, type MemberPlan } from './plan.js';
+import type { ClusterSpec } from './spec.js';
+import { timeoutsFor, type Timeouts } from './timeouts.js';
+import { tlsFiles, type TlsMaterial } from './tls.js';
+
+// How a member's container is made, the same at boot, when a member is added and when members are restored.
+
+function memberFiles(member: MemberPlan, tls: TlsMaterial): FileToCopy[] {
+  const own = tls.members[member.name];
+  if (!own) throw new Error(`no certificates were generated for ${member.name}`);
+  const file = (path: string, content: string, mode: number): FileToCopy => ({ target: `${PKI_DIR}/${path}`, content, mode });
+  return [
+    file(tlsFiles.caCert, tls.ca.cert, 0o644),
+    file(tlsFiles.serverCert(member.name), own.server.cert, 0o644),
+    file(tlsFiles.serverKey(member.name), own.server.key, 0o600),
+    file(tlsFiles.peerCert(member.name), own.peer.cert, 0o644),
+    file(tlsFiles.peerKey(member.name), own.peer.key, 0o600),
+    // etcdctl runs inside members' containers as the API server's identity.
+    file(tlsFiles.clientCert, tls.client.cert, 0o644),
+    file(tlsFiles.clientKey, tls.client.key, 0o600),
+  ];
+}
+
+/** What every member container of one cluster shares: network, image, labels, TLS, settings. */
+export interface MemberContainerContext {
+  cluster: string;
+  scheme: 'http' | 'https';
+  network: string;
+  image: string;
+  labels: Record<string, string>;
+  tls: TlsMaterial | undefined;
+  spec: ClusterSpec;
+  signal?: AbortSignal | undefined;
+}
+
+/** How a member's container is made: at boot, when a member is added, when members are restored. */
+export function memberContainer(ctx: MemberContainerContext, member: MemberPlan, onProcessStarted?: () => void, volumes?: VolumeMount[]): ContainerSpec {
+  const timeouts = timeoutsFor(ctx.spec.etcd);
+  const clientTls = ctx.tls ? { ca: ctx.tls.ca.cert, client: ctx.tls.client } : undefined;
+  return {
+    name: member.containerName,
+    image: ctx.image,
+    hostname: member.hostname,
+    network: ctx.network,
+    aliases: [member.hostname],
+    command: [`${ETCD_BIN_DIR}/etcd`, ...member.args],
+    labels: { ...ctx.labels, [labelKeys.role]: 'member', [labelKeys.member]: member.name },
+    files: ctx.tls ? memberFiles(member, ctx.tls) : [],
+    publish: [{ containerPort: CLIENT_PORT, hostPort: member.hostPort }],
+    resources: ctx.spec.resources,
+    volumes: [{ name: scratchVolume(ctx.cluster, member.name), target: SCRATCH_DIR, inMemory: true }, ...(volumes ?? [])],
+    readyTimeoutMs: timeouts.bootMs,
+    ...(onProcessStarted ? { onProcessStarted } : {}),
+    ready: (container) => waitForLeader(member, `${ctx.scheme}://127.0.0.1:${container.hostPorts[CLIENT_PORT]}`, clientTls, timeouts, ctx.signal),
+  };
+}
+
+/** Each member's RAM-backed scratch space for snapshots on their way out. */
+function scratchVolume(cluster: string, member: string): string {
+  return `etcd-drill-${cluster}-${member}-scratch`;
+}
+
+/** A member is ready when it answers status on its published port and knows a leader. */
+async function waitForLeader(member: MemberPlan, endpoint: string, tls: ClientOptions['tls'], timeouts: Timeouts, signal?: AbortSignal): Promise<void> {
+  const client = createClient({ hosts: [endpoint], tls, requestTimeoutMs: timeouts.requestMs, faultHandling: 'none' });
+  try {
+    await waitFor(async () => ((await client.maintenance.status()).leader !== '0' ? true : undefined), {
+      timeoutMs: timeouts.bootMs,
+      intervalMs: timeouts.pollMs,
+      description: `${member.name} to serve with a leader`,
+      hint: `see \`docker logs ${member.containerName}\``,
+      signal,
+    });
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,105 @@
+import type { Etcd3 } from 'etcd3';
+import { DrillError } from '../errors.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import { memberIdHex } from './client.js';
+import { memberContainer, type MemberContainerContext } from './member-container.js';
+import { CLIENT_PORT, HAPROXY_CONFIG, PEER_PORT, haproxyConfig, planMember } from './plan.js';
+import { pinPorts } from './ports.js';
+import { saveState, tlsDir, type ClusterState, type MemberState } from './state.js';
+import { issueMemberTls, writeTls, type TlsMaterial } from './tls.js';
+
+// Membership changes the runbooks make (add, forget, restore, reload the load balancer). They stay
+// methods of `Cluster`, which runbooks call and tests spy on; the methods hand their work to these.
+
+/**
+ * What a membership change needs of the `Cluster` handle, which carries these out as its methods:
+ * its record and TLS material (changed in place, then saved), its engine, and its clients.
+ */
+export interface MembershipHandle {
+  state: ClusterState;
+  tls: TlsMaterial | undefined;
+  runtime: ContainerRuntime;
+  home: string;
+  container: MemberContainerContext;
+  /** A resilient client to the cluster's endpoints. */
+  client(): Etcd3;
+  closeClient(client: Etcd3): void;
+}
+
+/** `Cluster.startAddedMember`: certificates, a pinned port, the container, then the member's record with its etcd ID. */
+export async function startAddedMember(handle: MembershipHandle, name: string, initialCluster: string): Promise<void> {
+  const { state, tls, runtime, home } = handle;
+  if (tls) {
+    tls.members[name] = await issueMemberTls(tls.ca, { name, hostname: name });
+    await writeTls(tlsDir(state.name, home), tls);
+  }
+  const [hostPort] = await pinPorts([undefined]);
+  const member = planMember(state.spec, { name, scheme: state.spec.tls ? 'https' : 'http', initialCluster, initialClusterState: 'existing', token: state.token, hostPort });
+  const container = await runtime.startContainer(memberContainer(handle.container, member));
+  // Resilient: the failed member may still be listed among the endpoints.
+  const client = handle.client();
+  try {
+    const { members } = await client.cluster.memberList({ linearizable: true });
+    state.members.push({
+      name,
+      id: memberIdHex(members.find((m) => m.name === name)?.ID ?? '0'),
+      containerId: container.id,
+      containerName: container.name,
+      hostPort: container.hostPorts[CLIENT_PORT] as number,
+      clientUrl: member.clientUrl,
+      peerUrl: member.peerUrl,
+    });
+  } finally {
+    handle.closeClient(client);
+  }
+  await saveState(state, home);
+}
+
+/** `Cluster.forgetMember`: the container goes (if any is left), then the record. */
+export async function forgetMember(handle: MembershipHandle, member: Pick<MemberState, 'name' | 'containerId' | 'containerName'>): Promise<void> {
+  await removeContainersOf(handle.runtime, [member]);
+  handle.state.members = handle.state.members.filter((m) => m.name !== member.name);
+  await saveState(handle.state, handle.home);
+}
+
+/** Removes the members' containers, and their data dirs with them; their records stay. */
+export async function removeContainersOf(runtime: ContainerRuntime, members: Pick<MemberState, 'containerId' | 'containerName'>[]): Promise<void> {
+  await runtime.remove({ containers: members.map((m) => ({ id: m.containerId, name: m.containerName, labels: {}, state: '' })), networks: [], volumes: [] });
+}
+
+/** `Cluster.startRestoredMembers`: every member again on its restored volume, then the new IDs and token recorded. */
+export async function startRestoredMembers(handle: MembershipHandle, volumes: Record<string, string>, dataDir: string, token: string): Promise<void> {
+  const { state, runtime } = handle;
+  const scheme = state.spec.tls ? 'https' : 'http';
+  const names = state.members.map((m) => m.name);
+  const initialCluster = names.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
+  const started = await Promise.all(
+    state.members.map(async (old) => {
+      const volume = volumes[old.name];
+      if (!volume) throw new DrillError(`no restored data for ${old.name}`, { hint: 'restore every member from the same snapshot' });
+      const planned = planMember(state.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort });
+      const member = { ...planned, args: planned.args.map((a) => (a.startsWith('--data-dir=') ? `--data-dir=${dataDir}` : a)) };
+      const spec = memberContainer(handle.container, member, undefined, [{ name: volume, target: dataDir.replace(/\/[^/]+$/, '') }]);
+      const container = await runtime.startContainer(spec);
+      return { ...old, containerId: container.id, containerName: container.name };
+    }),
+  );
+  state.members = started;
+  state.token = token;
+  const client = handle.client();
+  try {
+    const { members } = await client.cluster.memberList({ linearizable: true });
+    for (const m of state.members) m.id = memberIdHex(members.find((x) => x.name === m.name)?.ID ?? '0');
+  } finally {
+    handle.closeClient(client);
+  }
+  await saveState(state, handle.home);
+}
+
+/** `Cluster.reloadLoadBalancer`: a new HAProxy config listing the recorded members, then a restart. */
+export async function reloadLoadBalancer(runtime: ContainerRuntime, state: ClusterState): Promise<void> {
+  const lb = state.loadBalancer;
+  if (!lb) return;
+  await runtime.copyToContainer(lb.containerId, [{ target: HAPROXY_CONFIG, content: haproxyConfig(state.members.map((m) => m.name)), mode: 0o644 }]);
+  await runtime.restart(lb.containerId);
+}
