@@ -47,11 +47,12 @@ ensure_build() {
   fi
 }
 
-# The stock age CLI, so an encrypted backup can be opened without etcd-drill (and the tests check it can).
+# The stock age CLI, so an encrypted backup can be opened without etcd-drill (and the tests check it can);
+# tmux and Chromium, in which the unit tests run the terminal UI and open the HTML report.
 ensure_age() {
-  command -v age >/dev/null && return
-  can_install || { say "note: no age CLI; install it to open backups by hand"; return; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null; }
+  command -v age >/dev/null && command -v tmux >/dev/null && command -v chromium >/dev/null && return
+  can_install || { say "note: no age CLI, tmux or chromium; install them to open backups by hand and run the UI and report tests"; return; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age tmux chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age tmux chromium >/dev/null; }
 }
 
 ensure_engine

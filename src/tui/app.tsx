@@ -1,13 +1,14 @@
 import { Box, Text, useApp, useInput, type Key } from 'ink';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { EventBus, MemberSample } from '../events.js';
 import type { TrainerAction, TrainerControl } from '../scenarios/trainer-actions.js';
-import { ConfirmPrompt } from './confirm-prompt.js';
-import { Dashboard } from './dashboard.js';
+import { ConfirmPrompt, confirmPromptHeight } from './confirm-prompt.js';
+import { Dashboard, dashboardFixedHeight } from './dashboard.js';
 import { EventLog } from './event-log.js';
-import { HelpBar, HelpPanel } from './help-bar.js';
+import { HelpBar, helpBarLines, HelpPanel, helpPanelHeight } from './help-bar.js';
+import { frameHeight, planFrame, useTerminalSize } from './layout.js';
 import { initialView, reduce, type DashboardView } from './model.js';
-import { ScenarioView } from './scenario-view.js';
+import { ScenarioView, scenarioFixedHeight } from './scenario-view.js';
 
 export interface AppProps {
   events: EventBus;
@@ -114,16 +115,58 @@ export function App({ events, control, scenario, cluster, exitAfterOutcome, onQu
   });
   useInput(useCallback((input: string, key: Key) => latestKeyHandler.current(input, key), []));
 
-  return (
-    <Box flexDirection="column">
-      <EventLog lines={view.log} />
-      {view.scenario ? <ScenarioView scenario={view.scenario} checks={view.checks} recovery={view.recovery} /> : null}
-      <Dashboard view={view} selected={selected} />
-      {confirming ? <ConfirmPrompt label={confirming.action.label} warning={confirming.warning} /> : null}
-      {notice ? <Text color="yellow">{notice}</Text> : null}
-      {quitting ? <Text color="yellow">healing everything and removing what this session started…</Text> : null}
-      {showHelp ? <HelpPanel actions={control?.actions ?? []} /> : null}
-      <HelpBar actions={control?.actions ?? []} />
+  const size = useTerminalSize();
+  const { columns } = size;
+  const height = frameHeight(size);
+  const actions = control?.actions ?? [];
+  const notices = (
+    <>
+      {notice ? (
+        <Text color="yellow" wrap="truncate-end">
+          {notice}
+        </Text>
+      ) : null}
+      {quitting ? (
+        <Text color="yellow" wrap="truncate-end">
+          healing everything and removing what this session started…
+        </Text>
+      ) : null}
+    </>
+  );
+  const fixed =
+    (view.scenario ? scenarioFixedHeight(view.checks) : 0) +
+    dashboardFixedHeight(view) +
+    (confirming ? confirmPromptHeight(confirming.action.label, confirming.warning, columns) : 0) +
+    (notice ? 1 : 0) +
+    (quitting ? 1 : 0) +
+    helpBarLines(actions, columns).length;
+  const frame = (children: ReactNode) => (
+    // Exactly the terminal's width and a line short of its height, whatever is in it: the event log
+    // takes the lines the rest leaves, and anything that still does not fit is cut off, never scrolled.
+    <Box flexDirection="column" width={columns} height={height} overflow="hidden">
+      {children}
     </Box>
+  );
+
+  // Asked for, the help shows in full: beside the dashboard where both fit, instead of it where not.
+  if (showHelp && fixed + helpPanelHeight(actions) > height) {
+    return frame(
+      <>
+        <HelpPanel actions={actions} />
+        {notices}
+      </>,
+    );
+  }
+  const plan = planFrame({ height, fixed: fixed + (showHelp ? helpPanelHeight(actions) : 0), steps: view.scenario?.steps.length ?? 0, leaderChanges: view.leaderChanges.length });
+  return frame(
+    <>
+      <EventLog lines={view.log} height={plan.log} />
+      {view.scenario ? <ScenarioView scenario={view.scenario} checks={view.checks} recovery={view.recovery} stepLines={plan.steps} /> : null}
+      <Dashboard view={view} selected={selected} width={columns} sparklines={plan.sparklines} leaders={plan.leaders} />
+      {confirming ? <ConfirmPrompt label={confirming.action.label} warning={confirming.warning} width={columns} /> : null}
+      {notices}
+      {showHelp ? <HelpPanel actions={actions} /> : null}
+      <HelpBar actions={actions} width={columns} />
+    </>,
   );
 }

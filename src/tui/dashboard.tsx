@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import { LeaderLog } from './leader-log.js';
-import { MembersTable } from './members-table.js';
+import { MembersTable, membersTableHeight } from './members-table.js';
 import type { DashboardView } from './model.js';
 import { QuorumLine } from './quorum-line.js';
 import { WorkloadSparklines } from './sparkline.js';
@@ -9,7 +9,7 @@ import { WorkloadSparklines } from './sparkline.js';
 function ActionLine({ view }: { view: DashboardView }) {
   if (view.action) {
     return (
-      <Text>
+      <Text wrap="truncate-end">
         <Text color="cyan">
           <Spinner type="dots" />
         </Text>{' '}
@@ -20,29 +20,41 @@ function ActionLine({ view }: { view: DashboardView }) {
   const result = view.lastResult;
   if (!result) return null;
   return (
-    <Text color={result.ok ? 'green' : 'red'}>
+    <Text color={result.ok ? 'green' : 'red'} wrap="truncate-end">
       {result.ok ? '✔' : '✘'} {result.label}: {result.message} <Text dimColor>({(result.durationMs / 1000).toFixed(1)} s)</Text>
     </Text>
   );
 }
 
-/** The live cluster: members, quorum, the API servers' writes, leaders, faults and the action under way. */
-export function Dashboard({ view, selected }: { view: DashboardView; selected: string | undefined }) {
+const hasActionLine = (view: DashboardView) => Boolean(view.action ?? view.lastResult);
+
+/** Lines the dashboard takes whatever the terminal: all but the sparklines and the leader log. */
+export function dashboardFixedHeight(view: DashboardView): number {
+  return 1 + membersTableHeight(view.members) + 1 + 1 + (hasActionLine(view) ? 1 : 0);
+}
+
+/**
+ * The live cluster: members, quorum, the API servers' writes, leaders, faults and the action under
+ * way, each on lines of its own that never wrap; `sparklines` and `leaders` say what there is room for.
+ */
+export function Dashboard({ view, selected, width, sparklines, leaders }: { view: DashboardView; selected: string | undefined; width: number; sparklines: boolean; leaders: number }) {
   return (
-    <Box flexDirection="column">
-      <Text bold>
+    <Box flexDirection="column" flexShrink={0}>
+      <Text bold wrap="truncate-end">
         etcd-drill{view.cluster ? <Text color="cyan"> · cluster {view.cluster}</Text> : null}
       </Text>
-      <MembersTable members={view.members} selected={selected} />
+      <MembersTable members={view.members} selected={selected} width={width} />
       <QuorumLine members={view.members} />
-      <WorkloadSparklines points={view.workload} />
+      {sparklines ? <WorkloadSparklines points={view.workload} width={width} /> : null}
       {view.faults.length > 0 ? (
-        <Text color="yellow">faults in force: {view.faults.map((f) => `${f.kind} (${f.id}) on ${f.members.join(', ') || 'nobody'}`).join(' · ')}</Text>
+        <Text color="yellow" wrap="truncate-end">
+          faults in force: {view.faults.map((f) => `${f.kind} (${f.id}) on ${f.members.join(', ') || 'nobody'}`).join(' · ')}
+        </Text>
       ) : (
         <Text dimColor>no faults in force</Text>
       )}
-      <LeaderLog changes={view.leaderChanges} />
-      <ActionLine view={view} />
+      {leaders > 0 ? <LeaderLog changes={view.leaderChanges} shown={leaders} /> : null}
+      {hasActionLine(view) ? <ActionLine view={view} /> : null}
     </Box>
   );
 }

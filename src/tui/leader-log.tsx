@@ -15,7 +15,7 @@ export function LeaderLog({ changes, shown = 5 }: { changes: readonly LeaderChan
     <Box flexDirection="column">
       <Text bold>leaders</Text>
       {changes.slice(-shown).map((change, i) => (
-        <Text key={i} color={change.to ? undefined : 'red'}>
+        <Text key={i} color={change.to ? undefined : 'red'} wrap="truncate-end">
           <Text dimColor>{clockTime(change.at)} </Text>
           {leaderChangeText(change)}
         </Text>

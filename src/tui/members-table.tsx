@@ -17,61 +17,94 @@ export function healthOf(member: MemberSample): Health {
 
 const orDash = (value: number | undefined, show: (n: number) => string = String) => (value === undefined ? '-' : show(value));
 
+type ColumnKey = 'marker' | 'name' | 'role' | 'health' | 'term' | 'index' | 'db' | 'cpu' | 'memory' | 'faults';
+
 interface Column {
+  key: ColumnKey;
   header: string;
   width: number;
 }
 
-export function MembersTable({ members, selected }: { members: readonly MemberSample[]; selected: string | undefined }) {
-  if (members.length === 0) return <Text dimColor>waiting for the first sample of the members…</Text>;
+/** Given up first to last as the terminal narrows; the marker, NAME and HEALTH always stay. */
+const dropOrder: readonly ColumnKey[] = ['memory', 'cpu', 'db', 'term', 'index', 'role', 'faults'];
+/** FAULTS takes what is left of the line, but is not worth showing in fewer cells than this. */
+const faultsMinWidth = 12;
+
+/**
+ * The columns that fit in `width` cells: the least useful ones go first, so a narrow terminal loses
+ * MEMORY and CPU rather than wrapping a row. FAULTS comes last and takes the rest of the line.
+ */
+export function tableColumns(members: readonly MemberSample[], width: number): Column[] {
   const nameWidth = Math.max(4, ...members.map((m) => m.name.length)) + 2;
-  const columns: Column[] = [
-    { header: '', width: 2 },
-    { header: 'NAME', width: nameWidth },
-    { header: 'ROLE', width: 10 },
-    { header: 'HEALTH', width: 11 },
-    { header: 'TERM', width: 7 },
-    { header: 'INDEX', width: 10 },
-    { header: 'DB SIZE', width: 10 },
-    { header: 'CPU', width: 8 },
-    { header: 'MEMORY', width: 10 },
-    { header: 'FAULTS', width: 0 },
+  let columns: Column[] = [
+    { key: 'marker', header: '', width: 2 },
+    { key: 'name', header: 'NAME', width: nameWidth },
+    { key: 'role', header: 'ROLE', width: 10 },
+    { key: 'health', header: 'HEALTH', width: 11 },
+    { key: 'term', header: 'TERM', width: 7 },
+    { key: 'index', header: 'INDEX', width: 10 },
+    { key: 'db', header: 'DB SIZE', width: 10 },
+    { key: 'cpu', header: 'CPU', width: 8 },
+    { key: 'memory', header: 'MEMORY', width: 10 },
+    { key: 'faults', header: 'FAULTS', width: faultsMinWidth },
   ];
-  const cell = (index: number, content: ReactNode) => {
-    const width = (columns[index] as Column).width;
+  const used = () => columns.reduce((sum, column) => sum + column.width, 0);
+  for (const key of dropOrder) {
+    if (used() <= width) break;
+    columns = columns.filter((column) => column.key !== key);
+  }
+  const last = columns.at(-1) as Column;
+  last.width = Math.max(1, last.width + width - used());
+  return columns;
+}
+
+export function membersTableHeight(members: readonly MemberSample[]): number {
+  return members.length === 0 ? 1 : members.length + 1;
+}
+
+/** One row a member, never wrapped: columns that do not fit are left out, and a cell too long for its column is cut short with "…". */
+export function MembersTable({ members, selected, width }: { members: readonly MemberSample[]; selected: string | undefined; width: number }) {
+  if (members.length === 0)
     return (
-      <Box key={index} width={width || undefined} flexShrink={0}>
-        {content}
-      </Box>
+      <Text dimColor wrap="truncate-end">
+        waiting for the first sample of the members…
+      </Text>
     );
-  };
+  const columns = tableColumns(members, width);
+  const row = (cells: Partial<Record<ColumnKey, ReactNode>>) =>
+    columns.map((column) => (
+      <Box key={column.key} width={column.width} flexShrink={0}>
+        <Text wrap="truncate-end">{cells[column.key]}</Text>
+      </Box>
+    ));
+  const headers = Object.fromEntries(columns.map((column) => [column.key, <Text bold>{column.header}</Text>]));
   return (
-    <Box flexDirection="column">
-      <Box>{columns.map((column, i) => cell(i, <Text bold>{column.header}</Text>))}</Box>
+    <Box flexDirection="column" flexShrink={0}>
+      <Box>{row(headers)}</Box>
       {members.map((member) => {
         const health = healthOf(member);
         const isSelected = member.name === selected;
         return (
           <Box key={member.name}>
-            {cell(0, <Text color="cyan">{isSelected ? '▶' : ' '}</Text>)}
-            {cell(1, <Text bold={isSelected}>{member.name}</Text>)}
-            {cell(
-              2,
-              member.role === 'leader' ? (
-                <Text color="green" bold>
-                  leader
-                </Text>
-              ) : (
-                <Text dimColor={member.role === 'unknown'}>{member.role === 'unknown' ? '-' : member.role}</Text>
-              ),
-            )}
-            {cell(3, <Text color={healthColours[health]}>{health}</Text>)}
-            {cell(4, <Text>{orDash(member.raftTerm)}</Text>)}
-            {cell(5, <Text>{orDash(member.raftIndex)}</Text>)}
-            {cell(6, <Text>{formatBytes(member.dbSizeBytes)}</Text>)}
-            {cell(7, <Text>{orDash(member.cpuPercent, (cpu) => `${cpu.toFixed(1)}%`)}</Text>)}
-            {cell(8, <Text>{formatBytes(member.memoryBytes)}</Text>)}
-            {cell(9, <Text color="yellow">{member.faults.join(', ')}</Text>)}
+            {row({
+              marker: <Text color="cyan">{isSelected ? '▶' : ' '}</Text>,
+              name: <Text bold={isSelected}>{member.name}</Text>,
+              role:
+                member.role === 'leader' ? (
+                  <Text color="green" bold>
+                    leader
+                  </Text>
+                ) : (
+                  <Text dimColor={member.role === 'unknown'}>{member.role === 'unknown' ? '-' : member.role}</Text>
+                ),
+              health: <Text color={healthColours[health]}>{health}</Text>,
+              term: orDash(member.raftTerm),
+              index: orDash(member.raftIndex),
+              db: formatBytes(member.dbSizeBytes),
+              cpu: orDash(member.cpuPercent, (cpu) => `${cpu.toFixed(1)}%`),
+              memory: formatBytes(member.memoryBytes),
+              faults: <Text color="yellow">{member.faults.join(', ')}</Text>,
+            })}
           </Box>
         );
       })}

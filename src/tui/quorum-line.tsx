@@ -6,11 +6,15 @@ const colours: Record<QuorumLineText['level'], string> = { ok: 'green', warn: 'y
 
 export function QuorumLine({ members }: { members: readonly MemberSample[] }) {
   // With no sample yet there is no cluster size to count against.
-  if (members.length === 0) return <Text dimColor>quorum: waiting for the first sample of the members…</Text>;
+  if (members.length === 0) return (
+      <Text dimColor wrap="truncate-end">
+        quorum: waiting for the first sample of the members…
+      </Text>
+    );
   const state = quorumState(members);
   const line = quorumLine(state);
   return (
-    <Text color={colours[line.level]} bold={line.level === 'lost'}>
+    <Text color={colours[line.level]} bold={line.level === 'lost'} wrap="truncate-end">
       quorum: {line.text}
     </Text>
   );

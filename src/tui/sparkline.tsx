@@ -1,4 +1,4 @@
-import { Box, Text, useStdout } from 'ink';
+import { Box, Text } from 'ink';
 import type { WorkloadPoint } from './model.js';
 
 const bars = '▁▂▃▄▅▆▇█';
@@ -35,9 +35,9 @@ const labelWidth = 14;
 const valueWidth = 10;
 
 /** Availability and put latency of the API servers' writes, one sample a column, newest on the right. */
-export function WorkloadSparklines({ points }: { points: readonly WorkloadPoint[] }) {
-  const { stdout } = useStdout();
-  const width = Math.max(10, (stdout.columns || 80) - labelWidth - valueWidth - 2);
+export function WorkloadSparklines({ points, width: columns }: { points: readonly WorkloadPoint[]; width: number }) {
+  // The bars never push the value past the edge; on a very narrow terminal the line is cut instead.
+  const width = Math.max(10, columns - labelWidth - valueWidth - 2);
   const latest = points.at(-1);
   const p99s = points.map((p) => p.p99Ms);
   // p50 and p99 share a scale, so the gap between the two lines means something.
@@ -59,13 +59,10 @@ export function WorkloadSparklines({ points }: { points: readonly WorkloadPoint[
   return (
     <Box flexDirection="column">
       {rows.map((row) => (
-        <Box key={row.label}>
-          <Box width={labelWidth}>
-            <Text>{row.label}</Text>
-          </Box>
-          <Text color={row.colour}>{row.bars}</Text>
-          <Text> {row.value}</Text>
-        </Box>
+        <Text key={row.label} wrap="truncate-end">
+          {row.label.padEnd(labelWidth)}
+          <Text color={row.colour}>{row.bars}</Text> {row.value}
+        </Text>
       ))}
     </Box>
   );

@@ -64,7 +64,7 @@ describe('the members table', () => {
     member('member5', { answered: false, healthy: false, leaderId: undefined, role: 'unknown', faults: ['cpu', 'latency'] }),
   ];
   const rows = () =>
-    frame(<MembersTable members={members} selected="member3" />)
+    frame(<MembersTable members={members} selected="member3" width={100} />)
       .split('\n')
       .map((row) => row.replace(/\s+/g, ' ').trim());
 
@@ -80,7 +80,7 @@ describe('the members table', () => {
   });
 
   it('waits for the first sample', () => {
-    expect(frame(<MembersTable members={[]} selected={undefined} />)).toContain('waiting for the first sample of the members');
+    expect(frame(<MembersTable members={[]} selected={undefined} width={100} />)).toContain('waiting for the first sample of the members');
   });
 });
 
@@ -99,7 +99,7 @@ describe('sparklines', () => {
       { at: 2, availability: 0, p50Ms: undefined, p99Ms: undefined },
       { at: 3, availability: 0.5, p50Ms: 3.25, p99Ms: 1500 },
     ];
-    const lines = frame(<WorkloadSparklines points={points} />).split('\n');
+    const lines = frame(<WorkloadSparklines points={points} width={100} />).split('\n');
     expect(lines[0]).toMatch(/^availability\s+█▁▅ 50%$/);
     expect(lines[1]).toMatch(/^put p50\s+▁ ▁ 3\.3 ms$/);
     expect(lines[2]).toMatch(/^put p99\s+▁ █ 1\.50 s$/);

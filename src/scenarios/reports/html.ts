@@ -2,6 +2,7 @@ import { percentiles } from '../../checks/latency.js';
 import { formatCount } from '../../checks/verdict.js';
 import { isWrite } from '../../workload/history.js';
 import type { Report } from '../types.js';
+import { describeMetrics, formatDuration } from './metrics.js';
 
 /** HTML text, escaped. */
 function esc(text: string): string {
@@ -12,6 +13,38 @@ const WIDTH = 1200;
 const LABEL = 150;
 const PLOT = WIDTH - LABEL - 20;
 const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#db2777', '#0891b2', '#65a30d', '#dc2626', '#4b5563'];
+
+/** A write acknowledged `ms` after it started `at`. */
+export interface LatencyPoint {
+  at: number;
+  ms: number;
+}
+
+/**
+ * The acknowledged writes' latencies as runs of points (by start time), broken wherever no write
+ * that started was acknowledged for longer than `gapMs`: an outage is a gap, not a line across it.
+ * By default a gap is five times the usual spacing between acknowledged writes, and at least a second.
+ */
+export function latencyRuns(acked: readonly { start: number; end: number }[], gapMs?: number): { runs: LatencyPoint[][]; gaps: { from: number; to: number }[] } {
+  const points = acked.map((w) => ({ at: w.start, ms: w.end - w.start })).sort((a, b) => a.at - b.at);
+  const spacing = points
+    .slice(1)
+    .map((p, i) => p.at - (points[i] as LatencyPoint).at)
+    .sort((a, b) => a - b);
+  const gap = gapMs ?? Math.max(1000, 5 * (spacing[Math.floor(spacing.length / 2)] ?? 0));
+  const runs: LatencyPoint[][] = [];
+  const gaps: { from: number; to: number }[] = [];
+  for (const point of points) {
+    const run = runs.at(-1);
+    const last = run?.at(-1);
+    if (run && last && point.at - last.at <= gap) run.push(point);
+    else {
+      if (last) gaps.push({ from: last.at, to: point.at });
+      runs.push([point]);
+    }
+  }
+  return { runs, gaps };
+}
 
 /**
  * One self-contained file (inline CSS and SVG, nothing fetched) a trainer can project: the verdict,
@@ -39,7 +72,8 @@ export function htmlReport(report: Report): string {
       .map((f, i) => {
         const x0 = x(f.injectedAt);
         const x1 = x(f.healStartedAt ?? report.endedAt);
-        return `<rect x="${x0}" y="${y + i * 22 + 3}" width="${Math.max(2, x1 - x0)}" height="16" class="fault"><title>${esc(`${f.kind} on ${f.members.join(', ')}: +${secs(f.injectedAt)} s → ${f.healStartedAt ? `+${secs(f.healStartedAt)} s` : 'end'}`)}</title></rect><text x="${x0 + 4}" y="${y + i * 22 + 15}" class="small light">${esc(`${f.kind} ${f.members.join(',')}`)}</text>`;
+        // The label inside a box of the bar's size, which cuts it at the bar's end rather than spilling white text past it.
+        return `<rect x="${x0}" y="${y + i * 22 + 3}" width="${Math.max(2, x1 - x0)}" height="16" class="fault"><title>${esc(`${f.kind} on ${f.members.join(', ')}: +${secs(f.injectedAt)} s → ${f.healStartedAt ? `+${secs(f.healStartedAt)} s` : 'end'}`)}</title></rect><svg x="${x0}" y="${y + i * 22 + 3}" width="${Math.max(2, x1 - x0)}" height="16"><text x="4" y="12" class="small light">${esc(`${f.kind} ${f.members.join(',')}`)}</text></svg>`;
       })
       .join(''),
   );
@@ -88,11 +122,23 @@ export function htmlReport(report: Report): string {
   const p99 = acked.length ? (percentiles(acked.map((p) => p.end - p.start)).p99 as number) : 1;
   const top = Math.max(10, p99 * 1.2);
   const height = 90;
-  const points = acked.map((p) => `${x(p.start).toFixed(1)},${(y + height - Math.min(1, (p.end - p.start) / top) * height).toFixed(1)}`).join(' ');
+  const py = (ms: number) => (y + height - Math.min(1, ms / top) * height).toFixed(1);
+  const { runs, gaps } = latencyRuns(acked);
+  const outages = gaps
+    .map((g) => `<rect x="${x(g.from)}" y="${y}" width="${Math.max(1, x(g.to) - x(g.from))}" height="${height}" class="gap"><title>${esc(`+${secs(g.from)} s to +${secs(g.to)} s: no write acknowledged for ${formatDuration(g.to - g.from)}`)}</title></rect>`)
+    .join('');
+  // Each run its own line; a lone point (one write between two outages) a dot, so it is not lost.
+  const lines = runs
+    .map((run) =>
+      run.length === 1
+        ? `<circle cx="${x((run[0] as LatencyPoint).at).toFixed(1)}" cy="${py((run[0] as LatencyPoint).ms)}" r="1.5" class="dot"/>`
+        : `<polyline points="${run.map((p) => `${x(p.at).toFixed(1)},${py(p.ms)}`).join(' ')}" class="latency"/>`,
+    )
+    .join('');
   lane(
     'put latency',
     height,
-    `${points ? `<polyline points="${points}" class="latency"/>` : ''}<text x="${LABEL + 4}" y="${y + 11}" class="small">${Math.round(top)} ms</text><text x="${LABEL + 4}" y="${y + height - 3}" class="small">0 ms</text>`,
+    `${outages}${lines}<text x="${LABEL + 4}" y="${y + 11}" class="small">${esc(formatDuration(top))}</text><text x="${LABEL + 4}" y="${y + height - 3}" class="small">0 ms</text>`,
   );
 
   // Steps: a marker where each began.
@@ -104,11 +150,17 @@ export function htmlReport(report: Report): string {
     .map((t) => `<text x="${x(t)}" y="${y + 4}" class="small" text-anchor="middle">${secs(t)} s</text>`)
     .join('');
   const legend = names.map((n) => `<span class="key" style="background:${colour(n)}"></span>${esc(n)}`).join(' ');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y + 20}" role="img" aria-label="timeline">${lanes.join('')}${markers}${ticks}</svg>`;
+  // Drawn in WIDTH units and scaled to the page, so a narrower window shows it whole rather than cut.
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${y + 20}" width="${WIDTH}" height="${y + 20}" style="width:100%;height:auto" role="img" aria-label="timeline">${lanes.join('')}${markers}${ticks}</svg>`;
 
-  const metrics = Object.entries(report.metrics)
-    .map(([k, v]) => `<span class="metric"><b>${esc(k)}</b> ${esc(String(v))}</span>`)
-    .join(' ');
+  // Each figure in words and units; the raw name and value stay in the tooltip, for grepping the JSON.
+  const metrics = describeMetrics(report.metrics)
+    .map((m) => {
+      const tooltip = `${m.hint ? `${m.hint}\n` : ''}${m.key} = ${report.metrics[m.key]}`;
+      const recovery = m.key === 'rtoMs' || m.key === 'rpoWrites' ? ' recovery' : '';
+      return `<div class="metric${recovery}" title="${esc(tooltip)}" data-key="${esc(m.key)}"><span class="label">${esc(m.label)}:</span> <span class="value">${esc(m.value)}</span></div>`;
+    })
+    .join('');
   const steps = report.steps
     .map(
       (s) =>
@@ -132,8 +184,9 @@ export function htmlReport(report: Report): string {
 body{font:15px/1.45 system-ui,sans-serif;margin:24px;color:#111;max-width:${WIDTH + 40}px}
 h1{margin:0 0 4px}.verdict{display:inline-block;padding:4px 12px;border-radius:4px;color:#fff;font-weight:bold}
 .evidence{color:#555;font-size:13px;margin-top:2px}.verdict.passed{background:#16a34a}.verdict.failed{background:#dc2626}
-.metric{margin-right:18px}.lane{font-size:13px;fill:#333}.small{font-size:11px;fill:#444}.light{fill:#fff}
-.bg{fill:#f3f4f6}.fault{fill:#dc2626}.latency{fill:none;stroke:#2563eb;stroke-width:1.2}
+.metrics{display:flex;flex-wrap:wrap;gap:8px 10px;margin:12px 0}.metric{border:1px solid #e5e7eb;border-radius:6px;padding:6px 10px;background:#f9fafb}
+.metric .label{color:#4b5563}.metric .value{font-weight:600}.metric.recovery{font-size:18px;background:#eff6ff;border-color:#bfdbfe}.lane{font-size:13px;fill:#333}.small{font-size:11px;fill:#444}.light{fill:#fff}
+.bg{fill:#f3f4f6}.fault{fill:#dc2626}.latency{fill:none;stroke:#2563eb;stroke-width:1.2}.dot{fill:#2563eb}.gap{fill:#fee2e2}
 .step{stroke:#6b7280;stroke-dasharray:3 3}.step.failed{stroke:#dc2626}
 table{border-collapse:collapse;width:100%;margin-top:8px}td,th{border-bottom:1px solid #e5e7eb;padding:6px;text-align:left;vertical-align:top}
 tr.failed td{background:#fef2f2}tr.skipped td{color:#9ca3af}pre{background:#f9fafb;padding:6px;white-space:pre-wrap;font-size:12px;margin:4px 0 0}
@@ -143,9 +196,9 @@ tr.failed td{background:#fef2f2}tr.skipped td{color:#9ca3af}pre{background:#f9fa
 <p>${esc(report.description)}</p>
 <p><span class="verdict ${report.passed ? 'passed' : 'failed'}">${report.passed ? 'PASSED' : 'FAILED'}</span>
  cluster ${esc(report.cluster)} · seed ${report.seed} · ${new Date(report.startedAt).toISOString()} · ${((report.endedAt - report.startedAt) / 1000).toFixed(1)} s</p>
-<p>${metrics}</p>
+${metrics ? `<div class="metrics">${metrics}</div>` : ''}
 <h2>Timeline</h2>
-<p class="small">seconds since the start · faults in red · leader by colour:${legend || ' none seen'} · writes acknowledged per second, green to red · latency of acknowledged writes · dashed lines: steps</p>
+<p class="small">seconds since the start · faults in red · leader by colour:${legend || ' none seen'} · writes acknowledged per second, green to red · latency of acknowledged writes, broken (pink) where none was acknowledged · dashed lines: steps</p>
 ${svg}
 <h2>Steps</h2>
 <table><tr><th>#</th><th>step</th><th>state</th><th>took</th><th>what happened</th></tr>${steps}</table>

@@ -32,9 +32,12 @@ interface SavedSnapshot {
   workloadP99Ms: number | undefined;
 }
 
-/** Live keys of `member` at `revision`, asked of that member alone (`get --prefix --count-only`). */
+/**
+ * Live keys of `member` at `revision`, asked of that member alone: a range's `count` is every key
+ * in it whatever the limit (etcdctl 3.4 has no `--count-only`).
+ */
 export async function keyCount(cluster: RunbookContext['cluster'], member: string, revision?: number): Promise<number> {
-  const args = ['get', '', '--prefix', '--count-only', '-w', 'json', `--endpoints=${cluster.member(member).clientUrl}`, ...(revision === undefined ? [] : [`--rev=${revision}`])];
+  const args = ['get', '', '--prefix', '--keys-only', '--limit=1', '-w', 'json', `--endpoints=${cluster.member(member).clientUrl}`, ...(revision === undefined ? [] : [`--rev=${revision}`])];
   return (JSON.parse((await cluster.etcdctl(args, { member })).stdout) as { count?: number }).count ?? 0;
 }
 
