@@ -10,8 +10,8 @@ import { BOOT_KEY, Cluster } from './cluster.js';
 import { removeCluster } from './existing.js';
 import { ensureLoadBalancerImage, resolveEtcdImage } from './image.js';
 import { onInterrupt, processOwner } from './lifecycle.js';
-import { memberContainer } from './member-container.js';
-import { CLIENT_PORT, DETACHED_OWNER, HAPROXY_CONFIG, labelKeys, planCluster, type ClusterPlan } from './plan.js';
+import { memberContainer, START_LANES, startInLanes } from './member-container.js';
+import { CLIENT_PORT, DETACHED_OWNER, HAPROXY_CONFIG, labelKeys, planCluster, type ClusterPlan, type MemberPlan } from './plan.js';
 import { pinHostPorts } from './ports.js';
 import { validateSpec, type ClusterSpecInput } from './spec.js';
 import { drillHome, listStates, saveState, tlsDir, type ClusterState, type MemberState } from './state.js';
@@ -37,8 +37,6 @@ export interface StartOptions {
   /** Pull the image even when a local one exists. */
   pull?: boolean;
 }
-
-const START_LANES = 2;
 
 /**
  * Carries out a plan: image, TLS, network, members, load balancer; returns when every member
@@ -109,36 +107,25 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
 
   const networkId = await runtime.createNetwork(plan.network, labels);
 
-  // Containers start in two lanes, each member booting while the next container is created:
-  // measured on two cores, all at once contend (5 members: 6.6 s), one by one leave the engine
-  // idle (5.4 s), two lanes are fastest (5.0 s).
-  const lanes = START_LANES;
-  const started: Promise<void>[] = [];
-  const starting = plan.members.map((member, i) => {
-    let resolve!: () => void;
-    const processStarted = new Promise<void>((r) => (resolve = r));
-    const gate = started[i - lanes] ?? Promise.resolve();
-    started.push(processStarted);
-    const start = gate.then(() => {
-      signal.throwIfAborted();
-      const spec = memberContainer(
-        { cluster: plan.cluster, scheme: plan.scheme, network: plan.network, image: image.ref, labels, tls, spec: plan.spec, signal },
-        member,
-        () => {
-          events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
-          resolve();
-        },
-      );
-      return runtime.startContainer(spec);
-    });
-    start.catch(() => resolve());
-    return start.then((container) => {
+  const { starts, processStarted } = startInLanes(plan.members.length, (i, onProcessStarted) => {
+    signal.throwIfAborted();
+    const member = plan.members[i] as MemberPlan;
+    const spec = memberContainer(
+      { cluster: plan.cluster, scheme: plan.scheme, network: plan.network, image: image.ref, labels, tls, spec: plan.spec, signal },
+      member,
+      () => {
+        events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
+        onProcessStarted();
+      },
+    );
+    return runtime.startContainer(spec).then((container) => {
       events.emit({ type: 'member.ready', cluster: plan.cluster, member: member.name });
       return container;
     });
   });
-  const lbStart = plan.loadBalancer && lbImage ? (started[started.length - lanes] ?? Promise.resolve()).then(() => startLoadBalancer(plan, lbImage, ctx, timeouts, signal)) : Promise.resolve(undefined);
-  const [containers, lb] = await allOrAbort([Promise.all(starting), lbStart], boot);
+  // The load balancer takes the lane the last members leave.
+  const lbStart = plan.loadBalancer && lbImage ? (processStarted[processStarted.length - START_LANES] ?? Promise.resolve()).then(() => startLoadBalancer(plan, lbImage, ctx, timeouts, signal)) : Promise.resolve(undefined);
+  const [containers, lb] = await allOrAbort([Promise.all(starts), lbStart], boot);
 
   const memberStates: MemberState[] = plan.members.map((m, i) => {
     const container = containers[i] as StartedContainer;

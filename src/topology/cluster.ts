@@ -186,6 +186,11 @@ export class Cluster implements AsyncDisposable {
     return this.lastClusterId;
   }
 
+  /** The cluster ID the members last reported, without asking again (none answers once quorum is lost for good). */
+  get reportedClusterId(): string | undefined {
+    return this.lastClusterId;
+  }
+
   private async memberStatus(member: MemberInfo): Promise<MemberStatus> {
     const client = this.client({ hosts: [member.endpoint], faultHandling: 'none' });
     try {

