@@ -25,7 +25,8 @@ export interface UnavailabilityWindow {
  * while writes are not; a failed compare was answered, so it does not count either.
  */
 export function unavailabilityWindows(history: Pick<History, 'operations'>): UnavailabilityWindow[] {
-  const puts = history.operations.filter((op) => isWrite(op) && op.errorKind !== 'conflict').sort((a, b) => a.start - b.start || a.id - b.id);
+  // A failed compare was answered, and a call abandoned when the API servers stopped was never refused.
+  const puts = history.operations.filter((op) => isWrite(op) && op.errorKind !== 'conflict' && op.errorKind !== 'abandoned').sort((a, b) => a.start - b.start || a.id - b.id);
   const windows: UnavailabilityWindow[] = [];
   let open: UnavailabilityWindow | undefined;
   for (const op of puts) {

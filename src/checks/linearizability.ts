@@ -115,16 +115,18 @@ function stepRead(state: KeyState, read: Extract<Effect, { type: 'read' }>): Key
 function stepWrite(state: KeyState, write: Extract<Effect, { type: 'write' }>): KeyState | undefined {
   const { guard } = write;
   if (guard !== undefined && (state.modRevisionKnown ? state.modRevision !== guard : guard < state.modRevision)) return undefined;
-  // Deleting a key that is absent changes nothing, and etcd does not advance the revision for it.
-  const mayChangeNothing = write.value === undefined && typeof state.value !== 'string';
-  if (write.revision !== undefined && (mayChangeNothing ? write.revision < state.revision : write.revision <= state.revision)) return undefined;
-  const revision = write.revision ?? (mayChangeNothing ? state.revision : state.revision + 1);
+  // A write creates a revision above the cluster's; but deleting a key that is absent changes
+  // nothing, and etcd does not advance the revision for it.
+  const least = write.value === undefined && typeof state.value !== 'string' ? state.revision : state.revision + 1;
+  const revision = write.revision ?? least;
+  if (revision < least) return undefined;
   if (write.value === undefined) return { value: undefined, modRevision: 0, modRevisionKnown: true, revision };
   return { value: write.value, modRevision: revision, modRevisionKnown: write.revision !== undefined, revision };
 }
 
+/** The key of a state the search stepped to: its value is one a read showed or a write wrote, never ANY_VALUE. */
 function stateKey(state: KeyState): string {
-  const value = state.value === ANY_VALUE ? '?' : state.value === undefined ? '-' : `=${state.value}`;
+  const value = state.value === undefined ? '-' : `=${String(state.value)}`;
   return `${state.revision} ${state.modRevisionKnown ? '' : '>='}${state.modRevision} ${value}`;
 }
 
@@ -152,9 +154,9 @@ function isDeterminate(op: KeyOp): boolean {
   return op.ret !== Infinity;
 }
 
+/** A create is guarded on absence (0); an update or delete on its expected mod revision; a txn (which carries none) on nothing. */
 function guardOf(op: Operation): number | undefined {
-  if (op.kind === 'create') return 0;
-  return op.kind === 'update' || op.kind === 'delete' ? op.expectedModRevision : undefined;
+  return op.kind === 'create' ? 0 : op.expectedModRevision;
 }
 
 function readEffect(value: string | undefined, modRevision: number | undefined, revision: number | undefined, notModRevision: number | undefined): Effect {
@@ -420,7 +422,7 @@ function shortestFailingSlice(ops: readonly KeyOp[], start: KeyState, budget: Se
     if (fails(cut(ops, calls[mid]!, to), ANY_STATE)) first = mid;
     else last = mid - 1;
   }
-  const from = first < 0 ? undefined : calls[first]!;
+  const from = calls[first]; // calls[-1]: undefined, from the key's start
   const slice = from === undefined ? prefix : cut(ops, from, to);
   return { from, ops: slice.sort((a, b) => a.call - b.call) };
 }
@@ -465,7 +467,8 @@ function describeKeyOp(op: KeyOp, key: string, t0: number): string {
   const shown = (value: string | undefined, modRevision: number | undefined) =>
     value === undefined ? 'absent' : `${value}${modRevision === undefined ? '' : ` mod ${modRevision}`}`;
   const rev = (revision: number | undefined) => (revision === undefined ? '' : ` rev ${revision}`);
-  if (!source) return `final read ${key} → ${shown(effect.value, effect.type === 'read' ? effect.modRevision : undefined)}${rev(effect.revision)} [${op.call - t0} ms]`;
+  // The final read shows values only, no mod revisions.
+  if (!source) return `final read ${key} → ${shown(effect.value, undefined)}${rev(effect.revision)} [${op.call - t0} ms]`;
   const asked = askedOf(source, key, effect);
   let outcome: string;
   if (effect.type === 'read') {

@@ -20,7 +20,8 @@ export const watchGuarantees = defineCheck({
       ]);
     if (watch === undefined) return noWatch(this.name, evidenceFor(0, 0));
     const epochs = epochsOf(watch, history.operations);
-    const operationsById = new Map(history.operations.map((op) => [op.id, op]));
+    // Keyed by id or undefined, so a relist that recorded no list finds none.
+    const operationsById = new Map<number | undefined, Operation>(history.operations.map((op) => [op.id, op]));
     const violations: string[] = [];
     let events = 0;
     let matchedWrites = 0;
@@ -84,7 +85,7 @@ function epochAt(epochs: Epoch[], at: number): Epoch | undefined {
   return undefined;
 }
 
-function judgeEpoch(epoch: Epoch, prefix: string, operationsById: Map<number, Operation>): { violations: string[]; matchedWrites: number } {
+function judgeEpoch(epoch: Epoch, prefix: string, operationsById: Map<number | undefined, Operation>): { violations: string[]; matchedWrites: number } {
   const delivery = judgeDelivery(epoch, prefix, requiredRevisions(epoch, operationsById));
   return {
     violations: [...orderViolations(epoch.events), ...delivery.violations, ...unexplainedEventViolations(epoch, delivery.claimed)],
@@ -116,12 +117,12 @@ function orderViolations(events: WatchEvent[]): string[] {
  * watch asked for up to the highest it received (a write past that may still have been on its
  * way at stop), less what each relist excused — the compacted revisions the list showed as state.
  */
-function requiredRevisions(epoch: Epoch, operationsById: Map<number, Operation>): (revision: number) => boolean {
+function requiredRevisions(epoch: Epoch, operationsById: Map<number | undefined, Operation>): (revision: number) => boolean {
   const from = epoch.start.fromRevision;
   const received = epoch.events.map((event) => event.modRevision);
   const highestReceived = received.reduce((highest, revision) => Math.max(highest, revision), from - 1);
   const excused = epoch.relists.map((relist) => {
-    const list = relist.listOp === undefined ? undefined : operationsById.get(relist.listOp);
+    const list = operationsById.get(relist.listOp);
     const listRevision = list?.revision ?? relist.fromRevision - 1;
     // Events before the relist are at or below the list's revision and those after it above, so
     // the last event before the compaction is the highest at or below the list's revision.
@@ -177,7 +178,8 @@ function judgeDelivery(epoch: Epoch, prefix: string, isRequired: (revision: numb
  * arrives happened. Anything else is a phantom.
  */
 function unexplainedEventViolations(epoch: Epoch, claimed: Set<WatchEvent>): string[] {
-  const ackedAt = new Map(epoch.writes.flatMap((op) => (op.ok && op.revision !== undefined ? [[op.revision, op] as const] : [])));
+  // An acknowledged write with no revision recorded is filed under undefined, which no event's revision finds.
+  const ackedAt = new Map(epoch.writes.flatMap((op) => (op.ok ? [[op.revision, op] as const] : [])));
   const written = new Set(epoch.writes.flatMap((op) => writesOf(op).map((write) => identity(write.key, write.value))));
   return epoch.events.flatMap((event) => {
     if (claimed.has(event)) return [];

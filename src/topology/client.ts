@@ -69,10 +69,12 @@ export function memberIdHex(decimal: string): string {
 }
 
 /** How an etcd call failed, in the words an operator searches for. */
-export type ErrorKind = 'timeout' | 'no-leader' | 'nospace' | 'connection-refused' | 'unavailable' | 'leader-changed' | 'conflict' | 'other';
+/** `abandoned`: the caller stopped waiting (the API servers stopped) before any answer; like a timeout, the outcome is unknown. */
+export type ErrorKind = 'timeout' | 'abandoned' | 'no-leader' | 'nospace' | 'connection-refused' | 'unavailable' | 'leader-changed' | 'conflict' | 'other';
 
 export function classifyError(message: string): ErrorKind {
   if (/database space exceeded|NOSPACE/i.test(message)) return 'nospace';
+  if (/stopped while this call was outstanding/.test(message)) return 'abandoned';
   if (/no leader/i.test(message)) return 'no-leader';
   if (/^conflict:/.test(message)) return 'conflict';
   if (/leader changed/i.test(message)) return 'leader-changed';

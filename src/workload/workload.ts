@@ -41,7 +41,7 @@ export const OBJECTS_PREFIX = `${WORKLOAD_PREFIX}objects/`;
 /** Events, attached to leases two at a time in one transaction, as the API server writes them. */
 export const EVENTS_PREFIX = `${WORKLOAD_PREFIX}events/`;
 const EVENT_TTL_SECONDS = 30;
-/** How an abandoned call is recorded: "gave no answer" classifies it as a timeout, outcome unknown. */
+/** How an abandoned call is recorded (errorKind `abandoned`: outcome unknown, and no sign of unavailability). */
 const ABANDONED = 'the API servers stopped while this call was outstanding: it gave no answer';
 
 /** What the workload last knew of a key, and the revision that knowledge is from. */

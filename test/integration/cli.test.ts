@@ -1,6 +1,6 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startCluster } from '../../src/index.js';
 import { labelKeys } from '../../src/topology/plan.js';
 import { waitFor } from '../../src/wait.js';
@@ -11,6 +11,8 @@ const run = promisify(execFile);
 describe('etcd-drill up / status / env / down, as a new user types them', () => {
   it('starts a detached cluster, shows it, points etcdctl at it, and removes it', async () => {
     const up = await cli(['up', '--name', 'it-cli', '--topology', 'single']);
+    // A detached cluster outlives the test that failed half way: remove it whatever happens.
+    onTestFinished(async () => void (await cli(['down', 'it-cli'])));
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toMatch(/cluster 'it-cli' ready in/);
     expect(up.stdout).toMatch(/IS LEADER/);
@@ -22,7 +24,7 @@ describe('etcd-drill up / status / env / down, as a new user types them', () => 
 
     const env = await cli(['env', 'it-cli']);
     expect(env.code, env.stderr).toBe(0);
-    expect(env.stdout).toMatch(/^export ETCDCTL_API=3$/m);
+    expect(env.stdout).toMatch(/^export ETCDCTL_API='3'$/m);
     expect(env.stdout).toMatch(/^# kube-apiserver --etcd-servers=https:\/\/127\.0\.0\.1:\d+ --etcd-cafile=\S+ca\.crt --etcd-certfile=\S+k8sclient\.crt --etcd-keyfile=\S+k8sclient\.key$/m);
     expect(env.stdout).toMatch(/^export ENDPOINT='https:\/\/127\.0\.0\.1:\d+'$/m);
     expect(env.stdout).toMatch(/^unset ETCDCTL_ENDPOINTS$/m);

@@ -18,8 +18,12 @@ import { plantAddBeforeRemove, plantOldToken, plantSkippedDataDir, plantUnencryp
  * property, shrunk to at most five commands, and the written scenario file, run with the same bug,
  * must fail at the same step.
  */
-/** `ETCD_DRILL_PLANTED_SEEDS=20` (`npm run soak:planted`) searches each bug from that many seeds: the target is at least 19 of 20. */
-const SEEDS = Array.from({ length: Number(process.env.ETCD_DRILL_PLANTED_SEEDS ?? 1) }, (_, i) => 7 + i);
+/**
+ * `ETCD_DRILL_PLANTED_SEEDS=20` (`npm run soak:planted`) searches each bug from that many seeds,
+ * from seed 7 (or `ETCD_DRILL_PLANTED_FIRST_SEED`): the target is at least 19 of 20.
+ */
+const FIRST_SEED = Number(process.env.ETCD_DRILL_PLANTED_FIRST_SEED ?? 7);
+const SEEDS = Array.from({ length: Number(process.env.ETCD_DRILL_PLANTED_SEEDS ?? 1) }, (_, i) => FIRST_SEED + i);
 const SEARCH_BUDGET_MS = Number(process.env.ETCD_DRILL_PLANTED_BUDGET_MS ?? 360_000);
 
 /** An observer that records a timed-out write as acknowledged. */

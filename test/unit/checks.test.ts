@@ -10,7 +10,8 @@ import { floorProblems, judge as judgeByName, lookupCheck } from '../../src/chec
 import { restoreEpochs, sinceLastRestore } from '../../src/checks/since-restore.js';
 import { unknownVerdict, verdictOf, type CheckDefinition, type Verdict } from '../../src/checks/verdict.js';
 import { InvalidInputError } from '../../src/errors.js';
-import { emptyHistory, isWrite, type History, type Operation } from '../../src/workload/history.js';
+import { emptyHistory, isIndeterminate, isWrite, type History, type Operation } from '../../src/workload/history.js';
+import { classifyError } from '../../src/topology/client.js';
 import {
   cleanRun,
   conflict,
@@ -483,6 +484,14 @@ describe('latency', () => {
       { start: 20, end: 260, failedOps: 2, firstError: 'etcdserver: request timed out' },
       { start: 300, end: undefined, failedOps: 1, firstError: 'etcdserver: request timed out' },
     ]);
+  });
+
+  it('leaves out writes abandoned when the API servers stopped: nobody refused them', () => {
+    const error = 'the API servers stopped while this call was outstanding: it gave no answer';
+    expect(classifyError(error)).toBe('abandoned');
+    const abandoned = { ...update(K, '2', 0, 20, 30), ok: false, revision: undefined, error, errorKind: classifyError(error) };
+    expect(unavailabilityWindows(history({ operations: [create(K, '1', 5, 0, 10), abandoned] }))).toEqual([]);
+    expect(isIndeterminate(abandoned)).toBe(true);
   });
 });
 

@@ -70,6 +70,11 @@ describe('backup-encrypted', () => {
     expect(v.message).toMatch(/^backup-2\.db\.age \(revision 45, 24576 bytes\) is a plaintext etcd snapshot \(bbolt magic at byte 16\)/);
   });
 
+  it('reads the magic from as few bytes as hold it, and never past the end of a shorter file', () => {
+    expect(plaintextKind(bboltHead().subarray(0, 20))).toBe('a plaintext etcd snapshot (bbolt magic at byte 16)');
+    expect(plaintextKind(bboltHead().subarray(0, 19))).toBe('not an age file (no age-encryption.org/v1 header)');
+  });
+
   it.each([
     ['an empty file', Buffer.alloc(0)],
     ['another format', Buffer.from('-----BEGIN AGE ENCRYPTED FILE-----\n')],

@@ -95,7 +95,7 @@ export function htmlReport(report: Report): string {
   );
 
   // Availability: the share of writes that got through, per second.
-  const puts = report.history.operations.filter((o) => isWrite(o) && o.errorKind !== 'conflict');
+  const puts = report.history.operations.filter((o) => isWrite(o) && o.errorKind !== 'conflict' && o.errorKind !== 'abandoned');
   const buckets = new Map<number, { ok: number; all: number }>();
   for (const put of puts) {
     const second = Math.floor((put.start - start) / 1000);
