@@ -8,7 +8,6 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +15,8 @@ import { DockerRuntime, EventBus, log, planCluster, resolveEtcdImage, startClust
 import { createClient, type ClientTls } from '../src/topology/client.js';
 import { ensureLoadBalancerImage } from '../src/topology/image.js';
 import { CLIENT_PORT, DATA_DIR, PKI_DIR, haproxyConfig } from '../src/topology/plan.js';
+import { pinPorts } from '../src/topology/ports.js';
+import { killAll } from './processes.js';
 import { generateTls, writeTls, type TlsMaterial } from '../src/topology/tls.js';
 import { waitFor } from '../src/wait.js';
 
@@ -95,7 +96,7 @@ async function containerFloor(plan: ClusterPlan, image: string, lbImage: string,
 }
 
 async function processFloor(plan: ClusterPlan, tlsDir: string, tls: ClientTls): Promise<number> {
-  const ports = await freePorts(2 * plan.members.length + 1);
+  const ports = await pinPorts(Array.from({ length: 2 * plan.members.length + 1 }, () => undefined));
   const dataRoot = await mkdtemp(join(tmpdir(), 'bench-etcd-'));
   const children: ChildProcess[] = [];
   const peer = (i: number) => `https://127.0.0.1:${ports[2 * i + 1]}`;
@@ -133,19 +134,9 @@ async function processFloor(plan: ClusterPlan, tlsDir: string, tls: ClientTls): 
     await readyAndFirstPut(memberEndpoints, clientEndpoints, tls);
     return performance.now() - t0;
   } finally {
-    await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : (c.once('exit', resolve), c.kill('SIGKILL'))))));
+    await killAll(children);
     await rm(dataRoot, { recursive: true, force: true });
   }
-}
-
-/** Ports the kernel calls free right now, all distinct. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Server>((resolve) => { const server = createServer().listen(0, '127.0.0.1', () => resolve(server)); })),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 function median(values: number[]): number {

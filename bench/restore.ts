@@ -8,7 +8,6 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +19,8 @@ import { faultContext, injectFault } from '../src/faults/inject.js';
 import { carryOut, type RunbookContext } from '../src/scenarios/runbooks/runbook.js';
 import { restore, snapshotBytes } from '../src/scenarios/runbooks/restore.js';
 import { encryptedBackup } from '../src/scenarios/runbooks/snapshot.js';
+import { pinPorts } from '../src/topology/ports.js';
+import { killAll } from './processes.js';
 import { waitFor } from '../src/wait.js';
 import { preloadState, STATE_PRESET_NAMES, type StatePresetName } from '../src/workload/preload.js';
 
@@ -59,18 +60,6 @@ async function firstAcknowledgedWrite(client: Etcd3, key: string, timeoutMs: num
   );
 }
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
 /**
  * The floor: the snapshot restored into five data dirs by the host's etcdctl, one after another
  * as an operator's script would, five etcd processes started on loopback, the first write.
@@ -81,7 +70,7 @@ async function floorRestore(snapshot: Uint8Array, members: number): Promise<Row[
   try {
     const file = join(dir, 'snapshot.db');
     await writeFile(file, snapshot, { mode: 0o600 });
-    const ports = await freePorts(2 * members);
+    const ports = await pinPorts(Array.from({ length: 2 * members }, () => undefined));
     const names = Array.from({ length: members }, (_, i) => `member${i + 1}`);
     const peer = (i: number) => `http://127.0.0.1:${ports[2 * i + 1]}`;
     const client = (i: number) => `http://127.0.0.1:${ports[2 * i]}`;
@@ -106,7 +95,7 @@ async function floorRestore(snapshot: Uint8Array, members: number): Promise<Row[
       etcd.close();
     }
   } finally {
-    for (const p of processes) p.kill('SIGKILL');
+    await killAll(processes);
     await rm(dir, { recursive: true, force: true });
   }
 }

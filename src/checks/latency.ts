@@ -1,4 +1,4 @@
-import { isWrite, type History } from '../workload/history.js';
+import { showsAvailability, type History } from '../workload/history.js';
 
 /** Nearest-rank percentiles (keys 'p50', …), plus 'max' and 'count'. */
 export function percentiles(values: number[], ps: number[] = [50, 90, 99]): Record<string, number> {
@@ -25,8 +25,7 @@ export interface UnavailabilityWindow {
  * while writes are not; a failed compare was answered, so it does not count either.
  */
 export function unavailabilityWindows(history: Pick<History, 'operations'>): UnavailabilityWindow[] {
-  // A failed compare was answered, and a call abandoned when the API servers stopped was never refused.
-  const puts = history.operations.filter((op) => isWrite(op) && op.errorKind !== 'conflict' && op.errorKind !== 'abandoned').sort((a, b) => a.start - b.start || a.id - b.id);
+  const puts = history.operations.filter(showsAvailability).sort((a, b) => a.start - b.start || a.id - b.id);
   const windows: UnavailabilityWindow[] = [];
   let open: UnavailabilityWindow | undefined;
   for (const op of puts) {

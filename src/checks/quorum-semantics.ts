@@ -1,4 +1,4 @@
-import { isWrite, type FaultWindow, type Operation } from '../workload/history.js';
+import { isWrite, showsAvailability, type FaultWindow, type Operation } from '../workload/history.js';
 import { defineCheck, evidenceOf, verdictOf } from './verdict.js';
 
 /** A stretch of time during which the same members were down, by every fault in force together. */
@@ -72,7 +72,7 @@ export const quorumSemantics = defineCheck({
         continue;
       }
       // Writes still in flight when the stretch ended say nothing about it; with none that ended in it, it is not judged.
-      const writes = history.operations.filter((o) => isWrite(o) && o.errorKind !== 'conflict' && startsInside(o) && o.end < stretch.to);
+      const writes = history.operations.filter((o) => showsAvailability(o) && startsInside(o) && o.end < stretch.to);
       if (writes.length === 0) continue;
       judged += 1;
       if (!writes.some((o) => o.ok)) {

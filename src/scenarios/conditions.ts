@@ -3,7 +3,7 @@ import { Etcd3, type IOptions } from 'etcd3';
 import { z } from 'zod';
 import { describeError, InvalidInputError } from '../errors.js';
 import { generateCa, issueClientCert, readTls } from '../topology/tls.js';
-import { isWrite } from '../workload/history.js';
+import { isWrite, showsAvailability } from '../workload/history.js';
 import type { Workload } from '../workload/workload.js';
 import { claimOf, type Cluster } from '../topology/cluster.js';
 import { leaderOf } from '../topology/leadership.js';
@@ -45,12 +45,12 @@ const newLeader: Condition = async ({ cluster, leaderBeforeLastFault }) => {
 
 /**
  * The workload's writes started since the step began, or `after` ms later ("writes still go on 3 s
- * into the fault"); a failed compare was answered by a working cluster, so it is left out.
+ * into the fault"), those whose outcome shows availability (`showsAvailability`).
  */
 function writesSince(ctx: ConditionContext, args: Record<string, unknown> = {}) {
   if (!ctx.workload) return undefined;
   const from = ctx.since + (typeof args.after === 'number' ? args.after : 0);
-  return ctx.workload.history.operations.filter((o) => isWrite(o) && o.errorKind !== 'conflict' && o.start >= from);
+  return ctx.workload.history.operations.filter((o) => showsAvailability(o) && o.start >= from);
 }
 
 const writesSucceed: Condition = async (ctx, args) => {
@@ -113,8 +113,8 @@ const membersHealthy: Condition = async ({ cluster }, args) => {
   const wanted = typeof args.count === 'number' ? args.count : statuses.length;
   const leader = leaderOf(statuses.map(claimOf));
   if (!leader) return `no leader a majority of the ${statuses.length} members follows`;
-  const astray = statuses.filter((s) => s.leaderId !== leader.id);
-  const healthy = statuses.length - astray.length;
+  const astray = statuses.filter((s) => !leader.followers.includes(s.name));
+  const healthy = leader.followers.length;
   if (healthy >= wanted) return true;
   return `${healthy} of ${statuses.length} members follow ${leader.name}, ${wanted} wanted; ${astray.map((s) => `${s.name} ${s.leaderId ? `follows ${s.leaderId}` : s.error ?? 'knows no leader'}`).join(', ')}`;
 };

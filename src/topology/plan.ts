@@ -80,7 +80,7 @@ export function containerName(cluster: string, member: string): string {
 export function planCluster(spec: ClusterSpec): ClusterPlan {
   const scheme = spec.tls ? 'https' : 'http';
   const names = Array.from({ length: spec.members }, (_, i) => memberName(i + 1));
-  const token = `etcd-drill-${spec.name}`;
+  const token = clusterToken(spec.name);
   const initialCluster = names.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
   const firstMemberPort = spec.basePort === undefined ? undefined : spec.basePort + (spec.topology === 'lb' ? 1 : 0);
   const members = names.map((name, i) =>
@@ -204,4 +204,12 @@ export function haproxyConfig(memberNames: string[]): string {
     ...memberNames.map((name) => `  server ${name} ${name}:${CLIENT_PORT} check`),
     '',
   ].join('\n');
+}
+
+/**
+ * `--initial-cluster-token`: the cluster's own at boot, and a new one for each restore (§6), so a
+ * restored cluster gets a new cluster ID and no member on the old data can rejoin it.
+ */
+export function clusterToken(cluster: string, restore?: number): string {
+  return restore === undefined ? `etcd-drill-${cluster}` : `etcd-drill-${cluster}-restore-${restore}`;
 }

@@ -195,6 +195,15 @@ export function isWrite(op: Operation): boolean {
 }
 
 /** A write whose outcome is unknown: it failed with anything but a compare that did not hold. */
+/**
+ * A write whose outcome says whether etcd was taking writes: not a failed compare (a working
+ * cluster answered it) and not a call abandoned when the API servers stopped (nobody answered or
+ * refused it). Availability windows, the quorum check, the report and the write conditions use it.
+ */
+export function showsAvailability(op: Operation): boolean {
+  return isWrite(op) && op.errorKind !== 'conflict' && op.errorKind !== 'abandoned';
+}
+
 export function isIndeterminate(op: Operation): boolean {
   return isWrite(op) && !op.ok && op.errorKind !== 'conflict';
 }

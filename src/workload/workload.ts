@@ -8,7 +8,7 @@ import { createClient, memberIdHex } from '../topology/client.js';
 import { leaderOf, type LeadershipClaim } from '../topology/leadership.js';
 import { delay } from '../wait.js';
 import { MemberClients } from './member-clients.js';
-import { classifyError, isWrite, type FaultWindow, type History, type KeyValue, type LeaderSample, type OpKind, type Operation, type WatchHistory } from './history.js';
+import { classifyError, isWrite, showsAvailability, type FaultWindow, type History, type KeyValue, type LeaderSample, type OpKind, type Operation, type WatchHistory } from './history.js';
 
 /**
  * The workload: what Kubernetes API servers do to etcd, recorded in full. On a shared set of keys it
@@ -148,7 +148,7 @@ export class Workload {
     this.cluster.eventBus.emit({ type: 'workload.started', cluster: this.cluster.name, ratePerSecond: this.options.ratePerSecond, endpoints: this.options.endpoints });
   }
 
-  /** Stops issuing, waits for operations in flight, and returns everything recorded. */
+  /** Stops issuing, abandons the calls still outstanding (recorded as of unknown outcome), and returns everything recorded. */
   async stop(): Promise<Workload['history']> {
     if (!this.isRunning) return this.history;
     this.isRunning = false;
@@ -409,8 +409,8 @@ export class Workload {
   }
 
   private trackAvailability(op: Operation): void {
-    // A compare that failed was answered by a working cluster: stale knowledge of ours, not unavailability.
-    if (op.errorKind === 'conflict') return;
+    // A failed compare is stale knowledge of ours, an abandoned call nobody's answer: neither is unavailability.
+    if (!showsAvailability(op)) return;
     if (!op.ok) {
       // One write stuck on a dead member while others got through since it started is a lost request, not an outage.
       if (!this.failingSince && this.lastAckedWriteEnd > op.start) return;

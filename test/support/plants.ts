@@ -1,6 +1,7 @@
 import { Encrypter } from 'age-encryption';
 import { vi } from 'vitest';
 import { Cluster } from '../../src/topology/cluster.js';
+import { clusterToken } from '../../src/topology/plan.js';
 
 /**
  * Bugs planted in the real code path, at its seam with the cluster handle or a library: each
@@ -43,7 +44,7 @@ export function plantForgottenRemove(): () => void {
 export function plantOldToken(): () => void {
   const snapshotTool = Cluster.prototype.snapshotTool;
   const startRestored = Cluster.prototype.startRestoredMembers;
-  const original = (cluster: Cluster) => `etcd-drill-${cluster.name}`;
+  const original = (cluster: Cluster) => clusterToken(cluster.name);
   const restores = vi.spyOn(Cluster.prototype, 'snapshotTool').mockImplementation(function (this: Cluster, args, options) {
     return snapshotTool.call(this, args.map((a) => (a.startsWith('--initial-cluster-token=') ? `--initial-cluster-token=${original(this)}` : a)), options);
   });

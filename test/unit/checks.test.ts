@@ -395,6 +395,14 @@ describe('quorum-semantics', () => {
     expect(v.evidence[0]!.count).toBe(0);
   });
 
+  it('does not take a write abandoned when the API servers stopped for a refused one', () => {
+    const error = 'the API servers stopped while this call was outstanding: it gave no answer';
+    const abandoned = { ...update(K, '1', 0, 200, 900), ok: false, revision: undefined, error, errorKind: classifyError(error) };
+    const v = quorumSemantics.judge(history({ settleMs, operations: [abandoned, tail()], faults: [fault('f1', ['member1'], 3, 0, 1000)] }), { stretches: 0 });
+    expect(v.status, v.message).toBe('ok');
+    expect(v.evidence[0]!.count).toBe(0);
+  });
+
   it('ends a fault’s stretch at a restore, which rebuilds every member', () => {
     const lost = fault('f1', ['member1', 'member2'], 3, 0, undefined);
     const ops = [sget(K, '1', 'member3', 200), update(K, '2', 6, 3000), tail()];

@@ -1,3 +1,4 @@
+import { judge as judgeCheck, WORKLOAD_CHECKS } from '../../src/checks/registry.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bruteForceLinearizable, checkLinearizability, linearizability, linearizabilityVerdict } from '../../src/checks/linearizability.js';
@@ -185,6 +186,11 @@ describe('a workload that never read what it wrote', () => {
     const verdict = linearizability.judge(neverRead, {});
     expect(verdict.status).toBe('inconclusive');
     expect(verdict.message).toMatch(/only 0 reads of written keys \(floor 20\)/);
+  });
+
+  it.each(WORKLOAD_CHECKS.map((name) => [name]))('%s does not vouch for it', (name) => {
+    const verdict = judgeCheck(name, neverRead);
+    expect(verdict.ok, verdict.message).toBe(false);
   });
 
   it('serializable-reads is inconclusive: no value read could be checked against a write', () => {

@@ -1,6 +1,6 @@
 import { percentiles } from '../../checks/latency.js';
 import { formatCount } from '../../checks/verdict.js';
-import { isWrite } from '../../workload/history.js';
+import { showsAvailability } from '../../workload/history.js';
 import type { Report } from '../types.js';
 import { describeMetrics, formatDuration } from './metrics.js';
 
@@ -95,7 +95,7 @@ export function htmlReport(report: Report): string {
   );
 
   // Availability: the share of writes that got through, per second.
-  const puts = report.history.operations.filter((o) => isWrite(o) && o.errorKind !== 'conflict' && o.errorKind !== 'abandoned');
+  const puts = report.history.operations.filter(showsAvailability);
   const buckets = new Map<number, { ok: number; all: number }>();
   for (const put of puts) {
     const second = Math.floor((put.start - start) / 1000);

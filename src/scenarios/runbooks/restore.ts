@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DrillError, describeError } from '../../errors.js';
 import { formatBytes } from '../../event-lines.js';
 import { ETCD_BIN_DIR } from '../../topology/image.js';
-import { PEER_PORT, SCRATCH_DIR } from '../../topology/plan.js';
+import { PEER_PORT, SCRATCH_DIR, clusterToken } from '../../topology/plan.js';
 import type { Cluster } from '../../topology/cluster.js';
 import { decryptBackup, keyCount } from './snapshot.js';
 import { defineRunbook, latestArtifact, type RunbookContext, type SnapshotArtifact } from './runbook.js';
@@ -15,7 +15,7 @@ import { defineRunbook, latestArtifact, type RunbookContext, type SnapshotArtifa
  */
 const RESTORED_ROOT = '/var/lib/etcd-restored';
 const RESTORED_DATA_SUBDIR = 'data';
-export const RESTORED_DATA_DIR = `${RESTORED_ROOT}/${RESTORED_DATA_SUBDIR}`;
+const RESTORED_DATA_DIR = `${RESTORED_ROOT}/${RESTORED_DATA_SUBDIR}`;
 /**
  * What keeps the restore workbench running: images of etcd have no shell or `sleep`, but every one
  * has etcd. It serves loopback only (the container has no network), its data in the in-memory volume.
@@ -47,7 +47,7 @@ export async function restoreMembers(
   opened?: RestoreWorkbench,
 ): Promise<void> {
   const workbench = opened ?? (await RestoreWorkbench.open(cluster, options.attempt));
-  const token = restoreToken(cluster, options.attempt);
+  const token = clusterToken(cluster.name, options.attempt);
   let volumes: Record<string, string>;
   try {
     await phase('old members removed', () => cluster.removeMemberContainers());
@@ -68,10 +68,6 @@ function phaseTimer(ctx: RunbookContext): PhaseTimer {
     ctx.events.emit({ type: 'runbook.phase', cluster: ctx.cluster.name, runbook: 'restore', phase: name, durationMs: Date.now() - started });
     return result;
   };
-}
-
-export function restoreToken(cluster: Cluster, attempt: number): string {
-  return `etcd-drill-${cluster.name}-restore-${attempt}`;
 }
 
 /**
@@ -142,7 +138,7 @@ export class RestoreWorkbench {
   }
 }
 
-export function restoreVolume(cluster: Cluster, member: string, attempt: number): string {
+function restoreVolume(cluster: Cluster, member: string, attempt: number): string {
   return `etcd-drill-${cluster.name}-${member}-restore-${attempt}`;
 }
 
