@@ -1,12 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DrillError, InvalidInputError, describeError } from '../errors.js';
+import { DrillError, InvalidInputError } from '../errors.js';
 import { EventBus } from '../events.js';
 import { log } from '../log.js';
 import { attachCluster, startCluster, type Cluster } from '../topology/cluster.js';
 import { downCluster, removeAllClusters } from '../topology/existing.js';
 import { prepareImages, snapshotTool } from '../topology/image.js';
 import { ETCD_LOG_LEVELS, SpecError, TOPOLOGIES, validateSpec, type ClusterSpecInput } from '../topology/spec.js';
-import { exitOnInterrupt, pendingInterruption } from '../topology/lifecycle.js';
 import { envLines } from './env.js';
 import { ETCDCTL_EXPORTS, type EtcdctlExports } from '../topology/operator-env.js';
 import { faultOptions } from './fault-options.js';
@@ -25,6 +24,7 @@ import { preloadState, presetSummary, STATE_PRESET_NAMES, type StatePresetName }
 import { FAULTS } from '../faults/registry.js';
 import { formatTarget } from '../faults/target.js';
 import { fuzzCommand } from './fuzz.js';
+import { apiServersCommand, memberCommand } from './member.js';
 import { checkRun } from './check.js';
 import { CHECKS } from '../checks/registry.js';
 
@@ -367,26 +367,8 @@ export function buildProgram(): Command {
       log.info(`ready: ${image.ref} (etcd ${image.version}, snapshot tool ${snapshotTool(image)}), ${lb}`);
     });
 
+  program.addCommand(memberCommand());
+  program.addCommand(apiServersCommand());
   program.addCommand(fuzzCommand());
   return program;
-}
-
-export async function main(argv: string[]): Promise<void> {
-  exitOnInterrupt();
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    const interrupted = pendingInterruption();
-    if (interrupted) process.exit(await interrupted);
-    const code = (err as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
-    if (code?.startsWith('commander.')) process.exit(2);
-    if (err instanceof DrillError) {
-      process.stderr.write(`etcd-drill: ${err.oneLine()}\n`);
-      process.exit(err.exitCode);
-    }
-    process.stderr.write(`etcd-drill: unexpected error: ${describeError(err)}\n${(err as Error).stack ?? ''}\n`);
-    process.exit(1);
-  }
 }

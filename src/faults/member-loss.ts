@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataVolume } from '../topology/member-container.js';
 import { InvalidInputError } from '../errors.js';
 import type { MemberInfo } from '../topology/cluster.js';
 import { defineFault, type FaultContext, type FaultRecord, type RefusalInput } from './fault.js';
@@ -110,7 +111,7 @@ export const destroy = defineFault({
     await ctx.runtime.remove({
       containers: members.map((m) => ({ id: m.containerId, name: m.containerName, labels: {}, state: 'running' })),
       networks: [],
-      volumes: [],
+      volumes: members.map((m) => ({ name: dataVolume(ctx.cluster.name, m.name), labels: {} })),
     });
     return { effect: `${members.map((m) => m.name).join(', ')} and ${members.length === 1 ? 'its' : 'their'} data are gone` };
   },

@@ -216,12 +216,12 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /** A container with no network: it reaches nothing and nothing reaches it. */
-  private createOffline(image: string, command: string[], labels: Record<string, string>, volumes: VolumeMount[] = []): Promise<Docker.Container> {
-    return this.docker.createContainer({ Image: image, Cmd: command, Labels: labels, HostConfig: { NetworkMode: 'none', Mounts: volumeMounts(volumes, labels) } });
+  private createOffline(image: string, command: string[], labels: Record<string, string>, volumes: VolumeMount[] = [], env?: string[]): Promise<Docker.Container> {
+    return this.docker.createContainer({ Image: image, Cmd: command, Labels: labels, Env: env, HostConfig: { NetworkMode: 'none', Mounts: volumeMounts(volumes, labels) } });
   }
 
-  async runOnce(image: string, command: string[], labels: Record<string, string>, extra: { files?: FileToCopy[]; volumes?: VolumeMount[] } = {}): Promise<ExecResult> {
-    const container = await this.createOffline(image, command, labels, extra.volumes);
+  async runOnce(image: string, command: string[], labels: Record<string, string>, extra: { files?: FileToCopy[]; volumes?: VolumeMount[]; env?: string[] } = {}): Promise<ExecResult> {
+    const container = await this.createOffline(image, command, labels, extra.volumes, extra.env);
     try {
       if (extra.files?.length) await container.putArchive(await tarOf(extra.files), { path: '/' });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });

@@ -105,7 +105,7 @@ export interface ContainerRuntime {
   pullImage(ref: string, timeoutMs: number): Promise<boolean>;
   buildImage(contextDir: string, tag: string): Promise<void>;
   /** Runs a command in a throwaway container of `image` (with files copied in and volumes mounted) and returns its output. */
-  runOnce(image: string, command: string[], labels: Record<string, string>, extra?: { files?: FileToCopy[]; volumes?: VolumeMount[] }): Promise<ExecResult>;
+  runOnce(image: string, command: string[], labels: Record<string, string>, extra?: { files?: FileToCopy[]; volumes?: VolumeMount[]; env?: string[] }): Promise<ExecResult>;
   /** Starts `command` in a container of `image` with no network and the volumes mounted, for `exec` and `copyToContainer`; returns its ID. */
   startOffline(image: string, command: string[], labels: Record<string, string>, volumes: VolumeMount[]): Promise<string>;
   /** One file out of a container, running or stopped (`docker cp`). */

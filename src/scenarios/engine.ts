@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { judge, judgeRestore, WORKLOAD_CHECKS, type Verdict } from '../checks/index.js';
 import { gatherHistory } from '../checks/snapshots.js';
 import { ConditionViolatedError, describeError } from '../errors.js';
@@ -18,7 +18,7 @@ import { startCluster, type Cluster } from '../topology/cluster.js';
 import { waitFor } from '../wait.js';
 import { CONDITIONS, JUDGED_ON_FIRST_ANSWER, lookupCondition, type Condition, type ConditionContext } from './conditions.js';
 import { lookupRunbook, RUNBOOKS } from './runbooks/registry.js';
-import { carryOut, type AnyRunbook, type RunbookContext } from './runbooks/runbook.js';
+import { carryOut, provingChecks, type AnyRunbook, type RunbookContext } from './runbooks/runbook.js';
 import type { Report, Scenario, Step, StepResult } from './types.js';
 
 export interface RunOptions {
@@ -70,7 +70,10 @@ export function describeStep(step: Step): string {
  * that prove each runbook it carries out (a green run has looked at what it did).
  */
 export function checksOf(scenario: Scenario, runbooks: ReadonlyMap<string, AnyRunbook> = RUNBOOKS): string[] {
-  const provers = scenario.steps.flatMap((s) => (s.kind === 'runbook' ? (runbooks.get(s.runbook)?.checks ?? []) : []));
+  const provers = scenario.steps.flatMap((s) => {
+    const runbook = s.kind === 'runbook' ? runbooks.get(s.runbook) : undefined;
+    return runbook && s.kind === 'runbook' ? provingChecks(runbook, s.options) : [];
+  });
   return [...new Set([...(scenario.workload ? WORKLOAD_CHECKS : []), ...scenario.checks, ...provers])];
 }
 
@@ -204,7 +207,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       scenario,
       cluster,
       faults,
-      runbook: { cluster, events, faults, workdir, workload, artifacts: [], restores: [] },
+      runbook: { cluster, events, faults, workdir, workload, artifacts: [], restores: [], baseDir: scenario.file === undefined ? undefined : dirname(resolve(scenario.file)) },
       labels: new Map(),
       leaderBeforeLastFault: undefined,
       runbooks: options.runbooks ?? RUNBOOKS,

@@ -113,9 +113,11 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
     const spec = memberContainer(
       { cluster: plan.cluster, scheme: plan.scheme, network: plan.network, image: image.ref, labels, tls, spec: plan.spec, signal },
       member,
-      () => {
-        events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
-        onProcessStarted();
+      {
+        onProcessStarted: () => {
+          events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
+          onProcessStarted();
+        },
       },
     );
     return runtime.startContainer(spec).then((container) => {

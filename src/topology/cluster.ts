@@ -13,6 +13,8 @@ import { tlsFiles, type TlsMaterial } from './tls.js';
 import { leaderOf, type LeadershipClaim } from './leadership.js';
 import type { MemberContainerContext } from './member-container.js';
 import * as membership from './membership.js';
+import * as verbs from './member-verbs.js';
+import type { CopyEnd } from './copy-end.js';
 import { removeCluster } from './existing.js';
 
 // How a cluster is started (boot.ts) and found again or removed by name (existing.ts) live apart
@@ -371,6 +373,46 @@ export class Cluster implements AsyncDisposable {
    */
   async startRestoredMembers(volumes: Record<string, string>, dataDir: string, token: string): Promise<void> {
     await membership.startRestoredMembers(this.membership(), volumes, dataDir, token);
+  }
+
+  /** What the member verbs need of this handle: a membership change's needs, the timeouts and the image's tools. */
+  private verbs(): verbs.VerbHandle {
+    return { ...this.membership(), timeouts: this.timeouts, hasEtcdutl: this.state.image.hasEtcdutl };
+  }
+
+  /** `etcd-drill member stop NAME`: SIGTERM, its data dir kept. Returns the line the CLI prints. */
+  stopMember(name: string): Promise<string> {
+    return verbs.stopMember(this.verbs(), name);
+  }
+
+  /** `etcd-drill member kill NAME`: SIGKILL, its data dir kept. */
+  killMember(name: string): Promise<string> {
+    return verbs.killMember(this.verbs(), name);
+  }
+
+  /** `etcd-drill member start NAME [--data-dir … --initial-cluster … --initial-cluster-state … --initial-cluster-token …]`. */
+  startMember(name: string, flags: verbs.MemberStartFlags = {}): Promise<string> {
+    return verbs.startMember(this.verbs(), name, flags);
+  }
+
+  /** `etcd-drill member logs NAME`. */
+  memberLogs(name: string): Promise<string> {
+    return verbs.memberLogs(this.verbs(), name);
+  }
+
+  /** `etcd-drill member exec NAME -- etcdctl|etcdutl …`, in the member or, while it is stopped, beside its data. */
+  execInMember(name: string, argv: string[]): Promise<verbs.ToolRun> {
+    return verbs.execInMember(this.verbs(), name, argv);
+  }
+
+  /** `etcd-drill member cp SRC DEST`, one side `NAME:/path`. */
+  copyWithMember(from: CopyEnd, to: CopyEnd): Promise<string> {
+    return verbs.copyWithMember(this.verbs(), from, to);
+  }
+
+  /** After a script changed the membership with etcdctl: forget the members etcd no longer lists, take the IDs it gave. Returns the forgotten. */
+  syncWithEtcd(): Promise<string[]> {
+    return verbs.syncWithEtcd(this.verbs());
   }
 
   /** Points the load balancer at the current members (§3.5: "update the load balancer"). */

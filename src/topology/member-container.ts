@@ -2,14 +2,15 @@ import type { ContainerSpec, FileToCopy, VolumeMount } from '../runtime/runtime.
 import { waitFor } from '../wait.js';
 import { createClient, type ClientOptions } from './client.js';
 import { ETCD_BIN_DIR } from './image.js';
-import { CLIENT_PORT, PKI_DIR, SCRATCH_DIR, labelKeys, type MemberPlan } from './plan.js';
+import { CLIENT_PORT, DATA_DIR, PKI_DIR, SCRATCH_DIR, SNAPSHOTS_DIR, labelKeys, type MemberPlan } from './plan.js';
 import type { ClusterSpec } from './spec.js';
 import { timeoutsFor, type Timeouts } from './timeouts.js';
 import { tlsFiles, type TlsMaterial } from './tls.js';
 
 // How a member's container is made, the same at boot, when a member is added and when members are restored.
 
-function memberFiles(member: MemberPlan, tls: TlsMaterial): FileToCopy[] {
+/** The TLS files a member's container holds under PKI_DIR: its own pairs, the CA, and the client pair etcdctl uses. */
+export function memberFiles(member: Pick<MemberPlan, 'name'>, tls: TlsMaterial): FileToCopy[] {
   const own = tls.members[member.name];
   if (!own) throw new Error(`no certificates were generated for ${member.name}`);
   const file = (path: string, content: string, mode: number): FileToCopy => ({ target: `${PKI_DIR}/${path}`, content, mode });
@@ -37,8 +38,17 @@ export interface MemberContainerContext {
   signal?: AbortSignal | undefined;
 }
 
-/** How a member's container is made: at boot, when a member is added, when members are restored. */
-export function memberContainer(ctx: MemberContainerContext, member: MemberPlan, onProcessStarted?: () => void, volumes?: VolumeMount[]): ContainerSpec {
+/**
+ * How a member's container is made: at boot, when a member is added, when members are restored or
+ * started by a team's script. It is ready once it serves with a leader, or, with `awaitLeader:
+ * false` (a member started while quorum is still being rebuilt), as soon as the engine started it.
+ */
+export function memberContainer(
+  ctx: MemberContainerContext,
+  member: MemberPlan,
+  options: { onProcessStarted?: () => void; volumes?: VolumeMount[]; awaitLeader?: boolean } = {},
+): ContainerSpec {
+  const { onProcessStarted, volumes } = options;
   const timeouts = timeoutsFor(ctx.spec.etcd);
   const clientTls = ctx.tls ? { ca: ctx.tls.ca.cert, client: ctx.tls.client } : undefined;
   return {
@@ -52,11 +62,28 @@ export function memberContainer(ctx: MemberContainerContext, member: MemberPlan,
     files: ctx.tls ? memberFiles(member, ctx.tls) : [],
     publish: [{ containerPort: CLIENT_PORT, hostPort: member.hostPort }],
     resources: ctx.spec.resources,
-    volumes: [{ name: scratchVolume(ctx.cluster, member.name), target: SCRATCH_DIR, inMemory: true }, ...(volumes ?? [])],
+    volumes: [...memberVolumes(ctx.cluster, member.name), { name: scratchVolume(ctx.cluster, member.name), target: SCRATCH_DIR, inMemory: true }, ...(volumes ?? [])],
     readyTimeoutMs: timeouts.bootMs,
     ...(onProcessStarted ? { onProcessStarted } : {}),
-    ready: (container) => waitForLeader(member, `${ctx.scheme}://127.0.0.1:${container.hostPorts[CLIENT_PORT]}`, clientTls, timeouts, ctx.signal),
+    ready: options.awaitLeader === false ? async () => undefined : (container) => waitForLeader(member, `${ctx.scheme}://127.0.0.1:${container.hostPorts[CLIENT_PORT]}`, clientTls, timeouts, ctx.signal),
   };
+}
+
+/**
+ * The volumes a member's container and its offline toolbox share: its data dir (a volume, so a
+ * script can restore into it while the member is stopped and start it again on new flags) and the
+ * cluster's snapshot folder, the same in every member.
+ */
+export function memberVolumes(cluster: string, member: string): VolumeMount[] {
+  return [
+    { name: dataVolume(cluster, member), target: DATA_DIR },
+    { name: `etcd-drill-${cluster}-snapshots`, target: SNAPSHOTS_DIR },
+  ];
+}
+
+/** A member's data dir, kept across its containers until it is destroyed. */
+export function dataVolume(cluster: string, member: string): string {
+  return `etcd-drill-${cluster}-${member}-data`;
 }
 
 /** Each member's RAM-backed scratch space for snapshots on their way out. */

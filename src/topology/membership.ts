@@ -78,9 +78,8 @@ export async function startRestoredMembers(handle: MembershipHandle, volumes: Re
   }
   const { starts } = startInLanes(state.members.length, async (i, onProcessStarted) => {
     const old = state.members[i] as MemberState;
-    const planned = planMember(state.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort });
-    const member = { ...planned, args: planned.args.map((a) => (a.startsWith('--data-dir=') ? `--data-dir=${dataDir}` : a)) };
-    const spec = memberContainer(handle.container, member, onProcessStarted, [{ name: volumes[old.name] as string, target: dataDir.replace(/\/[^/]+$/, '') }]);
+    const member = planMember(state.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort, dataDir });
+    const spec = memberContainer(handle.container, member, { onProcessStarted, volumes: [{ name: volumes[old.name] as string, target: dataDir.replace(/\/[^/]+$/, '') }] });
     const container = await runtime.startContainer(spec);
     return { ...old, containerId: container.id, containerName: container.name };
   });

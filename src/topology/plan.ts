@@ -14,6 +14,11 @@ export const DATA_DIR = '/var/lib/etcd';
  * never reaches a disk, and is overwritten once copied.
  */
 export const SCRATCH_DIR = '/run/etcd-drill';
+/**
+ * The cluster's snapshot folder, mounted in every member and in its offline toolbox: where a
+ * team's script copies a snapshot (`etcd-drill member cp`) for `etcdctl snapshot restore`.
+ */
+export const SNAPSHOTS_DIR = '/var/lib/etcd-snapshots';
 /** Where TLS material sits inside every container. */
 export const PKI_DIR = '/etc/etcd/pki';
 /** Where the load balancer's HAProxy reads its config (`haproxyConfig`), at boot and on reload. */
@@ -115,6 +120,8 @@ export interface MemberFlags {
   initialClusterState: 'new' | 'existing';
   token: string;
   hostPort: number | undefined;
+  /** `--data-dir`: DATA_DIR unless a restore put the member's data elsewhere. */
+  dataDir?: string | undefined;
 }
 
 /** Also used by runbooks that add a member to a running cluster (state `existing`). */
@@ -124,7 +131,7 @@ export function planMember(spec: ClusterSpec, flags: MemberFlags): MemberPlan {
   const peerUrl = `${scheme}://${name}:${PEER_PORT}`;
   const args = [
     `--name=${name}`,
-    `--data-dir=${DATA_DIR}`,
+    `--data-dir=${flags.dataDir ?? DATA_DIR}`,
     `--listen-client-urls=${scheme}://0.0.0.0:${CLIENT_PORT}`,
     `--advertise-client-urls=${clientUrl}`,
     `--listen-peer-urls=${scheme}://0.0.0.0:${PEER_PORT}`,

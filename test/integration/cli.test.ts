@@ -1,4 +1,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startCluster } from '../../src/index.js';
@@ -74,6 +77,57 @@ describe('etcd-drill up / status / env / down, as a new user types them', () => 
     const result = await cli(['status', 'nope']);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(/^etcd-drill: no cluster named 'nope' — /);
+  });
+});
+
+describe('etcd-drill member verbs, from a shell after `eval "$(etcd-drill env)"`', () => {
+  it('stop, start, kill, exec, cp and logs act on one member each, in one line, with the effect on etcd', async () => {
+    const up = await cli(['up', '--name', 'it-verbs', '--members', '3']);
+    onTestFinished(async () => void (await cli(['down', 'it-verbs'])));
+    expect(up.code, up.stderr).toBe(0);
+    const env = { ETCD_DRILL_CLUSTER: 'it-verbs' };
+    const verb = async (...args: string[]) => {
+      const result = await cli(['member', ...args], { env });
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      return result.stdout;
+    };
+    const healthy = async () => {
+      const { members } = JSON.parse((await cli(['status', 'it-verbs', '--json'])).stdout) as { members: { name: string; healthy: boolean }[] };
+      return members.filter((m) => m.healthy).map((m) => m.name);
+    };
+
+    expect(await verb('stop', 'member2')).toBe('stopped member2 (its data dir is kept)\n');
+    expect(await healthy()).toEqual(['member1', 'member3']);
+    // Stopped, its data dir is still there for etcd's tools, as on the member's host.
+    const status = JSON.parse(await verb('exec', 'member2', '--', 'etcdctl', 'snapshot', 'status', '/var/lib/etcd/member/snap/db', '-w', 'json')) as { revision: number };
+    expect(status.revision).toBeGreaterThan(0);
+    expect(await verb('start', 'member2')).toMatch(/^started member2 on its data dir: it serves on https:\/\/127\.0\.0\.1:\d+\n$/);
+    expect(await healthy()).toEqual(['member1', 'member2', 'member3']);
+
+    expect(await verb('kill', 'member3')).toBe('killed member3 (SIGKILL; its data dir is kept)\n');
+    expect(await healthy()).toEqual(['member1', 'member2']);
+    expect(await verb('logs', 'member3')).toMatch(/became (leader|follower) at term/);
+    expect(await verb('start', 'member3')).toMatch(/^started member3 on its data dir/);
+
+    // A snapshot taken with the seed's line goes into the shared snapshot folder and back out.
+    const dir = await mkdtemp(join(tmpdir(), 'it-verbs-'));
+    const envLines = (await cli(['env', 'it-verbs'])).stdout;
+    await run('bash', ['-c', `${envLines}\ncd ${dir} && etcdctl --endpoints $ENDPOINT snapshot save snapshotdb`]);
+    expect(await verb('cp', join(dir, 'snapshotdb'), 'member1:/var/lib/etcd-snapshots/')).toMatch(/^copied \S+snapshotdb \(\d+ kB\) to member1:\/var\/lib\/etcd-snapshots\/snapshotdb\n$/);
+    expect(await verb('exec', 'member3', '--', 'etcdctl', 'snapshot', 'status', '/var/lib/etcd-snapshots/snapshotdb', '-w', 'table')).toMatch(/TOTAL KEYS/);
+    expect(await verb('cp', 'member3:/var/lib/etcd-snapshots/snapshotdb', join(dir, 'back'))).toMatch(/^copied member3:/);
+    expect((await stat(join(dir, 'back'))).size).toBe((await stat(join(dir, 'snapshotdb'))).size);
+
+    for (const [args, message] of [
+      [['exec', 'member1', '--', 'ls'], /member exec runs one of etcdctl, etcdutl, etcd, not 'ls'/],
+      [['start', 'member9'], /member9 is not a member of 'it-verbs' yet: give --initial-cluster/],
+      [['stop', 'member7'], /cluster 'it-verbs' has no member 'member7' — members: member1, member2, member3/],
+      [['start', 'member1', '--data-dir', '/var/lib/etcd/x'], /member1 is running: etcd reads its flags at start — `etcd-drill member stop member1` first/],
+    ] as const) {
+      const refused = await cli(['member', ...args], { env });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+    }
   });
 });
 

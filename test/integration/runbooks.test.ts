@@ -68,7 +68,7 @@ describe('runbooks on three members with TLS', () => {
   it('exec: a team’s own script gets the cluster in its environment; its failure fails the step', async () => {
     const script = join(process.cwd(), 'test/fixtures/operator-check.sh');
     expect((await runRunbook(ctx, 'exec', { script })).summary).toMatch(/succeeded/);
-    await expect(runRunbook(ctx, 'exec', { script, args: ['fail'] })).rejects.toThrow(/operator-check.sh failed \(4\): the team's check failed/);
+    await expect(runRunbook(ctx, 'exec', { script, args: ['fail'] })).rejects.toThrow(/operator-check.sh failed \(exit 4\): the team's check failed/);
   });
 
   it('replace-member refuses to add before removing when that would lose quorum', () => {

@@ -4,7 +4,7 @@ import { CHECKS, judge } from '../../src/checks/registry.js';
 import { restoreNewCluster } from '../../src/checks/restore-new-cluster.js';
 import { checksOf } from '../../src/scenarios/engine.js';
 import { RUNBOOKS } from '../../src/scenarios/runbooks/registry.js';
-import { carryOut, type RunbookContext } from '../../src/scenarios/runbooks/runbook.js';
+import { carryOut, provingChecks, type RunbookContext } from '../../src/scenarios/runbooks/runbook.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { EventBus } from '../../src/events.js';
 import type { Scenario } from '../../src/scenarios/types.js';
@@ -96,8 +96,18 @@ describe('the checks a run judges', () => {
     expect(checks).toEqual(['converged', 'backup-encrypted', 'restore-new-cluster']);
   });
 
+  it("include what a team's script is judged as: a restore script by the restore's checks, any other by none", () => {
+    const exec = (does?: string) => checksOf(scenario([{ kind: 'runbook', runbook: 'exec', options: { script: 'x.sh', ...(does ? { does } : {}) } }]));
+    expect(exec('restore')).toEqual(['converged', 'restore-new-cluster', 'restore-rpo']);
+    expect(exec('replace-member')).toEqual(['converged']);
+    expect(exec()).toEqual(['converged']);
+  });
+
   it('every check a runbook names is registered', () => {
-    for (const runbook of RUNBOOKS.values()) for (const check of runbook.checks ?? []) expect(CHECKS.has(check), `${runbook.name} names ${check}`).toBe(true);
+    const optionsSeen = [{}, { script: 'x.sh', does: 'restore' }, { script: 'x.sh', does: 'replace-member' }];
+    for (const runbook of RUNBOOKS.values()) {
+      for (const check of optionsSeen.flatMap((options) => provingChecks(runbook, options))) expect(CHECKS.has(check), `${runbook.name} names ${check}`).toBe(true);
+    }
   });
 });
 

@@ -1,14 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { z } from 'zod';
 import { DrillError } from '../../errors.js';
 import { cureNospace, LOAD_PREFIX } from '../../faults/starvation.js';
 import { startCluster } from '../../topology/cluster.js';
-import { ETCDCTL_EXPORTS, operatorEnvironment } from '../../topology/operator-env.js';
 import { restoreMembers, snapshotBytes } from './restore.js';
 import { defineRunbook, latestArtifact } from './runbook.js';
-
-const run = promisify(execFile);
 
 export const nospaceRecovery = defineRunbook({
   name: 'nospace-recovery',
@@ -54,44 +49,6 @@ export const verifyBackup = defineRunbook({
       return { summary: `restored ${Object.keys(restored).length} keys under ${prefix} from revision ${artifact.revision}: identical to the source`, metrics: { verifiedKeys: Object.keys(restored).length } };
     } finally {
       await throwaway.stop();
-    }
-  },
-});
-
-/**
- * A team's own runbook script as a step, with the cluster in its environment as `etcd-drill env`
- * gives a shell: the seed's `$ENDPOINT` and `$ENDPOINTS`, `$CACERT` / `$CERT` / `$KEY`, and
- * etcdctl's own variables as `etcdctl` says (by default not ETCDCTL_ENDPOINTS, which would make the
- * seed's `etcdctl --endpoints $ENDPOINT …` exit).
- */
-export const exec = defineRunbook({
-  name: 'exec',
-  summary: 'run your own script with $ENDPOINT, $ENDPOINTS, $CACERT/$CERT/$KEY and ETCDCTL_* set; a non-zero exit fails the step',
-  options: z
-    .object({
-      script: z.string().min(1),
-      args: z.array(z.string()).default([]),
-      timeoutMs: z.number().int().positive().default(120_000),
-      etcdctl: z.enum(ETCDCTL_EXPORTS).default('certs'),
-    })
-    .strict(),
-  run: async (ctx, { script, args, timeoutMs, etcdctl }) => {
-    const given = await operatorEnvironment(ctx.cluster, etcdctl);
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const [name, value] of Object.entries(given)) {
-      if (value === undefined) delete env[name];
-      else env[name] = value;
-    }
-    const started = Date.now();
-    try {
-      const { stdout, stderr } = await run(script, args, { env, timeout: timeoutMs });
-      ctx.events.emit({ type: 'command.ran', cluster: ctx.cluster.name, member: 'host', command: [script, ...args].join(' '), exitCode: 0, output: (stdout + stderr).slice(0, 4000), durationMs: Date.now() - started });
-      return { summary: `${script} succeeded` };
-    } catch (err) {
-      const failed = err as { code?: number | string; stdout?: string; stderr?: string };
-      const output = `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
-      ctx.events.emit({ type: 'command.ran', cluster: ctx.cluster.name, member: 'host', command: [script, ...args].join(' '), exitCode: typeof failed.code === 'number' ? failed.code : 1, output: output.slice(0, 4000), durationMs: Date.now() - started });
-      throw new DrillError(`${script} failed (${failed.code ?? 'error'}): ${output.trim().split('\n').pop() ?? ''}`, { hint: 'its whole output is in the timeline' });
     }
   },
 });

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../errors.js';
-import { exec, nospaceRecovery, verifyBackup } from './operations.js';
+import { exec } from './exec.js';
+import { nospaceRecovery, verifyBackup } from './operations.js';
 import { replaceMember } from './replace-member.js';
 import { restore } from './restore.js';
 import type { AnyRunbook } from './runbook.js';

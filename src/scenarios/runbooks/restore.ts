@@ -147,7 +147,7 @@ function restoreVolume(cluster: Cluster, member: string, attempt: number): strin
  * as the source's did when the snapshot was taken (`endpoint hashkv --rev`). A copied db
  * (volume-snapshot) has no such hash to compare with; its keys are still counted.
  */
-async function proveRestored(cluster: Cluster, artifact: SnapshotArtifact): Promise<{ keys: number; dbSizeBytes: number; summary: string }> {
+export async function proveRestored(cluster: Cluster, artifact: SnapshotArtifact): Promise<{ keys: number; dbSizeBytes: number; summary: string }> {
   const names = cluster.members.map((m) => m.name);
   const statuses = await cluster.status();
   const dbSizeBytes = Math.max(0, ...statuses.map((s) => s.dbSizeBytes ?? 0));

@@ -40,6 +40,8 @@ export interface RunbookContext {
   workload: Workload | undefined;
   artifacts: SnapshotArtifact[];
   restores: RestoreRecord[];
+  /** Where relative paths in a step's options (a script) are found: the scenario file's folder; the working directory if unset. */
+  baseDir?: string | undefined;
 }
 
 export interface RunbookOutcome {
@@ -52,14 +54,21 @@ export interface Runbook<O extends Record<string, unknown> = Record<string, unkn
   readonly name: string;
   readonly summary: string;
   readonly options: z.ZodType<O>;
-  /** The checks that prove it did its job: every run that carries it out judges them. */
-  readonly checks?: readonly string[];
+  /** The checks that prove it did its job (given its options): every run that carries it out judges them. */
+  readonly checks?: readonly string[] | ((options: O) => readonly string[]);
   run(ctx: RunbookContext, options: O): Promise<RunbookOutcome>;
 }
 
 export type AnyRunbook = Runbook<Record<string, unknown>>;
 export function defineRunbook<O extends Record<string, unknown>>(runbook: Runbook<O>): AnyRunbook {
   return runbook as unknown as AnyRunbook;
+}
+
+/** The checks a runbook names for these options (as the scenario gave them), for the engine to judge. */
+export function provingChecks(runbook: AnyRunbook, options: unknown): readonly string[] {
+  if (typeof runbook.checks !== 'function') return runbook.checks ?? [];
+  const parsed = runbook.options.safeParse(options ?? {});
+  return parsed.success ? runbook.checks(parsed.data) : [];
 }
 
 /** The newest artifact of a kind (or of any kind). */
