@@ -4,8 +4,8 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import { GenericContainer, getContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
-import { ConditionTimeoutError, RuntimeUnavailableError, describeError } from '../errors.js';
+import { GenericContainer, type WaitStrategy } from 'testcontainers';
+import { ConditionTimeoutError, DrillError, RuntimeUnavailableError, describeError } from '../errors.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, ResourceUsage, Resources, StartedContainer, VolumeMount } from './runtime.js';
 
 const run = promisify(execFile);
@@ -46,7 +46,8 @@ class EtcdDrillContainer extends GenericContainer {
     }
     this.hostConfig.PortBindings = bindings;
     if (this.spec.volumes?.length) this.hostConfig.Mounts = volumeMounts(this.spec.volumes, this.spec.labels);
-    this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.spec.network]: { Aliases: this.spec.aliases } } };
+    const endpoint = { Aliases: this.spec.aliases, ...(this.spec.address ? { IPAMConfig: { IPv4Address: this.spec.address } } : {}) };
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.spec.network]: endpoint } };
   }
 
   protected override async containerStarting(): Promise<void> {
@@ -258,10 +259,15 @@ export class DockerRuntime implements ContainerRuntime {
     await this.docker.getContainer(containerId).restart({ t: 10 });
   }
 
-  async createNetwork(name: string, labels: Record<string, string>): Promise<string> {
-    const client = await getContainerRuntimeClient();
-    const network = await client.network.create({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
-    return network.id;
+  async createNetwork(name: string, labels: Record<string, string>): Promise<{ id: string; subnet: string }> {
+    // Fixed addresses need a subnet given at creation: let the engine choose a free one first, then
+    // make the network again with it.
+    const chosen = await this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
+    const subnet = ((await chosen.inspect()) as Docker.NetworkInspectInfo).IPAM?.Config?.[0]?.Subnet;
+    await chosen.remove();
+    if (!subnet) throw new DrillError(`the engine gave network ${name} no IPv4 subnet`, { hint: 'check the daemon\'s default-address-pools' });
+    const network = await this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
+    return { id: network.id, subnet };
   }
 
   async startContainer(spec: ContainerSpec): Promise<StartedContainer> {

@@ -27,6 +27,8 @@ export interface ContainerSpec {
   hostname: string;
   network: string;
   aliases: string[];
+  /** A fixed IPv4 address on the network; the engine picks one if undefined. */
+  address?: string | undefined;
   command: string[];
   labels: Record<string, string>;
   files: FileToCopy[];
@@ -113,7 +115,8 @@ export interface ContainerRuntime {
   /** Writes files into a container, running or stopped. */
   copyToContainer(containerId: string, files: FileToCopy[]): Promise<void>;
   restart(containerId: string): Promise<void>;
-  createNetwork(name: string, labels: Record<string, string>): Promise<string>;
+  /** A bridge network whose subnet the engine chose (free of its other networks and the host's routes) and fixed, so containers can be given addresses in it. */
+  createNetwork(name: string, labels: Record<string, string>): Promise<{ id: string; subnet: string }>;
   startContainer(spec: ContainerSpec): Promise<StartedContainer>;
   exec(containerId: string, command: string[], options?: { timeoutMs?: number; env?: string[] }): Promise<ExecResult>;
   isRunning(containerId: string): Promise<boolean>;

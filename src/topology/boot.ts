@@ -11,7 +11,7 @@ import { removeCluster } from './existing.js';
 import { ensureLoadBalancerImage, resolveEtcdImage } from './image.js';
 import { onInterrupt, processOwner } from './lifecycle.js';
 import { memberContainer, START_LANES, startInLanes } from './member-container.js';
-import { CLIENT_PORT, DETACHED_OWNER, HAPROXY_CONFIG, labelKeys, planCluster, type ClusterPlan, type MemberPlan } from './plan.js';
+import { CLIENT_PORT, DETACHED_OWNER, HAPROXY_CONFIG, labelKeys, addressPlan, planCluster, type ClusterPlan, type MemberPlan } from './plan.js';
 import { pinHostPorts } from './ports.js';
 import { validateSpec, type ClusterSpecInput } from './spec.js';
 import { drillHome, listStates, saveState, tlsDir, type ClusterState, type MemberState } from './state.js';
@@ -89,14 +89,17 @@ interface BootContext {
   startedAt: number;
 }
 
-async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
+async function boot_(unaddressed: ClusterPlan, ctx: BootContext): Promise<Cluster> {
   const { runtime, events, home, labels } = ctx;
   // One member failing stops the others' waits at once instead of after the boot timeout.
   const boot = new AbortController();
   const signal = AbortSignal.any([ctx.signal, boot.signal]);
-  const timeouts = timeoutsFor(plan.spec.etcd);
-  events.emit({ type: 'cluster.starting', cluster: plan.cluster, members: plan.members.length, topology: plan.topology });
+  const timeouts = timeoutsFor(unaddressed.spec.etcd);
+  events.emit({ type: 'cluster.starting', cluster: unaddressed.cluster, members: unaddressed.members.length, topology: unaddressed.topology });
 
+  // The network first: its subnet decides the members' addresses, which their certificates name.
+  const network = await runtime.createNetwork(unaddressed.network, labels);
+  const plan = addressPlan(unaddressed, network.subnet);
   const [image, lbImage, tls] = await Promise.all([
     resolveEtcdImage(runtime, { requested: ctx.options.image ?? plan.spec.image, pull: ctx.options.pull, events }),
     plan.loadBalancer ? ensureLoadBalancerImage(runtime, events) : Promise.resolve(undefined),
@@ -104,8 +107,6 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
   ]);
   if (tls) await writeTls(tlsDir(plan.cluster, home), tls);
   signal.throwIfAborted();
-
-  const networkId = await runtime.createNetwork(plan.network, labels);
 
   const { starts, processStarted } = startInLanes(plan.members.length, (i, onProcessStarted) => {
     signal.throwIfAborted();
@@ -139,6 +140,7 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
       hostPort: container.hostPorts[CLIENT_PORT] as number,
       clientUrl: m.clientUrl,
       peerUrl: m.peerUrl,
+      address: m.address,
     };
   });
   const state: ClusterState = {
@@ -146,8 +148,9 @@ async function boot_(plan: ClusterPlan, ctx: BootContext): Promise<Cluster> {
     spec: plan.spec,
     owner: ctx.owner,
     image,
-    networkId,
+    networkId: network.id,
     network: plan.network,
+    subnet: network.subnet,
     token: plan.token,
     members: memberStates,
     loadBalancer: lb ? { containerId: lb.id, containerName: lb.name, hostPort: lb.hostPorts[CLIENT_PORT] as number } : undefined,

@@ -57,6 +57,7 @@ export function memberContainer(
     hostname: member.hostname,
     network: ctx.network,
     aliases: [member.hostname],
+    address: member.address,
     command: [`${ETCD_BIN_DIR}/etcd`, ...member.args],
     labels: { ...ctx.labels, [labelKeys.role]: 'member', [labelKeys.member]: member.name },
     files: ctx.tls ? memberFiles(member, ctx.tls) : [],

@@ -7,13 +7,13 @@ import { waitFor } from '../wait.js';
 import { createClient, memberIdHex } from './client.js';
 import { ETCD_BIN_DIR } from './image.js';
 import { memberContainer, memberFiles, memberVolumes } from './member-container.js';
-import { forgetMember, removeContainersOf, type MembershipHandle } from './membership.js';
+import { addressOf, forgetMember, issueCertificates, removeContainersOf, type MembershipHandle } from './membership.js';
 import type { CopyEnd } from './copy-end.js';
 import { CLIENT_PORT, PKI_DIR, planMember } from './plan.js';
 import { pinPorts } from './ports.js';
-import { saveState, tlsDir, type MemberState } from './state.js';
+import { saveState, type MemberState } from './state.js';
 import type { Timeouts } from './timeouts.js';
-import { issueMemberTls, tlsFiles, writeTls } from './tls.js';
+import { tlsFiles } from './tls.js';
 
 // The member verbs a team's script uses (`etcd-drill member stop|start|kill|logs|exec|cp`): one
 // member at a time, each returning the line it prints. They sit beside the runbooks' membership
@@ -127,12 +127,10 @@ export async function startMember(handle: VerbHandle, name: string, flags: Membe
   const initialCluster = flags.initialCluster ?? state.members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
   const initialClusterState = flags.initialClusterState ?? (known ? 'new' : 'existing');
   const token = flags.initialClusterToken ?? state.token;
-  if (handle.tls && !handle.tls.members[name]) {
-    handle.tls.members[name] = await issueMemberTls(handle.tls.ca, { name, hostname: name });
-    await writeTls(tlsDir(state.name, handle.home), handle.tls);
-  }
+  const address = addressOf(state, name);
+  if (handle.tls && !handle.tls.members[name]) await issueCertificates(handle, name, address);
   const [hostPort] = known ? [known.hostPort] : await pinPorts([undefined]);
-  const plan = planMember(state.spec, { name, scheme, initialCluster, initialClusterState, token, hostPort, dataDir: flags.dataDir });
+  const plan = planMember(state.spec, { name, scheme, initialCluster, initialClusterState, token, hostPort, address, dataDir: flags.dataDir });
   if (known) await removeContainersOf(runtime, [known]);
   const container = await runtime.startContainer(memberContainer(handle.container, plan, { awaitLeader: false }));
   const member: MemberState = {
@@ -143,6 +141,7 @@ export async function startMember(handle: VerbHandle, name: string, flags: Membe
     hostPort: container.hostPorts[CLIENT_PORT] as number,
     clientUrl: plan.clientUrl,
     peerUrl: plan.peerUrl,
+    address,
   };
   state.members = known ? state.members.map((m) => (m.name === name ? member : m)) : [...state.members, member];
   // A member started on a new cluster (a restore) carries the cluster's token from now on.

@@ -3,7 +3,7 @@ import { DrillError } from '../errors.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { memberIdHex } from './client.js';
 import { memberContainer, startInLanes, type MemberContainerContext } from './member-container.js';
-import { CLIENT_PORT, HAPROXY_CONFIG, PEER_PORT, haproxyConfig, planMember } from './plan.js';
+import { CLIENT_PORT, HAPROXY_CONFIG, PEER_PORT, haproxyConfig, memberAddress, planMember } from './plan.js';
 import { pinPorts } from './ports.js';
 import { saveState, tlsDir, type ClusterState, type MemberState } from './state.js';
 import { issueMemberTls, writeTls, type TlsMaterial } from './tls.js';
@@ -26,15 +26,28 @@ export interface MembershipHandle {
   closeClient(client: Etcd3): void;
 }
 
+/** A member's fixed address: the one it has, else a new one in the cluster's subnet (none in clusters made before addresses were fixed). */
+export function addressOf(state: ClusterState, name: string): string | undefined {
+  const known = state.members.find((m) => m.name === name);
+  if (known || !state.subnet) return known?.address;
+  return memberAddress(state.subnet, name, state.members.flatMap((m) => (m.address ? [m.address] : [])));
+}
+
+/** Certificates for a member that joins later, naming its address; written beside the others. */
+export async function issueCertificates(handle: Pick<MembershipHandle, 'state' | 'tls' | 'home'>, name: string, address: string | undefined): Promise<void> {
+  const { state, tls, home } = handle;
+  if (!tls) return;
+  tls.members[name] = await issueMemberTls(tls.ca, { name, hostname: name, address });
+  await writeTls(tlsDir(state.name, home), tls);
+}
+
 /** `Cluster.startAddedMember`: certificates, a pinned port, the container, then the member's record with its etcd ID. */
 export async function startAddedMember(handle: MembershipHandle, name: string, initialCluster: string): Promise<void> {
-  const { state, tls, runtime, home } = handle;
-  if (tls) {
-    tls.members[name] = await issueMemberTls(tls.ca, { name, hostname: name });
-    await writeTls(tlsDir(state.name, home), tls);
-  }
+  const { state, runtime, home } = handle;
+  const address = addressOf(state, name);
+  await issueCertificates(handle, name, address);
   const [hostPort] = await pinPorts([undefined]);
-  const member = planMember(state.spec, { name, scheme: state.spec.tls ? 'https' : 'http', initialCluster, initialClusterState: 'existing', token: state.token, hostPort });
+  const member = planMember(state.spec, { name, scheme: state.spec.tls ? 'https' : 'http', initialCluster, initialClusterState: 'existing', token: state.token, hostPort, address });
   const container = await runtime.startContainer(memberContainer(handle.container, member));
   // Resilient: the failed member may still be listed among the endpoints.
   const client = handle.client();
@@ -48,6 +61,7 @@ export async function startAddedMember(handle: MembershipHandle, name: string, i
       hostPort: container.hostPorts[CLIENT_PORT] as number,
       clientUrl: member.clientUrl,
       peerUrl: member.peerUrl,
+      address,
     });
   } finally {
     handle.closeClient(client);
@@ -78,7 +92,7 @@ export async function startRestoredMembers(handle: MembershipHandle, volumes: Re
   }
   const { starts } = startInLanes(state.members.length, async (i, onProcessStarted) => {
     const old = state.members[i] as MemberState;
-    const member = planMember(state.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort, dataDir });
+    const member = planMember(state.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort, address: old.address, dataDir });
     const spec = memberContainer(handle.container, member, { onProcessStarted, volumes: [{ name: volumes[old.name] as string, target: dataDir.replace(/\/[^/]+$/, '') }] });
     const container = await runtime.startContainer(spec);
     return { ...old, containerId: container.id, containerName: container.name };

@@ -43,6 +43,11 @@ export interface MemberPlan {
   peerUrl: string;
   /** Host port to publish the client port on (127.0.0.1 only); undefined picks a free one. */
   hostPort: number | undefined;
+  /**
+   * Its fixed address on the cluster network, advertised to clients instead of its name: members
+   * and the host alike reach it, so `etcdctl --cluster` works from the host too.
+   */
+  address: string | undefined;
   args: string[];
 }
 
@@ -59,6 +64,8 @@ export interface ClusterPlan {
   tls: boolean;
   scheme: 'http' | 'https';
   network: string;
+  /** The network's subnet, once the engine has chosen it (`addressPlan`); members get fixed addresses in it. */
+  subnet: string | undefined;
   token: string;
   members: MemberPlan[];
   loadBalancer: LoadBalancerPlan | undefined;
@@ -84,33 +91,72 @@ export function containerName(cluster: string, member: string): string {
 
 export function planCluster(spec: ClusterSpec): ClusterPlan {
   const scheme = spec.tls ? 'https' : 'http';
-  const names = Array.from({ length: spec.members }, (_, i) => memberName(i + 1));
-  const token = clusterToken(spec.name);
-  const initialCluster = names.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
   const firstMemberPort = spec.basePort === undefined ? undefined : spec.basePort + (spec.topology === 'lb' ? 1 : 0);
-  const members = names.map((name, i) =>
-    planMember(spec, {
-      name,
-      scheme,
-      initialCluster,
-      initialClusterState: 'new',
-      token,
-      hostPort: firstMemberPort === undefined ? undefined : firstMemberPort + i,
-    }),
-  );
+  const hostPorts = Array.from({ length: spec.members }, (_, i) => (firstMemberPort === undefined ? undefined : firstMemberPort + i));
+  const members = planMembers(spec, hostPorts, undefined);
   return {
     cluster: spec.name,
     topology: spec.topology,
     tls: spec.tls,
     scheme,
     network: `etcd-drill-${spec.name}`,
-    token,
+    subnet: undefined,
+    token: clusterToken(spec.name),
     members,
     loadBalancer: spec.topology === 'lb' ? planLoadBalancer(spec.name, members, spec.basePort) : undefined,
-    certificates: spec.tls ? { clusterName: spec.name, members: members.map((m) => ({ name: m.name, hostname: m.hostname })) } : undefined,
+    certificates: certificatesFor(spec, members),
     labels: { [labelKeys.cluster]: spec.name },
     spec,
   };
+}
+
+/** The plan once the engine has made the network: every member at its fixed address in `subnet`, and certificates for it. */
+export function addressPlan(plan: ClusterPlan, subnet: string): ClusterPlan {
+  const members = planMembers(plan.spec, plan.members.map((m) => m.hostPort), subnet);
+  return { ...plan, subnet, members, certificates: certificatesFor(plan.spec, members) };
+}
+
+function planMembers(spec: ClusterSpec, hostPorts: (number | undefined)[], subnet: string | undefined): MemberPlan[] {
+  const scheme = spec.tls ? 'https' : 'http';
+  const names = hostPorts.map((_, i) => memberName(i + 1));
+  const initialCluster = names.map((n) => `${n}=${scheme}://${n}:${PEER_PORT}`).join(',');
+  return names.map((name, i) =>
+    planMember(spec, {
+      name,
+      scheme,
+      initialCluster,
+      initialClusterState: 'new',
+      token: clusterToken(spec.name),
+      hostPort: hostPorts[i],
+      address: subnet === undefined ? undefined : memberAddress(subnet, name, []),
+    }),
+  );
+}
+
+function certificatesFor(spec: ClusterSpec, members: MemberPlan[]): TlsRequest | undefined {
+  return spec.tls ? { clusterName: spec.name, members: members.map((m) => ({ name: m.name, hostname: m.hostname, address: m.address })) } : undefined;
+}
+
+/** Members' addresses start here in their subnet: below it are the gateway and the load balancer. */
+const FIRST_MEMBER_HOST = 10;
+/** Names other than memberN are placed from here on. */
+const OTHER_NAMES_HOST = 220;
+
+/**
+ * A member's fixed address in `subnet`: memberN at host 10+N (names are never reused, so neither
+ * are addresses), any other name at the first host from 220 on that `taken` does not hold.
+ */
+export function memberAddress(subnet: string, name: string, taken: readonly string[]): string {
+  const found = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(subnet);
+  if (!found) throw new Error(`'${subnet}' is not an IPv4 subnet`);
+  const base = (found[1] as string).split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(found[2]));
+  const numbered = Number(/^member(\d+)$/.exec(name)?.[1] ?? Number.NaN);
+  let host = Number.isInteger(numbered) && FIRST_MEMBER_HOST + numbered < OTHER_NAMES_HOST ? FIRST_MEMBER_HOST + numbered : OTHER_NAMES_HOST;
+  const address = (h: number) => [24, 16, 8, 0].map((shift) => Math.floor((base + h) / 2 ** shift) % 256).join('.');
+  while (taken.includes(address(host))) host += 1;
+  if (host >= size - 1) throw new Error(`subnet ${subnet} has no address left for ${name}`);
+  return address(host);
 }
 
 export interface MemberFlags {
@@ -120,6 +166,8 @@ export interface MemberFlags {
   initialClusterState: 'new' | 'existing';
   token: string;
   hostPort: number | undefined;
+  /** Its fixed address on the cluster network, advertised to clients; without one, its name is. */
+  address?: string | undefined;
   /** `--data-dir`: DATA_DIR unless a restore put the member's data elsewhere. */
   dataDir?: string | undefined;
 }
@@ -127,7 +175,7 @@ export interface MemberFlags {
 /** Also used by runbooks that add a member to a running cluster (state `existing`). */
 export function planMember(spec: ClusterSpec, flags: MemberFlags): MemberPlan {
   const { name, scheme } = flags;
-  const clientUrl = `${scheme}://${name}:${CLIENT_PORT}`;
+  const clientUrl = `${scheme}://${flags.address ?? name}:${CLIENT_PORT}`;
   const peerUrl = `${scheme}://${name}:${PEER_PORT}`;
   const args = [
     `--name=${name}`,
@@ -166,6 +214,7 @@ export function planMember(spec: ClusterSpec, flags: MemberFlags): MemberPlan {
     clientUrl,
     peerUrl,
     hostPort: flags.hostPort,
+    address: flags.address,
     args,
   };
 }

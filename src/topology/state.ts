@@ -32,6 +32,8 @@ export interface MemberState {
   hostPort: number;
   clientUrl: string;
   peerUrl: string;
+  /** Its fixed address on the cluster network (clusters made before addresses were fixed have none). */
+  address?: string | undefined;
 }
 
 export interface ClusterState {
@@ -41,6 +43,8 @@ export interface ClusterState {
   image: { ref: string; version: string; hasEtcdutl: boolean };
   networkId: string;
   network: string;
+  /** The network's subnet, where new members get their fixed addresses (absent in older clusters). */
+  subnet?: string | undefined;
   /** `--initial-cluster-token` of the members' data: a restore starts a new one. */
   token: string;
   members: MemberState[];

@@ -28,7 +28,7 @@ export interface TlsMaterial {
 export interface TlsRequest {
   clusterName: string;
   /** hostname = the container's DNS name on the docker network. */
-  members: { name: string; hostname: string }[];
+  members: { name: string; hostname: string; address?: string | undefined }[];
   /** Default 365. */
   validDays?: number;
   /** Injected clock, default `new Date()`. */
@@ -88,7 +88,7 @@ export async function generateTls(req: TlsRequest): Promise<TlsMaterial> {
 }
 
 /** Certificates for a member that joins later (replace-member), signed by the cluster's CA. */
-export async function issueMemberTls(ca: PemPair, member: { name: string; hostname: string }, validDays = 365): Promise<MemberTls> {
+export async function issueMemberTls(ca: PemPair, member: { name: string; hostname: string; address?: string | undefined }, validDays = 365): Promise<MemberTls> {
   checkMemberName(member.name);
   const now = new Date();
   return issueMemberPair(await loadIssuer(ca), member, { notBefore: new Date(now.getTime() - CLOCK_SKEW_MS), notAfter: new Date(now.getTime() + validDays * DAY_MS) });
@@ -96,11 +96,12 @@ export async function issueMemberTls(ca: PemPair, member: { name: string; hostna
 
 // Both server and peer certs are used in both directions: peer TLS is mutual, and etcd's
 // grpc-gateway dials its own client port with the server cert.
-async function issueMemberPair(issuer: Issuer, m: { name: string; hostname: string }, validity: { notBefore: Date; notAfter: Date }): Promise<MemberTls> {
+async function issueMemberPair(issuer: Issuer, m: { name: string; hostname: string; address?: string | undefined }, validity: { notBefore: Date; notAfter: Date }): Promise<MemberTls> {
   const leaf: LeafSpec = {
     commonName: m.name,
     dnsNames: [...new Set([m.hostname, m.name, 'localhost'])],
-    ipAddresses: ['127.0.0.1'],
+    // Its address on the cluster network is what it advertises to clients (etcdctl --cluster).
+    ipAddresses: ['127.0.0.1', ...(m.address ? [m.address] : [])],
     usages: [serverAuth, clientAuth],
     ...validity,
   };

@@ -96,6 +96,11 @@ describe('etcd-drill member verbs, from a shell after `eval "$(etcd-drill env)"`
       return members.filter((m) => m.healthy).map((m) => m.name);
     };
 
+    // Members advertise addresses the host reaches too: the seed's `--cluster` lines work from a shell.
+    const envLines = (await cli(['env', 'it-verbs'])).stdout;
+    const health = await run('bash', ['-c', `${envLines}\netcdctl --endpoints $ENDPOINT endpoint health --cluster 2>&1`]);
+    expect(health.stdout.trim().split('\n')).toEqual(Array.from({ length: 3 }, () => expect.stringMatching(/^https:\/\/\d+\.\d+\.\d+\.\d+:2379 is healthy/)));
+
     expect(await verb('stop', 'member2')).toBe('stopped member2 (its data dir is kept)\n');
     expect(await healthy()).toEqual(['member1', 'member3']);
     // Stopped, its data dir is still there for etcd's tools, as on the member's host.
@@ -111,7 +116,6 @@ describe('etcd-drill member verbs, from a shell after `eval "$(etcd-drill env)"`
 
     // A snapshot taken with the seed's line goes into the shared snapshot folder and back out.
     const dir = await mkdtemp(join(tmpdir(), 'it-verbs-'));
-    const envLines = (await cli(['env', 'it-verbs'])).stdout;
     await run('bash', ['-c', `${envLines}\ncd ${dir} && etcdctl --endpoints $ENDPOINT snapshot save snapshotdb`]);
     expect(await verb('cp', join(dir, 'snapshotdb'), 'member1:/var/lib/etcd-snapshots/')).toMatch(/^copied \S+snapshotdb \(\d+ kB\) to member1:\/var\/lib\/etcd-snapshots\/snapshotdb\n$/);
     expect(await verb('exec', 'member3', '--', 'etcdctl', 'snapshot', 'status', '/var/lib/etcd-snapshots/snapshotdb', '-w', 'table')).toMatch(/TOTAL KEYS/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { haproxyConfig, planCluster, planMember, type ClusterPlan } from '../../src/topology/plan.js';
+import { addressPlan, haproxyConfig, memberAddress, planCluster, planMember, type ClusterPlan } from '../../src/topology/plan.js';
 import { validateSpec, type ClusterSpecInput } from '../../src/topology/spec.js';
 
 const plan = (input: ClusterSpecInput = {}): ClusterPlan => planCluster(validateSpec(input));
@@ -220,5 +220,32 @@ describe('planMember', () => {
     expect(flag(m.args, 'initial-cluster')).toBe(initialCluster);
     expect(flag(m.args, 'initial-cluster-token')).toBe(existing.token);
     expect(m.args).toContain('--client-cert-auth=true');
+  });
+});
+
+describe('addressPlan and memberAddress: members at fixed addresses, advertised to clients', () => {
+  it('puts memberN at host 10+N of the subnet, advertises it, and names it in the certificate request', () => {
+    const addressed = addressPlan(plan({ name: 'a', members: 3, basePort: 23000 }), '172.29.0.0/16');
+    expect(addressed.subnet).toBe('172.29.0.0/16');
+    expect(addressed.members.map((m) => m.address)).toEqual(['172.29.0.11', '172.29.0.12', '172.29.0.13']);
+    expect(addressed.members.map((m) => flag(m.args, 'advertise-client-urls'))).toEqual(['https://172.29.0.11:2379', 'https://172.29.0.12:2379', 'https://172.29.0.13:2379']);
+    expect(addressed.members.map((m) => m.clientUrl)).toEqual(addressed.members.map((m) => flag(m.args, 'advertise-client-urls')));
+    // Peers still find each other by name; ports stay as pinned.
+    expect(flag(addressed.members[0]!.args, 'initial-advertise-peer-urls')).toBe('https://member1:2380');
+    expect(addressed.members.map((m) => m.hostPort)).toEqual([23000, 23001, 23002]);
+    expect(addressed.certificates?.members).toEqual(addressed.members.map((m) => ({ name: m.name, hostname: m.name, address: m.address })));
+  });
+
+  it('advertises names until the subnet is known', () => {
+    expect(plan({ name: 'a' }).members.map((m) => [m.address, m.clientUrl])).toEqual(plan({ name: 'a' }).members.map((m) => [undefined, `https://${m.name}:2379`]));
+  });
+
+  it('places other names from host 220 past taken addresses, and refuses a full subnet', () => {
+    expect(memberAddress('10.1.0.0/24', 'member7', [])).toBe('10.1.0.17');
+    expect(memberAddress('192.168.16.0/20', 'member300', [])).toBe('192.168.16.220');
+    expect(memberAddress('10.1.0.0/24', 'etcd-a', ['10.1.0.220', '10.1.0.221'])).toBe('10.1.0.222');
+    expect(memberAddress('10.1.0.0/16', 'member250', ['10.1.0.220'])).toBe('10.1.0.221');
+    expect(() => memberAddress('10.1.0.0/28', 'member5', [])).toThrow(/no address left for member5/);
+    expect(() => memberAddress('fd00::/64', 'member1', [])).toThrow(/not an IPv4 subnet/);
   });
 });
