@@ -176,6 +176,19 @@ export const loss = defineFault({
   heal: healChains,
 });
 
+/** The addresses of the peers with a connection established to `port` in the member's namespace (loopback aside). */
+async function peersConnectedAt(ctx: FaultContext, containerId: string, port: number): Promise<Set<string>> {
+  const { stdout } = await ctx.runtime.netnsExec(containerId, ['ss', '-Htn', 'state', 'established', `( sport = :${port} )`]);
+  const peers = stdout
+    .trim()
+    .split('\n')
+    .flatMap((line) => {
+      const peer = line.trim().split(/\s+/)[3];
+      return peer ? [peer.replace(/:\d+$/, '').replace(/^\[?(::ffff:)?/, '').replace(/\]$/, '')] : [];
+    });
+  return new Set(peers.filter((address) => address !== '127.0.0.1'));
+}
+
 /** The proxy runs from the build, or from source under a TypeScript loader (tests, tsx). */
 function proxyCommand(args: string[]): string[] {
   const built = fileURLToPath(new URL('./latency-proxy-main.js', import.meta.url));
@@ -214,7 +227,24 @@ export const latency = defineFault({
       await iptables(ctx, member.name, ['-t', 'nat', '-N', chain]);
       await iptables(ctx, member.name, ['-t', 'nat', '-A', chain, '-p', 'tcp', '--dport', String(PEER_PORT), '-j', 'REDIRECT', '--to-ports', String(PROXY_PORT)]);
       await iptables(ctx, member.name, ['-t', 'nat', '-I', 'PREROUTING', '-j', chain]);
-      await ctx.runtime.netnsExec(member.containerId, ['ss', '-K', '-Htn', 'state', 'established', `( sport = :${PEER_PORT} )`]);
+      const connected = await peersConnectedAt(ctx, member.containerId, PEER_PORT);
+      const killDirect = () => ctx.runtime.netnsExec(member.containerId, ['ss', '-K', '-Htn', 'state', 'established', `( sport = :${PEER_PORT} )`, 'and', 'not', 'dst', '127.0.0.1']);
+      await killDirect();
+      // Until its peers' streams are back through the proxy the leader sends over undelayed
+      // pipelines, and a connection whose handshake was under way when the rule went in never
+      // passes the proxy: the fault is in force once every peer that was connected is again,
+      // through the proxy only.
+      await waitFor(
+        async () => {
+          if ((await peersConnectedAt(ctx, member.containerId, PEER_PORT)).size > 0) {
+            await killDirect();
+            return undefined;
+          }
+          const throughProxy = await peersConnectedAt(ctx, member.containerId, PROXY_PORT);
+          return [...connected].every((peer) => throughProxy.has(peer)) ? true : undefined;
+        },
+        { timeoutMs: ctx.cluster.timeouts.leaderElectionMs, intervalMs: 50, description: `${member.name}'s peers to reconnect through the latency proxy` },
+      );
     }
     return { undo: { chains, proxies }, effect: `${ms} ms ± ${jitterMs} ms on peer traffic` };
   },

@@ -175,13 +175,14 @@ export interface MemberFlags {
 /** Also used by runbooks that add a member to a running cluster (state `existing`). */
 export function planMember(spec: ClusterSpec, flags: MemberFlags): MemberPlan {
   const { name, scheme } = flags;
-  const clientUrl = `${scheme}://${flags.address ?? name}:${CLIENT_PORT}`;
+  const clientUrl = `${scheme}://${name}:${CLIENT_PORT}`;
   const peerUrl = `${scheme}://${name}:${PEER_PORT}`;
   const args = [
     `--name=${name}`,
     `--data-dir=${flags.dataDir ?? DATA_DIR}`,
     `--listen-client-urls=${scheme}://0.0.0.0:${CLIENT_PORT}`,
-    `--advertise-client-urls=${clientUrl}`,
+    // Clients learn members' URLs from etcd (`--cluster`): the address reaches from the host too.
+    `--advertise-client-urls=${scheme}://${flags.address ?? name}:${CLIENT_PORT}`,
     `--listen-peer-urls=${scheme}://0.0.0.0:${PEER_PORT}`,
     `--initial-advertise-peer-urls=${peerUrl}`,
     `--initial-cluster=${flags.initialCluster}`,

@@ -6,7 +6,7 @@ import { RUNBOOKS } from '../../src/scenarios/runbooks/registry.js';
 import { defineRunbook, latestArtifact, type AnyRunbook, type RunbookContext } from '../../src/scenarios/runbooks/runbook.js';
 import { loadScenario } from '../../src/scenarios/scenario-file.js';
 import type { Report } from '../../src/scenarios/types.js';
-import { plantForgottenRemove, plantSkippedDataDir } from '../support/plants.js';
+import { plantForgottenRemove } from '../support/plants.js';
 
 const files = await shippedScenarioFiles();
 
@@ -46,13 +46,6 @@ describe('doctored runbooks fail their scenario', () => {
   const withRunbook = (name: string, runbook: AnyRunbook) => new Map([...RUNBOOKS, [name, runbook]]);
   const real = (name: string) => RUNBOOKS.get(name) as AnyRunbook;
   const quorumLoss = () => loadScenario(files.find((f) => f.endsWith('quorum-loss-and-restore.yaml')) as string, catalog());
-
-  it('a restore that skips one member’s data dir (planted in the real restore)', async () => {
-    onTestFinished(plantSkippedDataDir());
-    const report = await runScenario(await quorumLoss(), { seed: 11 });
-    expect(report.passed).toBe(false);
-    expect(explain(report)).toMatch(/member5/);
-  });
 
   it('a replace that forgets `member remove` (planted in the real replace)', async () => {
     onTestFinished(plantForgottenRemove());

@@ -33,11 +33,15 @@ async function doctor(script: string, from: string | RegExp, to: string): Promis
   return path;
 }
 
-/** The shipped scenario with its script step running `script` instead. */
+/**
+ * The shipped scenario with its script step running `script` instead, and ending there: what
+ * follows only gathers evidence for a green run, and the checks judge what the script did.
+ */
 async function withScript(scenario: string, script: string): Promise<Scenario> {
   const loaded = await loadScenario(join(SHIPPED_DIR, `${scenario}.yaml`), catalog());
-  const steps = loaded.steps.map((s) => (s.kind === 'runbook' && s.runbook === 'exec' ? { ...s, options: { ...s.options, script } } : s));
-  return { ...loaded, steps };
+  const at = loaded.steps.findIndex((s) => s.kind === 'runbook' && s.runbook === 'exec');
+  const step = loaded.steps[at] as Extract<Scenario['steps'][number], { kind: 'runbook' }>;
+  return { ...loaded, steps: [...loaded.steps.slice(0, at), { ...step, options: { ...step.options, script } }] };
 }
 
 function failures(report: Report): string {
