@@ -4,7 +4,7 @@ import { FAULTS } from '../faults/registry.js';
 import { CHECKS } from '../checks/registry.js';
 import { CONDITIONS } from './conditions.js';
 import { RUNBOOKS } from './runbooks/registry.js';
-import type { Catalog, OptionsSchema } from './scenario-file.js';
+import type { Catalog, OptionsSchema, Preflight } from './scenario-file.js';
 
 /** Each registry entry's name with the schema it defines for its options or arguments. */
 function schemas<T>(registry: ReadonlyMap<string, T>, schemaOf: (entry: T) => OptionsSchema): ReadonlyMap<string, OptionsSchema> {
@@ -19,6 +19,17 @@ export function catalog(): Catalog {
     conditions: schemas(CONDITIONS, (c) => c.args),
     checks: [...CHECKS.keys()],
     floors: Object.fromEntries([...CHECKS.values()].map((c) => [c.name, Object.keys(c.floors)])),
+    preflights: new Map(
+      [...RUNBOOKS].flatMap(([name, runbook]) => {
+        const { preflight } = runbook;
+        if (!preflight) return [];
+        const check: Preflight = async (options, baseDir) => {
+          const parsed = runbook.options.safeParse(options);
+          return parsed.success ? preflight.call(runbook, parsed.data, baseDir) : [];
+        };
+        return [[name, check] as const];
+      }),
+    ),
   };
 }
 

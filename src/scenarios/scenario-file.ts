@@ -45,6 +45,7 @@
  * reports steps by.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
@@ -70,7 +71,12 @@ export interface Catalog {
   checks: string[];
   /** Each check's floor names. */
   floors: Record<string, string[]>;
+  /** Runbooks whose options name something outside the file (a script), checked once the file is read. */
+  preflights?: ReadonlyMap<string, Preflight>;
 }
+
+/** A runbook's check of its (valid) options against the world: problems by option, with relative paths read from `baseDir`. */
+export type Preflight = (options: Record<string, unknown>, baseDir: string) => Promise<{ option: string; problem: string }[]>;
 
 export interface ScenarioProblem {
   file: string;
@@ -682,5 +688,15 @@ export async function loadScenario(path: string, catalog: Catalog): Promise<Scen
     const reason = err instanceof Error ? err.message : String(err);
     throw new ScenarioFileError([{ file: path, line: 1, field: '(file)', message: `cannot read: ${reason}` }]);
   }
-  return parseScenario(text, path, catalog);
+  const scenario = parseScenario(text, path, catalog);
+  const problems: ScenarioProblem[] = [];
+  for (const [i, step] of scenario.steps.entries()) {
+    const preflight = step.kind === 'runbook' ? catalog.preflights?.get(step.runbook) : undefined;
+    if (!preflight || step.kind !== 'runbook') continue;
+    for (const { option, problem } of await preflight(step.options, dirname(resolve(path)))) {
+      problems.push({ file: path, line: step.line ?? 1, field: `steps.${i}.options.${option}`, message: problem });
+    }
+  }
+  if (problems.length) throw new ScenarioFileError(problems);
+  return scenario;
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -9,6 +9,11 @@ import { ETCDCTL_EXPORTS, operatorEnvironment } from '../../topology/operator-en
 import { serveVerbs, type ApiServerControl, type VerbRequest } from '../operator-verbs.js';
 import { proveRestored } from './restore.js';
 import { defineRunbook, latestArtifact, type RunbookContext, type SnapshotArtifact } from './runbook.js';
+
+/** Where a step's script is: as given when absolute, else in the scenario file's folder (the working directory outside one). */
+function scriptPath(script: string, baseDir: string | undefined): string {
+  return isAbsolute(script) ? script : resolve(baseDir ?? process.cwd(), script);
+}
 
 /** The exit code given to a script killed at its timeout. */
 const TIMED_OUT = 124;
@@ -117,6 +122,16 @@ function apiServerControl(ctx: RunbookContext, restore: ScriptedRestore | undefi
  * synced with etcd's member list, and a restore is proven (every member holds the snapshot, a new
  * cluster ID, no API server working while etcd was rebuilt).
  */
+/** Why the script cannot run: not there, or not executable. */
+async function scriptProblems(path: string): Promise<string[]> {
+  try {
+    await access(path, constants.X_OK);
+    return [];
+  } catch {
+    return [existsSync(path) ? `${path} is not executable: chmod +x it (and start it with #!)` : `no script at ${path}`];
+  }
+}
+
 export const exec = defineRunbook({
   name: 'exec',
   summary: 'run your own script with $ENDPOINT, $ENDPOINTS, $CACERT/$CERT/$KEY, ETCDCTL_* and the member verbs; a non-zero exit fails the step; `does: restore|replace-member` judges it as one',
@@ -130,9 +145,11 @@ export const exec = defineRunbook({
     })
     .strict(),
   checks: ({ does }) => (does === 'restore' ? ['restore-new-cluster', 'restore-rpo'] : []),
+  preflight: async ({ script }, baseDir) => (await scriptProblems(scriptPath(script, baseDir))).map((problem) => ({ option: 'script', problem })),
   run: async (ctx, { script, args, timeoutMs, etcdctl, does }) => {
-    const path = isAbsolute(script) ? script : resolve(ctx.baseDir ?? process.cwd(), script);
-    if (!existsSync(path)) throw new DrillError(`no script at ${path}`, { hint: 'a relative script path is read from the scenario file\'s folder' });
+    const path = scriptPath(script, ctx.baseDir);
+    const [unusable] = await scriptProblems(path);
+    if (unusable) throw new DrillError(unusable, { hint: "a relative script path is read from the scenario file's folder" });
     const artifact = latestArtifact(ctx);
     if (does === 'restore' && !artifact) throw new DrillError('nothing for the script to restore: no snapshot or backup was taken in this run', { hint: 'add a snapshot or encrypted-backup step before it' });
     const clusterIdBefore = does === 'restore' ? (ctx.cluster.reportedClusterId ?? (await ctx.cluster.clusterId())) : undefined;

@@ -57,6 +57,11 @@ export interface Runbook<O extends Record<string, unknown> = Record<string, unkn
   /** The checks that prove it did its job (given its options): every run that carries it out judges them. */
   readonly checks?: readonly string[] | ((options: O) => readonly string[]);
   run(ctx: RunbookContext, options: O): Promise<RunbookOutcome>;
+  /**
+   * What can be found wrong with its options before any cluster starts beyond their schema (a file
+   * that is not there), with `baseDir` the scenario file's folder: each problem names its option.
+   */
+  preflight?(options: O, baseDir: string): Promise<{ option: string; problem: string }[]>;
 }
 
 export type AnyRunbook = Runbook<Record<string, unknown>>;
