@@ -20,10 +20,12 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, options: W
   for (;;) {
     options.signal?.throwIfAborted();
     try {
-      const value = await probe();
+      // An abort ends the wait at once, not after the probe's own timeout: whoever aborted is
+      // about to clean up, and must not find the wait still going.
+      const value = await untilAborted(probe(), options.signal);
       if (value !== undefined) return value;
     } catch (err) {
-      if (err instanceof ConditionViolatedError) throw err;
+      if (err instanceof ConditionViolatedError || options.signal?.aborted) throw err;
       lastError = err;
     }
     if (Date.now() + options.intervalMs > deadline) {
@@ -35,6 +37,21 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, options: W
     }
     await delay(options.intervalMs, options.signal);
   }
+}
+
+/** `work`, or the abort's reason as soon as `signal` aborts (the work goes on unheeded). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {

@@ -61,8 +61,9 @@ export async function startCluster(input: ClusterSpecInput | ClusterPlan, option
   let boot: Promise<Cluster> | undefined;
   const release = onInterrupt(async () => {
     abort.abort(new DrillError('interrupted'));
-    // Let container creates already sent to the engine land first, so the removal sees them.
-    await withTimeout(boot?.catch(() => undefined) ?? Promise.resolve(undefined), 10_000, 'the interrupted start').catch(() => undefined);
+    // Let container creates already sent to the engine land first, so the removal sees them: a
+    // start settles soon after the abort, but on a loaded engine that can take more than seconds.
+    await withTimeout(boot?.catch(() => undefined) ?? Promise.resolve(undefined), timeoutsFor(plan.spec.etcd).bootMs, 'the interrupted start').catch(() => undefined);
     await removeCluster(runtime, plan.cluster, home);
   });
   boot = boot_(pinned, { runtime, events, home, labels, owner, signal: abort.signal, options, startedAt });

@@ -91,6 +91,16 @@ describe('waitFor', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('ends at the abort even while a probe hangs, without waiting for the probe', async () => {
+    const controller = new AbortController();
+    const reason = new Error('interrupted');
+    setTimeout(() => controller.abort(reason), 20);
+    const started = Date.now();
+    const hanging = () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000));
+    await expect(waitFor(hanging, { ...fast, timeoutMs: 10_000, signal: controller.signal })).rejects.toBe(reason);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('does not probe at all when the signal is already aborted', async () => {
     let calls = 0;
     const err = await waitFor(
