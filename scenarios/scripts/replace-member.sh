@@ -44,7 +44,7 @@ for name in "${failed[@]}"; do
   # 4. Start it with the list etcd printed, state existing.
   etcd-drill member start "$new" --initial-cluster "$initial_cluster" --initial-cluster-state existing
   # One at a time: the next change waits until this member is started in etcd's own list.
-  until etcdctl --endpoints "$ENDPOINT" member list | grep -q ", started, $new,"; do sleep 0.2; done
+  until etcdctl --endpoints "$ENDPOINT" member list | grep ", started, $new," >/dev/null; do sleep 0.2; done
   echo "replaced $name with $new"
 done
 etcdctl --endpoints "$ENDPOINT" --write-out=table member list
