@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dataVolume } from '../topology/member-container.js';
+import { STOP_GRACE_SECONDS } from '../topology/member-verbs.js';
 import { InvalidInputError } from '../errors.js';
 import type { MemberInfo } from '../topology/cluster.js';
 import { defineFault, type FaultContext, type FaultRecord, type RefusalInput } from './fault.js';
@@ -10,8 +11,6 @@ import { defineFault, type FaultContext, type FaultRecord, type RefusalInput } f
  * (destroy), which only the replace-member runbook recovers from.
  */
 
-/** How long `stop` lets etcd shut down before Docker kills it. */
-const STOP_GRACE_SECONDS = 10;
 
 const noOptions = z.object({}).strict();
 

@@ -43,8 +43,8 @@ export interface ToolRun {
 
 /** The etcd tools `member exec` runs: the image's own, as an operator would on the member's host. */
 const TOOLS = ['etcdctl', 'etcdutl', 'etcd'] as const;
-/** How long `member stop` lets etcd shut down before Docker kills it, as `docker stop` does. */
-const STOP_GRACE_SECONDS = 10;
+/** How long a stop lets etcd shut down before Docker kills it, as `docker stop` does: the verb's and the `stop` fault's. */
+export const STOP_GRACE_SECONDS = 10;
 /** What etcd's raft logs once the member's node runs (3.4 and 3.5 alike). */
 const RAFT_RUNNING = /became (follower|pre-candidate|candidate|leader) at term/;
 const MEMBER_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -68,30 +68,35 @@ function gone(member: string): DrillError {
   });
 }
 
-/** `member stop NAME`: SIGTERM, then SIGKILL after the grace period, as `docker stop` / `systemctl stop etcd`. */
-export async function stopMember(handle: VerbHandle, name: string): Promise<string> {
+/** The member's record and its container's state: a destroyed member's container is gone, which no verb can act on. */
+async function withContainer(handle: VerbHandle, name: string): Promise<{ member: MemberState; container: ContainerState }> {
   const member = recorded(handle, name);
   const container = await containerOf(handle, member);
   if (!container) throw gone(name);
+  return { member, container };
+}
+
+/** Stop or kill: the same checks, a different signal. */
+async function takeDown(handle: VerbHandle, name: string, act: (containerId: string) => Promise<void>, done: string): Promise<string> {
+  const { member, container } = await withContainer(handle, name);
   if (!container.running) return `${name} was already stopped`;
-  await handle.runtime.stop(member.containerId, STOP_GRACE_SECONDS);
-  return `stopped ${name} (its data dir is kept)`;
+  await act(member.containerId);
+  return done;
+}
+
+/** `member stop NAME`: SIGTERM, then SIGKILL after the grace period, as `docker stop` / `systemctl stop etcd`. */
+export function stopMember(handle: VerbHandle, name: string): Promise<string> {
+  return takeDown(handle, name, (id) => handle.runtime.stop(id, STOP_GRACE_SECONDS), `stopped ${name} (its data dir is kept)`);
 }
 
 /** `member kill NAME`: SIGKILL, a crash. */
-export async function killMember(handle: VerbHandle, name: string): Promise<string> {
-  const member = recorded(handle, name);
-  const container = await containerOf(handle, member);
-  if (!container) throw gone(name);
-  if (!container.running) return `${name} was already stopped`;
-  await handle.runtime.kill(member.containerId);
-  return `killed ${name} (SIGKILL; its data dir is kept)`;
+export function killMember(handle: VerbHandle, name: string): Promise<string> {
+  return takeDown(handle, name, (id) => handle.runtime.kill(id), `killed ${name} (SIGKILL; its data dir is kept)`);
 }
 
 /** `member logs NAME`: what etcd printed, as `docker logs` shows it. */
 export async function memberLogs(handle: VerbHandle, name: string): Promise<string> {
-  const member = recorded(handle, name);
-  if (!(await containerOf(handle, member))) throw gone(name);
+  const { member } = await withContainer(handle, name);
   return handle.runtime.logs(member.containerId);
 }
 
@@ -108,8 +113,7 @@ export async function startMember(handle: VerbHandle, name: string, flags: Membe
   const { state, runtime } = handle;
   const known = state.members.find((m) => m.name === name);
   if (known && !hasFlags(flags)) {
-    const container = await containerOf(handle, known);
-    if (!container) throw gone(name);
+    const { container } = await withContainer(handle, name);
     if (container.running) return `${name} is already running`;
     await runtime.start(known.containerId);
     return `started ${name} on its data dir: ${await serving(handle, known)}`;
@@ -235,8 +239,7 @@ export async function copyWithMember(handle: VerbHandle, from: CopyEnd, to: Copy
     throw new InvalidInputError('member cp copies between the host and one member: write the member side as NAME:/absolute/path', { hint: 'etcd-drill member cp snapshotdb member1:/var/lib/etcd-snapshots/snapshotdb' });
   }
   const inside = (from.member ?? to.member) as string;
-  const member = recorded(handle, inside);
-  if (!(await containerOf(handle, member))) throw gone(inside);
+  const { member } = await withContainer(handle, inside);
   if (to.member !== undefined) {
     const content = await readFile(from.path).catch((err: Error) => {
       throw new InvalidInputError(`cannot read ${from.path}: ${err.message}`, { hint: 'give a file on this host' });

@@ -185,9 +185,10 @@ export const exec = defineRunbook({
     if (!restore || !artifact) return { summary: `${script} succeeded: members ${members.join(', ')}${forgotten.length ? `; ${forgotten.join(', ')} no longer listed by etcd` : ''}` };
     if (restore.startedAt === undefined) throw new DrillError(`${script} restored nothing: it stopped, killed or started no member`, { hint: 'a restore script starts every member on its restored data dir with `etcd-drill member start`' });
     await restore.end();
+    const endedAt = restore.endedAt ?? Date.now();
     ctx.restores.push({
       startedAt: restore.startedAt,
-      endedAt: restore.endedAt ?? Date.now(),
+      endedAt,
       artifact,
       snapshotRevision: artifact.revision,
       restoredValues: restore.restoredValues,
@@ -198,7 +199,7 @@ export const exec = defineRunbook({
     const proof = await proveRestored(ctx.cluster, artifact);
     return {
       summary: `${script} restored ${members.length} members from the ${artifact.kind} at revision ${artifact.revision}: ${proof.summary}`,
-      metrics: { restoredFromRevision: artifact.revision, restoreMs: (restore.endedAt ?? Date.now()) - restore.startedAt, restoredKeys: proof.keys, dbSizeBytes: proof.dbSizeBytes },
+      metrics: { restoredFromRevision: artifact.revision, restoreMs: endedAt - restore.startedAt, restoredKeys: proof.keys, dbSizeBytes: proof.dbSizeBytes },
     };
   },
 });
