@@ -25,6 +25,8 @@ export interface FaultRecord {
   /** When injection returned: from here the fault is surely in force (e.g. `docker kill` has answered). */
   injectedAt: number;
   clusterSize: number;
+  /** Who led just before the fault acted (read for its target): what "a new leader" is judged against. */
+  leaderBefore: string | undefined;
   takesMembersDown: boolean;
   /** Fault-specific data for undoing it: original limits, iptables chain, proxy PIDs. */
   undo: Record<string, unknown>;

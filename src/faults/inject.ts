@@ -61,6 +61,7 @@ export async function injectFault(ctx: FaultContext, request: FaultRequest): Pro
     startedAt,
     injectedAt,
     clusterSize: ctx.cluster.members.length,
+    leaderBefore: views.find((v) => v.isLeader)?.name,
     takesMembersDown: fault.takesMembersDown,
     undo: injection.undo ?? {},
     effect: injection.effect,

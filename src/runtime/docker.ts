@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { GenericContainer, type WaitStrategy } from 'testcontainers';
 import { ConditionTimeoutError, DrillError, RuntimeUnavailableError, describeError } from '../errors.js';
+import { waitFor } from '../wait.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, ResourceUsage, Resources, StartedContainer, VolumeMount } from './runtime.js';
 
 const run = promisify(execFile);
@@ -14,6 +15,8 @@ const run = promisify(execFile);
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 
 const PING_TIMEOUT_MS = 5_000;
+/** A forced removal is a SIGKILL and a delete: seconds even on a loaded engine; a minute means it is stuck. */
+const REMOVAL_TIMEOUT_MS = 60_000;
 
 /** A tmpfs-backed local volume rather than a container tmpfs mount: the engine can copy files in and out of a volume. */
 const IN_MEMORY_VOLUME_DRIVER = { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1g,mode=0700' } };
@@ -477,10 +480,27 @@ export class DockerRuntime implements ContainerRuntime {
 
   async remove(objects: LabelledObjects): Promise<void> {
     const ignoreGone = (err: unknown) => {
-      if (!isNotFound(err) && !String(err).includes('is already in progress')) throw err;
+      if (!isNotFound(err)) throw err;
     };
-    await Promise.all(objects.containers.map((c) => this.docker.getContainer(c.id).remove({ force: true, v: true }).catch(ignoreGone)));
+    await Promise.all(objects.containers.map((c) => this.removeContainer(c.id).catch(ignoreGone)));
     await Promise.all(objects.networks.map((n) => this.docker.getNetwork(n.id).remove().catch(ignoreGone)));
     await Promise.all(objects.volumes.map((v) => this.docker.getVolume(v.name).remove().catch(ignoreGone)));
+  }
+
+  /**
+   * Force-removes a container; one whose removal someone else started is gone only once that
+   * removal ends, so wait for it: the network and volumes it holds cannot go before.
+   */
+  private async removeContainer(id: string): Promise<void> {
+    const container = this.docker.getContainer(id);
+    try {
+      await container.remove({ force: true, v: true });
+    } catch (err) {
+      if (!String(err).includes('is already in progress')) throw err;
+      await waitFor(async () => container.inspect().then(() => undefined, (inspectErr: unknown) => {
+        if (isNotFound(inspectErr)) return true;
+        throw inspectErr;
+      }), { timeoutMs: REMOVAL_TIMEOUT_MS, intervalMs: 100, description: `the removal of container ${id.slice(0, 12)} another caller started` });
+    }
   }
 }

@@ -125,8 +125,8 @@ async function pollCondition(state: RunState, step: Extract<Step, { kind: 'wait-
 export async function runStep(state: RunState, step: Step, since: number): Promise<string> {
   switch (step.kind) {
     case 'fault': {
-      state.leaderBeforeLastFault = (await state.cluster.leader())?.name;
       const record = await injectFault(state.faults, { kind: step.fault, target: step.target, options: step.options });
+      state.leaderBeforeLastFault = record.leaderBefore;
       if (step.as) state.labels.set(step.as, record.id);
       return `${record.kind} on ${record.members.join(', ') || 'nobody'}${record.effect ? `: ${record.effect}` : ''}`;
     }

@@ -59,12 +59,16 @@ export async function startCluster(input: ClusterSpecInput | ClusterPlan, option
   const labels = { ...plan.labels, [labelKeys.owner]: owner };
   const abort = new AbortController();
   let boot: Promise<Cluster> | undefined;
+  // The interrupt and the failed start share one removal: two at once see each other's removals
+  // "in progress", and the process must not exit while the other one still runs.
+  let removal: Promise<unknown> | undefined;
+  const removeAll = () => (removal ??= removeCluster(runtime, plan.cluster, home));
   const release = onInterrupt(async () => {
     abort.abort(new DrillError('interrupted'));
     // Let container creates already sent to the engine land first, so the removal sees them: a
     // start settles soon after the abort, but on a loaded engine that can take more than seconds.
     await withTimeout(boot?.catch(() => undefined) ?? Promise.resolve(undefined), timeoutsFor(plan.spec.etcd).bootMs, 'the interrupted start').catch(() => undefined);
-    await removeCluster(runtime, plan.cluster, home);
+    await removeAll();
   });
   boot = boot_(pinned, { runtime, events, home, labels, owner, signal: abort.signal, options, startedAt });
   try {
@@ -74,7 +78,7 @@ export async function startCluster(input: ClusterSpecInput | ClusterPlan, option
     return cluster;
   } catch (err) {
     release();
-    await removeCluster(runtime, plan.cluster, home).catch((cleanupErr) => log.error(`clean-up after a failed start: ${describeError(cleanupErr)}`));
+    await removeAll().catch((cleanupErr) => log.error(`clean-up after a failed start: ${describeError(cleanupErr)}`));
     throw abort.signal.aborted ? abort.signal.reason : err;
   }
 }

@@ -195,8 +195,29 @@ export class Cluster implements AsyncDisposable {
 
   private async memberStatus(member: MemberInfo): Promise<MemberStatus> {
     const client = this.client({ hosts: [member.endpoint], faultHandling: 'none' });
+    const down = (error: string): MemberStatus => ({
+      name: member.name,
+      endpoint: member.endpoint,
+      healthy: false,
+      isLeader: false,
+      leaderId: undefined,
+      raftTerm: undefined,
+      raftIndex: undefined,
+      revision: undefined,
+      dbSizeBytes: undefined,
+      version: undefined,
+      clusterId: undefined,
+      error,
+    });
     try {
-      const s = await withTimeout(client.maintenance.status(), this.timeouts.requestMs, `status of ${member.name}`);
+      const answer = withTimeout(client.maintenance.status(), this.timeouts.requestMs, `status of ${member.name}`);
+      answer.catch(() => undefined);
+      // A frozen or stopped process never answers: the engine says so at once, where the RPC
+      // would cost a whole request timeout, on every leader lookup while the fault lasts.
+      const container = await this.containers.inspect(member.containerId).catch(() => undefined);
+      if (container?.paused) return down('paused');
+      if (container && !container.running) return down('not running');
+      const s = await answer;
       const leaderId = s.leader === '0' ? undefined : memberIdHex(s.leader);
       return {
         name: member.name,
@@ -213,20 +234,7 @@ export class Cluster implements AsyncDisposable {
         error: leaderId === undefined ? 'no leader' : undefined,
       };
     } catch (err) {
-      return {
-        name: member.name,
-        endpoint: member.endpoint,
-        healthy: false,
-        isLeader: false,
-        leaderId: undefined,
-        raftTerm: undefined,
-        raftIndex: undefined,
-        revision: undefined,
-        dbSizeBytes: undefined,
-        version: undefined,
-        clusterId: undefined,
-        error: shortError(describeError(err)),
-      };
+      return down(shortError(describeError(err)));
     } finally {
       this.closeClient(client);
     }
