@@ -172,7 +172,7 @@ const seconds = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const preset of presets) rows.push(await measure(preset));
-  const phaseNames = ['snapshot save', 'snapshot status', 'snapshot read and decrypted', 'old members removed', 'data dirs restored', 'members started', 'leader elected', 'restored data proven'];
+  const phaseNames = ['snapshot save', 'snapshot status', 'snapshot read and decrypted', 'old members removed', 'data dirs restored', 'a majority of members started', 'leader elected', 'every member started', 'restored data proven'];
   const lines = [
     'backup and restore of five TLS members holding a control plane\'s keyspace; floor: the same snapshot restored by the host\'s etcdctl and started as plain processes, in the same run',
     '',

@@ -19,21 +19,43 @@ export const watchGuarantees = defineCheck({
         { floor: 'writes', what: 'acknowledged writes each seen once', count: writes },
       ]);
     if (watch === undefined) return noWatch(this.name, evidenceFor(0, 0));
-    const epochs = epochsOf(watch, history.operations);
     // Keyed by id or undefined, so a relist that recorded no list finds none.
     const operationsById = new Map<number | undefined, Operation>(history.operations.map((op) => [op.id, op]));
-    const violations: string[] = [];
-    let events = 0;
-    let matchedWrites = 0;
-    for (const epoch of epochs) {
-      const judged = judgeEpoch(epoch, watch.prefix, operationsById);
-      violations.push(...judged.violations);
-      events += epoch.events.length;
-      matchedWrites += judged.matchedWrites;
-    }
-    return verdictOf(this.name, violations, evidenceFor(events, matchedWrites), sessionsSummary(watch, epochs.length));
+    const judged = judgeWatch(watch, history.operations, operationsById);
+    // The informers on preloaded prefixes are judged by the same guarantees; the drill writes
+    // nothing there, so any put they receive is a phantom.
+    const informers = history.informers.map((informer) => ({ informer, ...judgeWatch(informer, history.operations, operationsById) }));
+    const violations = [...judged.violations, ...informers.flatMap((i) => i.violations)];
+    const summary = [sessionsSummary(watch, judged.epochs), ...(informers.length > 0 ? [informersSummary(informers, operationsById)] : [])].join('; ');
+    return verdictOf(this.name, violations, evidenceFor(judged.events, judged.matchedWrites), summary);
   },
 });
+
+function judgeWatch(watch: WatchHistory, operations: Operation[], operationsById: Map<number | undefined, Operation>): { violations: string[]; events: number; matchedWrites: number; epochs: number } {
+  const epochs = epochsOf(watch, operations);
+  const result = { violations: [] as string[], events: 0, matchedWrites: 0, epochs: epochs.length };
+  for (const epoch of epochs) {
+    const judged = judgeEpoch(epoch, watch.prefix, operationsById);
+    result.violations.push(...judged.violations);
+    result.events += epoch.events.length;
+    result.matchedWrites += judged.matchedWrites;
+  }
+  return result;
+}
+
+/**
+ * "informers on 4 preloaded prefixes, 0 events; each epoch's first lists: 2,520 objects, then
+ * 2,520": what readers of the control plane's objects saw before and after a restore.
+ */
+function informersSummary(informers: { informer: WatchHistory; events: number }[], operationsById: Map<number | undefined, Operation>): string {
+  const epochs = Math.max(...informers.map(({ informer }) => informer.sessions.filter((s) => s.reason === 'start').length));
+  const listedPerEpoch = Array.from({ length: epochs }, (_, epoch) =>
+    informers.reduce((sum, { informer }) => sum + (operationsById.get(informer.sessions.filter((s) => s.reason === 'start')[epoch]?.listOp)?.listed ?? 0), 0),
+  );
+  const events = informers.reduce((sum, i) => sum + i.events, 0);
+  const lists = listedPerEpoch.map(formatCount).join(', then ');
+  return `informers on ${informers.length} preloaded prefix${informers.length === 1 ? '' : 'es'}, ${formatCount(events)} event${events === 1 ? '' : 's'}; objects in ${epochs === 1 ? 'their list' : "each epoch's first lists"}: ${lists}`;
+}
 
 /** Inconclusive whatever the floors: with no watch recorded there is nothing to vouch for. */
 function noWatch(check: string, evidence: Evidence[]): Verdict {

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { CHECKS, judge, lookupCheck } from '../checks/registry.js';
 import type { Floors, Verdict } from '../checks/verdict.js';
 import { DrillError, InvalidInputError } from '../errors.js';
-import { emptyHistory, type History, type OpKind } from '../workload/history.js';
-
-const OP_KINDS = ['create', 'update', 'delete', 'txn', 'get', 'get-serializable', 'range', 'lease-grant'] as const satisfies readonly OpKind[];
+import { emptyHistory, OP_KINDS, type History } from '../workload/history.js';
 
 /** Enough of a run file's shape to judge it; the rest passes through as the run wrote it (docs/HISTORY.md). */
 const runFile = z.object({

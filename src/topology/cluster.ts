@@ -52,6 +52,11 @@ export interface MemberStatus {
   error: string | undefined;
 }
 
+/** The status of a member that did not answer (or cannot: its process is frozen or stopped), and why. */
+export function unansweredStatus(name: string, endpoint: string, error: string): MemberStatus {
+  return { name, endpoint, healthy: false, isLeader: false, leaderId: undefined, raftTerm: undefined, raftIndex: undefined, revision: undefined, dbSizeBytes: undefined, version: undefined, clusterId: undefined, error };
+}
+
 /**
  * Where an etcd tool runs outside the members (the restore workbench); `name` is the member the
  * command is for, as the timeline shows it.
@@ -195,20 +200,7 @@ export class Cluster implements AsyncDisposable {
 
   private async memberStatus(member: MemberInfo): Promise<MemberStatus> {
     const client = this.client({ hosts: [member.endpoint], faultHandling: 'none' });
-    const down = (error: string): MemberStatus => ({
-      name: member.name,
-      endpoint: member.endpoint,
-      healthy: false,
-      isLeader: false,
-      leaderId: undefined,
-      raftTerm: undefined,
-      raftIndex: undefined,
-      revision: undefined,
-      dbSizeBytes: undefined,
-      version: undefined,
-      clusterId: undefined,
-      error,
-    });
+    const down = (error: string) => unansweredStatus(member.name, member.endpoint, error);
     try {
       const answer = withTimeout(client.maintenance.status(), this.timeouts.requestMs, `status of ${member.name}`);
       answer.catch(() => undefined);
@@ -378,9 +370,11 @@ export class Cluster implements AsyncDisposable {
   /**
    * Replaces every member by one started on restored data: same names and endpoints, data from
    * `volumes[name]` mounted at `dataDir`, a new cluster token. The old containers must be gone.
+   * Resolves once a majority serves (the cluster takes writes, as the API servers may come back);
+   * `everyMember` settles once all members serve.
    */
-  async startRestoredMembers(volumes: Record<string, string>, dataDir: string, token: string): Promise<void> {
-    await membership.startRestoredMembers(this.membership(), volumes, dataDir, token);
+  startRestoredMembers(volumes: Record<string, string>, dataDir: string, token: string): Promise<{ everyMember: Promise<void> }> {
+    return membership.startRestoredMembers(this.membership(), volumes, dataDir, token);
   }
 
   /** What the member verbs need of this handle: a membership change's needs, the timeouts and the image's tools. */

@@ -4,7 +4,7 @@ import { ConditionViolatedError, DrillError, InvalidInputError } from '../errors
 import { formatBytes } from '../event-lines.js';
 import type { ContainerState } from '../runtime/runtime.js';
 import { waitFor } from '../wait.js';
-import { createClient, memberIdHex } from './client.js';
+import { memberIdHex } from './client.js';
 import { ETCD_BIN_DIR } from './image.js';
 import { memberContainer, memberFiles, memberVolumes } from './member-container.js';
 import { addressOf, forgetMember, issueCertificates, removeContainersOf, type MembershipHandle } from './membership.js';
@@ -47,6 +47,8 @@ const TOOLS = ['etcdctl', 'etcdutl', 'etcd'] as const;
 export const STOP_GRACE_SECONDS = 10;
 /** What etcd's raft logs once the member's node runs (3.4 and 3.5 alike). */
 const RAFT_RUNNING = /became (follower|pre-candidate|candidate|leader) at term/;
+/** What etcd logs once it has joined a quorum and serves clients (3.4 and 3.5; the older plain-text form too). */
+const SERVES_CLIENTS = /serving client traffic (securely|insecurely)|ready to serve client requests/;
 const MEMBER_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 function recorded(handle: VerbHandle, name: string): MemberState {
@@ -115,8 +117,10 @@ export async function startMember(handle: VerbHandle, name: string, flags: Membe
   if (known && !hasFlags(flags)) {
     const { container } = await withContainer(handle, name);
     if (container.running) return `${name} is already running`;
+    // Its logs from before this start say nothing of this run.
+    const startedAt = Date.now();
     await runtime.start(known.containerId);
-    return `started ${name} on its data dir: ${await serving(handle, known)}`;
+    return `started ${name} on its data dir: ${await serving(handle, known, startedAt)}`;
   }
   if (!MEMBER_NAME.test(name)) throw new InvalidInputError(`'${name}' cannot name a member: lower-case letters, digits and '-', at most 32`, { hint: 'use the name you gave `etcdctl member add`' });
   if (!known && !flags.initialCluster) {
@@ -156,37 +160,31 @@ export async function startMember(handle: VerbHandle, name: string, flags: Membe
 }
 
 /**
- * Whether the member serves: etcd opens its client port only once a quorum has formed, so a member
- * started while others are still down does not serve yet; once its raft node runs (it says it
- * "became follower"), nothing but its peers is missing. A process that exits is an error, with
- * etcd's own last words.
+ * Whether the member serves, from what etcd logs since `sinceMs`: it serves clients once it has
+ * joined a quorum; a member started while others are still down does not, but once its raft node
+ * runs and an election timeout has passed without a quorum, nothing but its peers is missing. A
+ * process that exits is an error, with etcd's own last words.
  */
-async function serving(handle: VerbHandle, member: MemberState): Promise<string> {
+async function serving(handle: VerbHandle, member: MemberState, sinceMs?: number): Promise<string> {
   const endpoint = `${handle.state.spec.tls ? 'https' : 'http'}://127.0.0.1:${member.hostPort}`;
-  const client = createClient({ hosts: [endpoint], tls: handle.tls ? { ca: handle.tls.ca.cert, client: handle.tls.client } : undefined, requestTimeoutMs: handle.timeouts.requestMs, faultHandling: 'none' });
-  try {
-    return await waitFor(
-      async () => {
-        const container = await handle.runtime.inspect(member.containerId);
-        const logs = await handle.runtime.logs(member.containerId);
-        if (!container.running) {
-          throw new ConditionViolatedError(`${member.name} exited (code ${container.exitCode}): ${lastWords(logs.trim().split('\n'))}`, { hint: `\`etcd-drill member logs ${member.name}\` shows all it printed` });
-        }
-        const serves = await client.maintenance.status().then(
-          () => true,
-          () => false,
-        );
-        if (serves) return `it serves on ${endpoint}`;
-        return RAFT_RUNNING.test(logs) ? `its raft node runs; it serves on ${endpoint} once a quorum of members is up` : undefined;
-      },
-      { timeoutMs: handle.timeouts.leaderElectionMs, intervalMs: handle.timeouts.pollMs, description: `${member.name} to serve` },
-    ).catch((err: unknown) => {
-      if (err instanceof ConditionViolatedError) throw new DrillError(err.message, { hint: err.hint });
-      return `its process runs but neither serves nor says its raft node started; see \`etcd-drill member logs ${member.name}\``;
-    });
-  } finally {
-    client.close();
-  }
+  let raftSeenAt: number | undefined;
+  return waitFor(
+    async () => {
+      const container = await handle.runtime.inspect(member.containerId);
+      const logs = await handle.runtime.logs(member.containerId, sinceMs === undefined ? {} : { sinceMs });
+      if (!container.running) {
+        throw new ConditionViolatedError(`${member.name} exited (code ${container.exitCode}): ${lastWords(logs.trim().split('\n'))}`, { hint: `\`etcd-drill member logs ${member.name}\` shows all it printed` });
+      }
+      if (SERVES_CLIENTS.test(logs)) return `it serves on ${endpoint}`;
+      if (!RAFT_RUNNING.test(logs)) return undefined;
+      raftSeenAt ??= Date.now();
+      return Date.now() - raftSeenAt >= handle.state.spec.etcd.electionTimeoutMs ? `its raft node runs; it serves on ${endpoint} once a quorum of members is up` : undefined;
+    },
+    { timeoutMs: handle.timeouts.leaderElectionMs, intervalMs: handle.timeouts.pollMs, description: `${member.name} to serve` },
+  ).catch((err: unknown) => {
+    if (err instanceof ConditionViolatedError) throw new DrillError(err.message, { hint: err.hint });
+    return `its process runs but neither serves nor says its raft node started; see \`etcd-drill member logs ${member.name}\``;
+  });
 }
 
 /** etcd's last error line (zap JSON or plain), the reason a member would not start. */

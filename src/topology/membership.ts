@@ -81,8 +81,12 @@ export async function removeContainersOf(runtime: ContainerRuntime, members: Pic
   await runtime.remove({ containers: members.map((m) => ({ id: m.containerId, name: m.containerName, labels: {}, state: '' })), networks: [], volumes: [] });
 }
 
-/** `Cluster.startRestoredMembers`: every member again on its restored volume, then the new IDs and token recorded. */
-export async function startRestoredMembers(handle: MembershipHandle, volumes: Record<string, string>, dataDir: string, token: string): Promise<void> {
+/**
+ * `Cluster.startRestoredMembers`: every member again on its restored volume. Resolves once a
+ * majority serves, when the cluster takes writes; `everyMember` settles once all do and their new
+ * IDs and the token are recorded.
+ */
+export async function startRestoredMembers(handle: MembershipHandle, volumes: Record<string, string>, dataDir: string, token: string): Promise<{ everyMember: Promise<void> }> {
   const { state, runtime } = handle;
   const scheme = state.spec.tls ? 'https' : 'http';
   const names = state.members.map((m) => m.name);
@@ -90,24 +94,43 @@ export async function startRestoredMembers(handle: MembershipHandle, volumes: Re
   for (const old of state.members) {
     if (!volumes[old.name]) throw new DrillError(`no restored data for ${old.name}`, { hint: 'restore every member from the same snapshot' });
   }
+  state.token = token;
   const { starts } = startInLanes(state.members.length, async (i, onProcessStarted) => {
     const old = state.members[i] as MemberState;
     const member = planMember(state.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort, address: old.address, dataDir });
     const spec = memberContainer(handle.container, member, { onProcessStarted, volumes: [{ name: volumes[old.name] as string, target: dataDir.replace(/\/[^/]+$/, '') }] });
     const container = await runtime.startContainer(spec);
-    return { ...old, containerId: container.id, containerName: container.name };
+    // Recorded as each comes up: the cluster is used while the last members still start.
+    state.members[i] = { ...old, containerId: container.id, containerName: container.name };
   });
-  const started = await Promise.all(starts);
-  state.members = started;
-  state.token = token;
-  const client = handle.client();
-  try {
-    const { members } = await client.cluster.memberList({ linearizable: true });
-    for (const m of state.members) m.id = memberIdHex(members.find((x) => x.name === m.name)?.ID ?? '0');
-  } finally {
-    handle.closeClient(client);
-  }
-  await saveState(state, handle.home);
+  const everyMember = (async () => {
+    await Promise.all(starts);
+    const client = handle.client();
+    try {
+      const { members } = await client.cluster.memberList({ linearizable: true });
+      for (const m of state.members) m.id = memberIdHex(members.find((x) => x.name === m.name)?.ID ?? '0');
+    } finally {
+      handle.closeClient(client);
+    }
+    await saveState(state, handle.home);
+  })();
+  everyMember.catch(() => undefined);
+  await majorityOf(starts);
+  return { everyMember };
+}
+
+/** Resolves once more than half of `starts` have, and rejects at the first that fails. */
+function majorityOf(starts: Promise<unknown>[]): Promise<void> {
+  const needed = Math.floor(starts.length / 2) + 1;
+  let done = 0;
+  return new Promise<void>((resolve, reject) => {
+    for (const start of starts) {
+      start.then(() => {
+        done += 1;
+        if (done === needed) resolve();
+      }, reject);
+    }
+  });
 }
 
 /** `Cluster.reloadLoadBalancer`: a new HAProxy config listing the recorded members, then a restart. */

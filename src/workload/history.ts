@@ -19,7 +19,8 @@ export { classifyError, type ErrorKind } from '../topology/client.js';
  * - `range`: a linearizable list of every key under the prefix `key` (`kvs`);
  * - `lease-grant`: a lease for the events.
  */
-export type OpKind = 'create' | 'update' | 'delete' | 'txn' | 'get' | 'get-serializable' | 'range' | 'list' | 'lease-grant';
+export const OP_KINDS = ['create', 'update', 'delete', 'txn', 'get', 'get-serializable', 'range', 'list', 'lease-grant'] as const;
+export type OpKind = (typeof OP_KINDS)[number];
 
 export const WRITE_KINDS: ReadonlySet<OpKind> = new Set(['create', 'update', 'delete', 'txn']);
 
@@ -170,6 +171,8 @@ export interface History {
   leaders: LeaderSample[];
   faults: FaultWindow[];
   watch: WatchHistory | undefined;
+  /** The informers on preloaded prefixes (`/registry/pods/`…), which nothing of the drill's writes to. */
+  informers: WatchHistory[];
   restores: RestoreFacts[];
   backups: BackupFacts[];
   /**
@@ -187,7 +190,7 @@ export interface History {
 }
 
 export function emptyHistory(settleMs = 0): History {
-  return { operations: [], leaders: [], faults: [], watch: undefined, restores: [], backups: [], final: undefined, members: undefined, expectedMembers: undefined, settleMs };
+  return { operations: [], leaders: [], faults: [], watch: undefined, informers: [], restores: [], backups: [], final: undefined, members: undefined, expectedMembers: undefined, settleMs };
 }
 
 export function isWrite(op: Operation): boolean {

@@ -1,4 +1,4 @@
-import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
+import type { Etcd3, IKeyValue } from 'etcd3';
 import { percentiles } from '../checks/latency.js';
 import { describeError } from '../errors.js';
 import type { Timestamped, WorkloadSample } from '../events.js';
@@ -8,14 +8,15 @@ import { createClient, memberIdHex } from '../topology/client.js';
 import { leaderOf, type LeadershipClaim } from '../topology/leadership.js';
 import { delay } from '../wait.js';
 import { MemberClients } from './member-clients.js';
-import { classifyError, isWrite, showsAvailability, type FaultWindow, type History, type KeyValue, type LeaderSample, type OpKind, type Operation, type WatchHistory } from './history.js';
+import { Informer, type Listing } from './informer.js';
+import { classifyError, isWrite, showsAvailability, type FaultWindow, type History, type KeyValue, type LeaderSample, type OpKind, type Operation } from './history.js';
 
 /**
  * The workload: what Kubernetes API servers do to etcd, recorded in full. On a shared set of keys it
  * creates, updates and deletes objects with guarded transactions (as the API server's
  * GuaranteedUpdate does), reads them linearizably and member by member, lists them, attaches
- * events to leases, and keeps an informer-like watch that resumes after a broken stream and
- * re-lists after a compaction. Every read of a key is of a key the workload also writes, so the
+ * events to leases, and keeps an informer on its prefix (and on each preloaded prefix it lists)
+ * that resumes after a broken stream and re-lists after a compaction. Every read of a key is of a key the workload also writes, so the
  * checks can compare it. It also polls every member for who leads, and once a second tells a face
  * how writes fare.
  */
@@ -30,7 +31,7 @@ export interface WorkloadOptions {
   endpoints?: string[];
   /** Picks the keys, so a run can be replayed. */
   seed?: number;
-  /** Preloaded prefixes (`/registry/pods/`…) listed in pages now and then, as an informer relists: a restore's effect on such readers shows. */
+  /** Preloaded prefixes (`/registry/pods/`…), each watched by an informer and listed in pages now and then: a restore's effect on such readers shows. */
   listPrefixes?: readonly string[];
 }
 
@@ -62,7 +63,10 @@ export class Workload {
   private readonly operations: Operation[] = [];
   private readonly leaders: LeaderSample[] = [];
   private readonly faults = new Map<string, FaultWindow>();
-  private readonly watch: WatchHistory = { prefix: WORKLOAD_PREFIX, sessions: [], events: [] };
+  private readonly informer: Informer;
+  private readonly preloadedInformers: Informer[];
+  /** The preloaded informers' first lists, under way while the API servers already serve. */
+  private informerStarts: Promise<void>[] = [];
   private readonly busyKeys = new Set<string>();
   private readonly knowledge = new Map<string, KeyKnowledge>();
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
@@ -71,10 +75,6 @@ export class Workload {
   private readonly polled = new Set<string>();
   private readonly random: Random;
   private client: Etcd3 | undefined;
-  private watcher: Watcher | undefined;
-  /** The last revision the watch has seen (an event's, or the list's it started after). */
-  private watchedRevision = 0;
-  private watchBroken = false;
   private isRunning = false;
   /** Rejects once the API servers stop, abandoning every call still outstanding. */
   private stopped: Promise<never> = new Promise(() => undefined);
@@ -104,15 +104,19 @@ export class Workload {
       endpoints: options.endpoints ?? cluster.endpoints,
       listPrefixes: options.listPrefixes ?? [],
     };
+    const informer = (prefix: string, list: () => Promise<Listing | undefined>) => new Informer(prefix, list, () => this.isRunning, cluster.timeouts.pollMs);
+    this.informer = informer(WORKLOAD_PREFIX, () => this.listWorkload());
+    this.preloadedInformers = this.options.listPrefixes.map((prefix) => informer(prefix, () => this.listPreloaded(prefix)));
   }
 
   /** Everything recorded so far; the run adds the final read, the members' accounts and the restores. */
-  get history(): Pick<History, 'operations' | 'leaders' | 'faults' | 'watch'> {
+  get history(): Pick<History, 'operations' | 'leaders' | 'faults' | 'watch' | 'informers'> {
     return {
       operations: [...this.operations],
       leaders: [...this.leaders],
       faults: [...this.faults.values()],
-      watch: { prefix: this.watch.prefix, sessions: [...this.watch.sessions], events: [...this.watch.events] },
+      watch: this.informer.recorded(),
+      informers: this.preloadedInformers.map((i) => i.recorded()),
     };
   }
 
@@ -122,7 +126,7 @@ export class Workload {
 
   /** Watch events received: the API server's informers would have seen these. */
   get watchEventCount(): number {
-    return this.watch.events.length;
+    return this.informer.eventCount;
   }
 
   get running(): boolean {
@@ -142,7 +146,9 @@ export class Workload {
     this.unsubscribe = this.cluster.eventBus.subscribe((event) => this.recordFault(event));
     // After a restore the store is another one: what we knew of its keys is void.
     this.knowledge.clear();
-    await this.listAndWatch('start');
+    await this.informer.start(this.client);
+    // Lists of preloaded prefixes are large: the API servers serve while they run.
+    this.informerStarts = this.preloadedInformers.map((i) => i.start(this.client as Etcd3));
     this.loops = [this.workloadLoop(), this.leaderLoop(), this.samplingLoop()];
     this.followMembership();
     this.cluster.eventBus.emit({ type: 'workload.started', cluster: this.cluster.name, ratePerSecond: this.options.ratePerSecond, endpoints: this.options.endpoints });
@@ -157,9 +163,8 @@ export class Workload {
     this.abandonOutstanding();
     await Promise.all(this.loops);
     await Promise.all([...this.inFlight.values()].flatMap((set) => [...set]));
-    await this.watcher?.cancel().catch(() => undefined);
-    this.watcher = undefined;
-    this.watch.sessions.push({ at: Date.now(), reason: 'stop', fromRevision: this.watchedRevision });
+    await Promise.all(this.informerStarts);
+    await Promise.all([this.informer, ...this.preloadedInformers].map((i) => i.stop()));
     this.unsubscribe?.();
     this.client?.close();
     this.memberClients.closeAll();
@@ -240,13 +245,14 @@ export class Workload {
       case 'events':
         return this.writeEvents();
       case 'list':
-        return this.listPreloaded(this.random.pick(this.options.listPrefixes));
+        await this.listPreloaded(this.random.pick(this.options.listPrefixes));
+        return;
     }
   }
 
   /** A list of a preloaded prefix in pages of 500 at one revision, as the API server serves an informer's relist. */
-  private async listPreloaded(prefix: string): Promise<void> {
-    await this.record({ kind: 'list', key: prefix }, async (c) => {
+  private async listPreloaded(prefix: string): Promise<Listing | undefined> {
+    return this.listing({ kind: 'list', key: prefix }, async (c) => {
       const end = prefixEnd(prefix);
       let from = Buffer.from(prefix);
       let listed = 0;
@@ -359,53 +365,24 @@ export class Workload {
     if (write) this.trackAvailability(op);
   }
 
-  /**
-   * The informer's list-then-watch: list the prefix, watch from the list's revision + 1. A broken
-   * stream resumes from the last revision seen + 1 (set on the watcher before the client
-   * re-attaches it: the client's own choice is the last response header's revision, which skips
-   * events not yet delivered); a compacted revision is answered by listing again.
-   */
-  private async listAndWatch(reason: 'start' | 'relist'): Promise<void> {
-    let listed: number | undefined;
-    const listOp = this.nextId;
-    await this.record({ kind: 'range', key: WORKLOAD_PREFIX }, async (c) => {
+  /** The list the workload's informer starts from: every key under its prefix, whose values the watch check needs. */
+  private listWorkload(): Promise<Listing | undefined> {
+    return this.listing({ kind: 'range', key: WORKLOAD_PREFIX }, async (c) => {
       const response = await c.getAll().prefix(WORKLOAD_PREFIX).exec();
-      listed = Number(response.header.revision);
-      return { ok: true, value: undefined, revision: listed, term: termOf(response), kvs: response.kvs.map(keyValue) };
-    });
-    if (listed === undefined) {
-      // No list, no watch: an informer retries; so do we, while running.
-      if (this.isRunning) setTimeout(() => (this.isRunning ? void this.listAndWatch(reason) : undefined), this.cluster.timeouts.pollMs);
-      return;
-    }
-    this.watchedRevision = listed;
-    this.watch.sessions.push({ at: Date.now(), reason, fromRevision: listed + 1, listOp });
-    const watcher = (this.client as Etcd3).watch().prefix(WORKLOAD_PREFIX).startRevision(String(listed + 1)).watcher();
-    this.watcher = watcher;
-    watcher.on('data', (response: IWatchResponse) => this.recordWatchEvents(response));
-    watcher.on('disconnected', () => {
-      this.watchBroken = true;
-      (watcher as unknown as { request: { start_revision: string } }).request.start_revision = String(this.watchedRevision + 1);
-    });
-    watcher.on('connected', () => {
-      if (!this.watchBroken) return;
-      this.watchBroken = false;
-      this.watch.sessions.push({ at: Date.now(), reason: 'resume', fromRevision: this.watchedRevision + 1 });
-    });
-    watcher.on('error', () => {
-      // etcd cancelled the watch: its revision was compacted. Start over from a fresh list.
-      if (this.watcher === watcher && this.isRunning) void this.listAndWatch('relist');
+      return { ok: true, value: undefined, revision: Number(response.header.revision), term: termOf(response), kvs: response.kvs.map(keyValue) };
     });
   }
 
-  private recordWatchEvents(response: IWatchResponse): void {
-    const at = Date.now();
-    for (const event of response.events) {
-      const modRevision = Number(event.kv.mod_revision);
-      const type = event.type.toLowerCase() === 'delete' ? 'delete' : 'put';
-      this.watch.events.push({ at, type, key: event.kv.key.toString(), value: type === 'put' ? event.kv.value.toString() : undefined, modRevision });
-      this.watchedRevision = Math.max(this.watchedRevision, modRevision);
-    }
+  /** Records a list; its revision and id when it was answered. */
+  private async listing(request: Pick<Operation, 'kind' | 'key'>, call: (client: Etcd3) => Promise<Answer>): Promise<Listing | undefined> {
+    const listOp = this.nextId;
+    let revision: number | undefined;
+    await this.record(request, async (c) => {
+      const answer = await call(c);
+      revision = answer.revision;
+      return answer;
+    });
+    return revision === undefined ? undefined : { revision, listOp };
   }
 
   private trackAvailability(op: Operation): void {

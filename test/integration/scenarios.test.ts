@@ -31,6 +31,10 @@ describe('every shipped scenario passes on real etcd', () => {
       expect(snapshotKeys).toBeGreaterThan(Number(stateKeys));
       expect(restoredKeys).toBe(snapshotKeys);
       expect(dbSizeBytes).toBeGreaterThan(3_000_000);
+      // The informers on the preloaded prefixes listed the same objects before and after the restore.
+      const informers = /informers on 4 preloaded prefixes, 0 events; objects in each epoch's first lists: ([\d,]+), then ([\d,]+)$/.exec(report.checks.find((c) => c.check === 'watch')?.message ?? '');
+      expect(informers?.[1]).toBe(informers?.[2]);
+      expect(Number(informers?.[1]?.replace(/,/g, ''))).toBeGreaterThan(1_000);
     }
     if (scenario.name === 'replace-two-failed-members') {
       expect(report.steps.find((s) => s.name.startsWith('remove both'))?.message).toMatch(/^replaced member\d → member6, member\d → member7$/);

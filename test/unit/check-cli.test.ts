@@ -125,6 +125,16 @@ describe('loadRun', () => {
     return invalid;
   }
 
+  it('reads a run on preloaded state: its paginated lists and its informers on the preloaded prefixes', async () => {
+    const history = cleanRun();
+    const list = { id: 9_999, kind: 'list' as const, key: '/registry/pods/', value: undefined, start: 1, end: 2, ok: true, error: undefined, errorKind: undefined, revision: 3, member: undefined, listed: 40 };
+    history.operations.push(list);
+    history.informers = [{ prefix: '/registry/pods/', sessions: [{ at: 1, reason: 'start', fromRevision: 4, listOp: list.id }], events: [] }];
+    const loaded = await loadRun(await saved('preloaded.json', report(history)));
+    expect(loaded.history.operations.at(-1)).toMatchObject({ kind: 'list', listed: 40 });
+    expect(loaded.history.informers).toEqual(history.informers);
+  });
+
   it('reads the history, the floors and the checks judged of a report', async () => {
     const history = cleanRun();
     const { history: loaded, floors, judged } = await loadRun(await saved('load.json', report(history, { floors: { 'no-stale-reads': { reads: 5 } }, judged: ['converged'] })));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { statusTable, table } from '../../src/cli/format.js';
 import { formatBytes, progressLine } from '../../src/event-lines.js';
 import type { DrillEvent, Timestamped } from '../../src/events.js';
-import type { MemberStatus } from '../../src/topology/cluster.js';
+import { unansweredStatus, type MemberStatus } from '../../src/topology/cluster.js';
 
 describe('table', () => {
   const out = table(['NAME', 'VALUE'], [['member1', '1'], ['m2', 'a much longer value']]);
@@ -76,20 +76,7 @@ describe('statusTable', () => {
     clusterId: 'c0ffee',
     error: undefined,
   };
-  const down: MemberStatus = {
-    name: 'member2',
-    endpoint: 'https://127.0.0.1:32380',
-    healthy: false,
-    isLeader: false,
-    leaderId: undefined,
-    raftTerm: undefined,
-    raftIndex: undefined,
-    revision: undefined,
-    dbSizeBytes: undefined,
-    version: undefined,
-    clusterId: undefined,
-    error: 'context deadline exceeded',
-  };
+  const down = unansweredStatus('member2', 'https://127.0.0.1:32380', 'context deadline exceeded');
   const cells = (line: string) => line.split('|').slice(1, -1).map((c) => c.trim());
   const lines = statusTable([healthy, down], { member1: '8e9e05c52164694d' }).split('\n');
 

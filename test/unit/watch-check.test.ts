@@ -235,3 +235,40 @@ describe('watch check', () => {
     });
   });
 });
+
+describe('watch check: informers on preloaded prefixes', () => {
+  const PODS = '/registry/pods/';
+  /** A paginated list of `listed` objects under the pods prefix at `revision`. */
+  const podList = (listed: number, revision: number, at: number) => operation({ kind: 'list', key: PODS, value: undefined, revision, listed, start: at });
+
+  /** The clean run, with a pods informer that listed 40 objects, then (after a restore) 40 again. */
+  function withPodsInformer(events: WatchEvent[] = []) {
+    const run = cleanRun();
+    const before = podList(40, 1, 990);
+    const after = podList(40, 12, 1990);
+    const history = {
+      ...emptyHistory(),
+      operations: [...run.operations, before, after],
+      watch: { prefix: PREFIX, sessions: run.sessions, events: run.events },
+      informers: [{ prefix: PODS, sessions: [session('start', 2, 995, before.id), session('stop', 28, 1300), session('start', 13, 1995, after.id), session('stop', 13, 2300)], events }],
+    };
+    return watchGuarantees.judge(history, {});
+  }
+
+  it('says what the informers listed in each epoch, and stays ok when nothing wrote under their prefixes', () => {
+    const verdict = withPodsInformer();
+    expect(verdict.status, verdict.message).toBe('ok');
+    expect(verdict.message).toBe("28 events in revision order, 27 acknowledged writes each seen once: 1 resume, 0 relists; informers on 1 preloaded prefix, 0 events; objects in each epoch's first lists: 40, then 40");
+  });
+
+  it('a put on a preloaded prefix that nothing wrote is a phantom, named by its key', () => {
+    const verdict = withPodsInformer([put(`${PODS}kube-system/pods-3`, 'forged', 30, 1290)]);
+    expect(verdict.status).toBe('failed');
+    expect(verdict.message).toBe(`${PODS}kube-system/pods-3: put = forged at revision 30 arrived on the watch, yet no write of ${PODS}kube-system/pods-3 carried that value: a phantom event`);
+  });
+
+  it('informers alone vouch for nothing: with no workload watch the verdict is inconclusive', () => {
+    const verdict = watchGuarantees.judge({ ...emptyHistory(), informers: [{ prefix: PODS, sessions: [session('start', 2, 995)], events: [] }] }, {});
+    expect(verdict.status).toBe('inconclusive');
+  });
+});

@@ -35,7 +35,7 @@ export const verifyBackup = defineRunbook({
       { events: ctx.events, image: ctx.cluster.image.ref },
     );
     try {
-      await restoreMembers(throwaway, bytes, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt: 1 });
+      await (await restoreMembers(throwaway, bytes, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt: 1 })).everyMember;
       await throwaway.waitForLeader(throwaway.timeouts.bootMs);
       const restored = await throwaway.client().getAll().prefix(prefix).strings();
       const missing = Object.keys(expected).filter((k) => restored[k] !== expected[k]);

@@ -37,7 +37,8 @@ export async function snapshotBytes(artifact: SnapshotArtifact, identityPath?: s
 
 /**
  * Removes every member's container, restores each from `snapshot` into a new volume (in
- * `workbench`, or one opened now) and starts it there.
+ * `workbench`, or one opened now) and starts it there. Resolves once a majority serves;
+ * `everyMember` settles once all do.
  */
 export async function restoreMembers(
   cluster: Cluster,
@@ -45,7 +46,7 @@ export async function restoreMembers(
   options: { skipHashCheck: boolean; attempt: number },
   phase: PhaseTimer = (_name, work) => work(),
   opened?: RestoreWorkbench,
-): Promise<void> {
+): Promise<{ everyMember: Promise<void> }> {
   const workbench = opened ?? (await RestoreWorkbench.open(cluster, options.attempt));
   const token = clusterToken(cluster.name, options.attempt);
   let volumes: Record<string, string>;
@@ -55,7 +56,7 @@ export async function restoreMembers(
   } finally {
     await workbench.close();
   }
-  await phase('members started', () => cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token));
+  return phase('a majority of members started', () => cluster.startRestoredMembers(volumes, RESTORED_DATA_DIR, token));
 }
 
 /** Times one phase of a runbook and announces it (`runbook.phase`): where a restore spends its time, for the timeline and bench:restore. */
@@ -194,14 +195,17 @@ export const restore = defineRunbook({
     const clusterIdBefore = ctx.cluster.reportedClusterId ?? (await ctx.cluster.clusterId());
     const startedAt = Date.now();
     await phase('API servers stopped', async () => ctx.workload?.stop());
-    await restoreMembers(ctx.cluster, decrypted.value, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt }, phase, opened.value);
+    const { everyMember } = await restoreMembers(ctx.cluster, decrypted.value, { skipHashCheck: artifact.kind === 'volume-snapshot', attempt }, phase, opened.value);
     await phase('leader elected', () => ctx.cluster.waitForLeader(ctx.cluster.timeouts.bootMs));
     await ctx.cluster.reloadLoadBalancer();
     const restoredValues = ctx.workload ? (await ctx.workload.readObjects()).values : {};
     const endedAt = Date.now();
     const members = ctx.cluster.members.map((m) => m.name);
     ctx.restores.push({ startedAt, endedAt, artifact, snapshotRevision: artifact.revision, restoredValues, members, clusterIdBefore, clusterIdAfter: await ctx.cluster.clusterId() });
+    // The API servers come back once the cluster takes writes, as etcd's clients allow: the
+    // members still starting join meanwhile.
     await ctx.workload?.start();
+    await phase('every member started', () => everyMember);
     // After the API servers are back: the proof reads only revisions up to the snapshot's, which their writes do not touch.
     const proof = await phase('restored data proven', () => proveRestored(ctx.cluster, artifact));
     return {
