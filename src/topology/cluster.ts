@@ -10,7 +10,7 @@ import type { ClusterSpec } from './spec.js';
 import { clusterDir, tlsDir, type ClusterState } from './state.js';
 import { timeoutsFor, type Timeouts } from './timeouts.js';
 import { tlsFiles, type TlsMaterial } from './tls.js';
-import { leaderOf, type LeadershipClaim } from './leadership.js';
+import { leaderOf, type Leadership, type LeadershipClaim } from './leadership.js';
 import type { MemberContainerContext } from './member-container.js';
 import * as membership from './membership.js';
 import * as verbs from './member-verbs.js';
@@ -179,9 +179,7 @@ export class Cluster implements AsyncDisposable {
 
   /** Every member's view, each asked directly with no retries, like `etcdctl endpoint status`. */
   async status(): Promise<MemberStatus[]> {
-    const statuses = await Promise.all(this.members.map((m) => this.memberStatus(m)));
-    this.lastClusterId = statuses.find((s) => s.clusterId !== undefined)?.clusterId ?? this.lastClusterId;
-    return statuses;
+    return Promise.all(this.members.map((m) => this.memberStatus(m)));
   }
 
   /**
@@ -211,6 +209,7 @@ export class Cluster implements AsyncDisposable {
       if (container && !container.running) return down('not running');
       const s = await answer;
       const leaderId = s.leader === '0' ? undefined : memberIdHex(s.leader);
+      this.lastClusterId = memberIdHex(s.header.cluster_id);
       return {
         name: member.name,
         endpoint: member.endpoint,
@@ -222,7 +221,7 @@ export class Cluster implements AsyncDisposable {
         revision: Number(s.header.revision),
         dbSizeBytes: Number(s.dbSize),
         version: s.version,
-        clusterId: memberIdHex(s.header.cluster_id),
+        clusterId: this.lastClusterId,
         error: leaderId === undefined ? 'no leader' : undefined,
       };
     } catch (err) {
@@ -232,9 +231,27 @@ export class Cluster implements AsyncDisposable {
     }
   }
 
-  /** Who leads (`leaderOf`: the member most of those that answer follow), or undefined while there is none. */
+  /**
+   * Who leads (`leaderOf`: the member most of those that answer follow), or undefined while there
+   * is none. A leader a majority of all members follow stays the answer whatever the others say,
+   * so members slow to answer (starting, cut off) are not waited for once one has it.
+   */
   async leader(): Promise<MemberInfo | undefined> {
-    const leader = leaderOf((await this.status()).map(claimOf));
+    const members = this.members;
+    const claims: LeadershipClaim[] = [];
+    const leader = await new Promise<Leadership | undefined>((resolve) => {
+      let pending = members.length;
+      if (pending === 0) resolve(undefined);
+      for (const member of members) {
+        void this.memberStatus(member).then((status) => {
+          claims.push(claimOf(status));
+          const found = leaderOf(claims);
+          if (found && found.followers.length * 2 > members.length) resolve(found);
+          pending -= 1;
+          if (pending === 0) resolve(found);
+        });
+      }
+    });
     return leader ? this.member(leader.name) : undefined;
   }
 
@@ -256,20 +273,21 @@ export class Cluster implements AsyncDisposable {
 
   /** Waits until the members that answer agree on a leader and a linearizable read succeeds. */
   async waitForLeader(timeoutMs = this.timeouts.leaderElectionMs): Promise<MemberInfo> {
-    const client = this.client({ faultHandling: 'none' });
-    try {
-      return await waitFor(
-        async () => {
-          const leader = await this.leader();
-          if (!leader) return undefined;
+    return waitFor(
+      async () => {
+        const leader = await this.leader();
+        if (!leader) return undefined;
+        // Through the leader: a member still starting would hold the read until it serves.
+        const client = this.client({ hosts: [leader.endpoint], faultHandling: 'none' });
+        try {
           await client.get(BOOT_KEY).string();
-          return leader;
-        },
-        { timeoutMs, intervalMs: this.timeouts.pollMs, description: `'${this.name}' to have a leader and answer a linearizable read` },
-      );
-    } finally {
-      this.closeClient(client);
-    }
+        } finally {
+          this.closeClient(client);
+        }
+        return leader;
+      },
+      { timeoutMs, intervalMs: this.timeouts.pollMs, description: `'${this.name}' to have a leader and answer a linearizable read` },
+    );
   }
 
   /**
