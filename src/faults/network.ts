@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CommandFailedError, InvalidInputError } from '../errors.js';
 import { CLIENT_PORT, PEER_PORT } from '../topology/plan.js';
+import type { MemberInfo } from '../topology/cluster.js';
 import { waitFor } from '../wait.js';
 import { defineFault, type FaultContext, type FaultRecord } from './fault.js';
 
@@ -15,6 +16,8 @@ import { defineFault, type FaultContext, type FaultRecord } from './fault.js';
 
 /** Where the latency proxy listens inside the member's namespace. */
 const PROXY_PORT = 12_380;
+/** What the latency fault reads to see its delay: a key nobody writes. */
+const LATENCY_PROBE_KEY = '/etcd-drill/latency-probe';
 
 async function iptables(ctx: FaultContext, member: string, args: string[]): Promise<void> {
   const result = await ctx.runtime.netnsExec(ctx.cluster.member(member).containerId, ['iptables', '-w', ...args]);
@@ -176,17 +179,29 @@ export const loss = defineFault({
   heal: healChains,
 });
 
-/** The addresses of the peers with a connection established to `port` in the member's namespace (loopback aside). */
-async function peersConnectedAt(ctx: FaultContext, containerId: string, port: number): Promise<Set<string>> {
+/** How many connections each peer has established to `port` in the member's namespace (loopback aside), by address. */
+async function peersConnectedAt(ctx: FaultContext, containerId: string, port: number): Promise<Map<string, number>> {
   const { stdout } = await ctx.runtime.netnsExec(containerId, ['ss', '-Htn', 'state', 'established', `( sport = :${port} )`]);
-  const peers = stdout
-    .trim()
-    .split('\n')
-    .flatMap((line) => {
-      const peer = line.trim().split(/\s+/)[3];
-      return peer ? [peer.replace(/:\d+$/, '').replace(/^\[?(::ffff:)?/, '').replace(/\]$/, '')] : [];
-    });
-  return new Set(peers.filter((address) => address !== '127.0.0.1'));
+  const counts = new Map<string, number>();
+  for (const line of stdout.trim().split('\n')) {
+    const peer = line.trim().split(/\s+/)[3]?.replace(/:\d+$/, '').replace(/^\[?(::ffff:)?/, '').replace(/\]$/, '');
+    if (peer && peer !== '127.0.0.1') counts.set(peer, (counts.get(peer) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Each peer dials two raft streams to a member (messages, and appends), which carry what the
+ * member sends it; while one is missing the member sends over pipelines it dials itself, which no
+ * proxy in front of its port sees.
+ */
+const STREAMS_PER_PEER = 2;
+
+/** The addresses of the member's peers whose processes run (a stopped or frozen one dials nobody). */
+async function runningPeersOf(ctx: FaultContext, member: MemberInfo): Promise<string[]> {
+  const peers = ctx.cluster.members.filter((m) => m.name !== member.name);
+  const states = await Promise.all(peers.map((peer) => ctx.runtime.inspect(peer.containerId).catch(() => undefined)));
+  return states.flatMap((state) => (state?.running && !state.paused ? Object.values(state.ips) : []));
 }
 
 /** The proxy runs from the build, or from source under a TypeScript loader (tests, tsx). */
@@ -227,13 +242,15 @@ export const latency = defineFault({
       await iptables(ctx, member.name, ['-t', 'nat', '-N', chain]);
       await iptables(ctx, member.name, ['-t', 'nat', '-A', chain, '-p', 'tcp', '--dport', String(PEER_PORT), '-j', 'REDIRECT', '--to-ports', String(PROXY_PORT)]);
       await iptables(ctx, member.name, ['-t', 'nat', '-I', 'PREROUTING', '-j', chain]);
-      const connected = await peersConnectedAt(ctx, member.containerId, PEER_PORT);
+      const peers = await runningPeersOf(ctx, member);
       const killDirect = () => ctx.runtime.netnsExec(member.containerId, ['ss', '-K', '-Htn', 'state', 'established', `( sport = :${PEER_PORT} )`, 'and', 'not', 'dst', '127.0.0.1']);
       await killDirect();
-      // Until its peers' streams are back through the proxy the leader sends over undelayed
+      // Until its peers' streams are back through the proxy the member sends over undelayed
       // pipelines, and a connection whose handshake was under way when the rule went in never
-      // passes the proxy: the fault is in force once every peer that was connected is again,
-      // through the proxy only.
+      // passes the proxy: the fault is in force once every running peer has its streams to the
+      // member again, through the proxy only (not only those connected just now: one restarted a
+      // moment ago, still dialing, would come in through the proxy later and be sent to undelayed
+      // until then).
       await waitFor(
         async () => {
           if ((await peersConnectedAt(ctx, member.containerId, PEER_PORT)).size > 0) {
@@ -241,10 +258,11 @@ export const latency = defineFault({
             return undefined;
           }
           const throughProxy = await peersConnectedAt(ctx, member.containerId, PROXY_PORT);
-          return [...connected].every((peer) => throughProxy.has(peer)) ? true : undefined;
+          return peers.every((peer) => (throughProxy.get(peer) ?? 0) >= STREAMS_PER_PEER) ? true : undefined;
         },
         { timeoutMs: ctx.cluster.timeouts.leaderElectionMs, intervalMs: 50, description: `${member.name}'s peers to reconnect through the latency proxy` },
       );
+      await confirmDelayed(ctx, member, ms - jitterMs, killDirect);
     }
     return { undo: { chains, proxies }, effect: `${ms} ms ± ${jitterMs} ms on peer traffic` };
   },
@@ -259,6 +277,50 @@ export const latency = defineFault({
         // already gone with its namespace
       }
     }
+    // A proxy still closing would hold its port against the next latency fault on this member.
+    await waitFor(async () => (Object.values(proxies).every((pid) => !processRuns(pid)) ? true : undefined), {
+      timeoutMs: ctx.cluster.timeouts.requestMs,
+      intervalMs: 50,
+      description: 'the latency proxies to exit',
+    });
     return undefined;
   },
 });
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fault is in force once the member's traffic is seen delayed, not once the rules are in:
+ * a linearizable read through it needs a round of messages from it to its peers (the leader's
+ * heartbeats, a follower's read index request), so it takes at least the least delay. Until then
+ * the member still talks over connections the proxy missed, which are cut again.
+ */
+async function confirmDelayed(ctx: FaultContext, member: MemberInfo, leastDelayMs: number, cutDirect: () => Promise<unknown>): Promise<void> {
+  const client = ctx.cluster.client({ hosts: [member.endpoint], faultHandling: 'none' });
+  try {
+    await waitFor(
+      async () => {
+        const started = performance.now();
+        await client.get(LATENCY_PROBE_KEY).exec();
+        if (performance.now() - started >= leastDelayMs) return true;
+        await cutDirect();
+        return undefined;
+      },
+      {
+        timeoutMs: ctx.cluster.timeouts.leaderElectionMs,
+        intervalMs: ctx.cluster.timeouts.pollMs,
+        description: `a read through ${member.name} to show the delay`,
+        hint: 'the proxy is in place but the member still talks over connections it missed; heal and inject again',
+      },
+    );
+  } finally {
+    client.close();
+  }
+}

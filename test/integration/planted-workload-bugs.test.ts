@@ -5,6 +5,7 @@ import { runScenario } from '../../src/scenarios/engine.js';
 import { parseScenario } from '../../src/scenarios/scenario-file.js';
 import type { Report } from '../../src/scenarios/types.js';
 import type { Operation } from '../../src/workload/history.js';
+import { Informer } from '../../src/workload/informer.js';
 import { OBJECTS_PREFIX, Workload } from '../../src/workload/workload.js';
 
 /**
@@ -18,9 +19,10 @@ const SEEDS = Array.from({ length: Number(process.env.ETCD_DRILL_PLANTED_SEEDS ?
 interface WorkloadSeams {
   record(request: Partial<Operation> & Pick<Operation, 'kind' | 'key'>, call: (client: Etcd3) => Promise<unknown>): Promise<void>;
   read(kind: 'get' | 'get-serializable', key: string): Promise<void>;
-  recordWatchEvents(response: IWatchResponse): void;
 }
 const seams = Workload.prototype as unknown as WorkloadSeams;
+/** The informer's private seam: what it does with each response of its watch. */
+const informerSeams = Informer.prototype as unknown as { record(response: IWatchResponse): void };
 
 const steady = (extra = '', checks = '[]', keys = 32) => `
 name: planted
@@ -110,10 +112,10 @@ describe('bugs planted in the workload are caught by the checks, naming the key'
   });
 
   it.each(SEEDS)('a watch that drops one event → watch (seed %i)', async (seed) => {
-    const recordEvents = seams.recordWatchEvents;
+    const recordEvents = informerSeams.record;
     let seen = 0;
     let dropped: string | undefined;
-    vi.spyOn(seams, 'recordWatchEvents').mockImplementation(function (this: WorkloadSeams, response) {
+    vi.spyOn(informerSeams, 'record').mockImplementation(function (this: Informer, response) {
       const events = response.events.filter((event) => {
         seen += 1;
         const key = event.kv.key.toString();
