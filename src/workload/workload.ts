@@ -79,6 +79,8 @@ export class Workload {
   /** Rejects once the API servers stop, abandoning every call still outstanding. */
   private stopped: Promise<never> = new Promise(() => undefined);
   private abandonOutstanding: () => void = () => undefined;
+  /** Aborted when the API servers stop: their loops end at once instead of at their next tick. */
+  private halt = new AbortController();
   private loops: Promise<void>[] = [];
   private unsubscribe: (() => void) | undefined;
   private nextId = 1;
@@ -140,6 +142,7 @@ export class Workload {
       this.abandonOutstanding = () => reject(new Error(ABANDONED));
     });
     this.stopped.catch(() => undefined);
+    this.halt = new AbortController();
     // Like an API server: a call that cannot reach one member tries the next, but only once more,
     // so a write that cannot commit is recorded as failed instead of hiding behind retries.
     this.client = this.cluster.client({ hosts: this.options.endpoints, faultHandling: 'resilient', maxAttempts: 2 });
@@ -161,6 +164,7 @@ export class Workload {
     // A stopped API server does not wait out its calls' timeouts (quorum may be gone for good):
     // what is still outstanding is abandoned, its outcome unknown, as a timeout's is.
     this.abandonOutstanding();
+    this.halt.abort();
     await Promise.all(this.loops);
     await Promise.all([...this.inFlight.values()].flatMap((set) => [...set]));
     await Promise.all(this.informerStarts);
@@ -222,7 +226,7 @@ export class Workload {
         busy.add(work);
       }
       // Keep to the rate over the whole run rather than drift by each tick's own overhead.
-      await delay(Math.max(0, started + tick * interval - Date.now()));
+      await this.pause(started + tick * interval - Date.now());
     }
   }
 
@@ -427,19 +431,24 @@ export class Workload {
       const client = createClient({ hosts: [member.endpoint], tls: this.clientTls(), requestTimeoutMs: requestMs, faultHandling: 'none' });
       try {
         while (this.isRunning) {
-          const status = await client.maintenance.status().catch(() => undefined);
+          const status = await Promise.race([client.maintenance.status(), this.stopped]).catch(() => undefined);
           if (status) {
             const leaderId = status.leader === '0' ? undefined : memberIdHex(status.leader);
             this.seen.set(name, { at: Date.now(), claim: { name, answered: true, claimsLead: status.leader === status.header.member_id, leaderId, term: Number(status.raftTerm) } });
           }
           else this.seen.delete(name);
-          await delay(pollMs);
+          await this.pause(pollMs);
           if (status === undefined) break; // a new connection after a failure: the member may have come back on a fresh socket
         }
       } finally {
         client.close();
       }
     }
+  }
+
+  /** Waits `ms` (none if negative), or until the API servers stop. */
+  private pause(ms: number): Promise<void> {
+    return delay(Math.max(0, ms), this.halt.signal).catch(() => undefined);
   }
 
   private clientTls() {
@@ -468,7 +477,7 @@ export class Workload {
         }
       }
       if (best) lastLeader = { name: best.name, seenAt: best.at };
-      await delay(pollMs);
+      await this.pause(pollMs);
     }
   }
 
@@ -477,7 +486,7 @@ export class Workload {
     const windowMs = 1000;
     let from = Date.now();
     while (this.isRunning) {
-      await delay(Math.max(0, from + windowMs - Date.now()));
+      await this.pause(from + windowMs - Date.now());
       const to = Date.now();
       this.cluster.eventBus.emit({ type: 'workload.sampled', cluster: this.cluster.name, sample: this.sampleWrites(from, to) });
       from = to;
