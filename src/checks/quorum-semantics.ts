@@ -1,4 +1,5 @@
 import { isWrite, showsAvailability, type FaultWindow, type Operation } from '../workload/history.js';
+import { quorumSize } from '../topology/leadership.js';
 import { defineCheck, evidenceOf, verdictOf } from './verdict.js';
 
 /** A stretch of time during which the same members were down, by every fault in force together. */
@@ -54,7 +55,7 @@ export const quorumSemantics = defineCheck({
     let lost = 0;
     let judged = 0;
     for (const stretch of stretches) {
-      const quorum = Math.floor(stretch.clusterSize / 2) + 1;
+      const quorum = quorumSize(stretch.clusterSize);
       const what = `${stretch.down.join(', ')} down (${stretch.down.length}/${stretch.clusterSize}: ${stretch.faults.join(' + ')}) from +${stretch.from - t0} ms`;
       const startsInside = (op: Operation) => op.start >= stretch.from && op.start < stretch.to;
       if (stretch.clusterSize - stretch.down.length < quorum) {

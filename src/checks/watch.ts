@@ -44,17 +44,19 @@ function judgeWatch(watch: WatchHistory, operations: Operation[], operationsById
 }
 
 /**
- * "informers on 4 preloaded prefixes, 0 events; each epoch's first lists: 2,520 objects, then
- * 2,520": what readers of the control plane's objects saw before and after a restore.
+ * "informers on 4 preloaded prefixes, 0 events; objects in each epoch's first lists: 2,520, then
+ * 2,520": what readers of the control plane's objects saw before and after a restore. An informer
+ * that never listed saw nothing, and is named.
  */
 function informersSummary(informers: { informer: WatchHistory; events: number }[], operationsById: Map<number | undefined, Operation>): string {
-  const epochs = Math.max(...informers.map(({ informer }) => informer.sessions.filter((s) => s.reason === 'start').length));
-  const listedPerEpoch = Array.from({ length: epochs }, (_, epoch) =>
-    informers.reduce((sum, { informer }) => sum + (operationsById.get(informer.sessions.filter((s) => s.reason === 'start')[epoch]?.listOp)?.listed ?? 0), 0),
-  );
+  const starts = informers.map(({ informer }) => informer.sessions.filter((s) => s.reason === 'start'));
+  const epochs = Math.max(...starts.map((s) => s.length));
+  const listedPerEpoch = Array.from({ length: epochs }, (_, epoch) => starts.reduce((sum, s) => sum + (operationsById.get(s[epoch]?.listOp)?.listed ?? 0), 0));
   const events = informers.reduce((sum, i) => sum + i.events, 0);
-  const lists = listedPerEpoch.map(formatCount).join(', then ');
-  return `informers on ${informers.length} preloaded prefix${informers.length === 1 ? '' : 'es'}, ${formatCount(events)} event${events === 1 ? '' : 's'}; objects in ${epochs === 1 ? 'their list' : "each epoch's first lists"}: ${lists}`;
+  const never = informers.filter((_, i) => starts[i]?.length === 0).map(({ informer }) => informer.prefix);
+  const head = `informers on ${informers.length} preloaded prefix${informers.length === 1 ? '' : 'es'}, ${formatCount(events)} event${events === 1 ? '' : 's'}`;
+  const lists = epochs === 0 ? [] : [`objects in ${epochs === 1 ? 'their list' : "each epoch's first lists"}: ${listedPerEpoch.map(formatCount).join(', then ')}`];
+  return [head, ...lists, ...(never.length > 0 ? [`never listed: ${never.join(', ')}`] : [])].join('; ');
 }
 
 /** Inconclusive whatever the floors: with no watch recorded there is nothing to vouch for. */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CommandFailedError, InvalidInputError } from '../errors.js';
 import { CLIENT_PORT, PEER_PORT } from '../topology/plan.js';
 import type { MemberInfo } from '../topology/cluster.js';
+import { processRuns } from '../topology/lifecycle.js';
 import { waitFor } from '../wait.js';
 import { defineFault, type FaultContext, type FaultRecord } from './fault.js';
 
@@ -286,15 +287,6 @@ export const latency = defineFault({
     return undefined;
   },
 });
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The fault is in force once the member's traffic is seen delayed, not once the rules are in:

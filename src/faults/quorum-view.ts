@@ -1,6 +1,6 @@
 import type { MemberSample } from '../events.js';
 import { leaderOf } from '../topology/leadership.js';
-import { quorumSize } from './target.js';
+import { quorumSize } from '../topology/leadership.js';
 
 export interface QuorumState {
   size: number;

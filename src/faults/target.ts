@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.js';
+import { quorumSize } from '../topology/leadership.js';
 import type { Random } from '../random.js';
 
 /**
@@ -45,10 +46,6 @@ export function faultTolerance(size: number): number {
 /** The fewest members whose loss breaks quorum: 3 of 5, 2 of 3, 1 of 1. */
 export function quorumBreakingCount(size: number): number {
   return size - quorumSize(size) + 1;
-}
-
-export function quorumSize(size: number): number {
-  return Math.floor(size / 2) + 1;
 }
 
 /**

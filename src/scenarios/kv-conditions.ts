@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConditionViolatedError, describeError, InvalidInputError } from '../errors.js';
 import { readLedger } from '../faults/ledger.js';
-import { quorumSize } from '../faults/target.js';
+import { quorumSize } from '../topology/leadership.js';
 import { claimOf, type Cluster, type MemberStatus } from '../topology/cluster.js';
 import { leaderOf } from '../topology/leadership.js';
 import type { Condition } from './conditions.js';

@@ -691,8 +691,9 @@ export async function loadScenario(path: string, catalog: Catalog): Promise<Scen
   const scenario = parseScenario(text, path, catalog);
   const problems: ScenarioProblem[] = [];
   for (const [i, step] of scenario.steps.entries()) {
-    const preflight = step.kind === 'runbook' ? catalog.preflights?.get(step.runbook) : undefined;
-    if (!preflight || step.kind !== 'runbook') continue;
+    if (step.kind !== 'runbook') continue;
+    const preflight = catalog.preflights?.get(step.runbook);
+    if (!preflight) continue;
     for (const { option, problem } of await preflight(step.options, dirname(resolve(path)))) {
       problems.push({ file: path, line: step.line ?? 1, field: `steps.${i}.options.${option}`, message: problem });
     }

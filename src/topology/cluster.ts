@@ -10,7 +10,7 @@ import type { ClusterSpec } from './spec.js';
 import { clusterDir, tlsDir, type ClusterState } from './state.js';
 import { timeoutsFor, type Timeouts } from './timeouts.js';
 import { tlsFiles, type TlsMaterial } from './tls.js';
-import { leaderOf, type Leadership, type LeadershipClaim } from './leadership.js';
+import { decidedLeader, leaderOf, type Leadership, type LeadershipClaim } from './leadership.js';
 import type { MemberContainerContext } from './member-container.js';
 import * as membership from './membership.js';
 import * as verbs from './member-verbs.js';
@@ -245,10 +245,10 @@ export class Cluster implements AsyncDisposable {
       for (const member of members) {
         void this.memberStatus(member).then((status) => {
           claims.push(claimOf(status));
-          const found = leaderOf(claims);
-          if (found && found.followers.length * 2 > members.length) resolve(found);
+          const decided = decidedLeader(claims, members.length);
+          if (decided) resolve(decided);
           pending -= 1;
-          if (pending === 0) resolve(found);
+          if (pending === 0) resolve(leaderOf(claims));
         });
       }
     });

@@ -28,6 +28,20 @@ export interface Leadership {
  * others have moved on to a new one: whom the majority follows is who leads. undefined while no
  * leader has a majority of those that answer behind it (an election, or a cluster split evenly).
  */
+/** How many members make a quorum: 3 of 5, 2 of 3, 1 of 1. */
+export function quorumSize(size: number): number {
+  return Math.floor(size / 2) + 1;
+}
+
+/**
+ * `leaderOf` the claims in so far, once it can no longer change: followed by a quorum of all
+ * `memberCount` members, no answer still to come can put another leader ahead of it.
+ */
+export function decidedLeader(claims: readonly LeadershipClaim[], memberCount: number): Leadership | undefined {
+  const leader = leaderOf(claims);
+  return leader && leader.followers.length >= quorumSize(memberCount) ? leader : undefined;
+}
+
 export function leaderOf(claims: readonly LeadershipClaim[]): Leadership | undefined {
   const answering = claims.filter((c) => c.answered);
   const followers = new Map<string, LeadershipClaim[]>();

@@ -17,11 +17,16 @@ export function ownerIsGone(owner: string | undefined): boolean {
   if (host !== hostname()) return false; // another machine's process: not ours to judge
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return true;
+  return !processRuns(pid);
+}
+
+/** Whether a process of this machine still runs (one we may not signal runs too). */
+export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return false;
+    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

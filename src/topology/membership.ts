@@ -1,4 +1,5 @@
 import type { Etcd3 } from 'etcd3';
+import { quorumSize } from './leadership.js';
 import { DrillError } from '../errors.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { memberIdHex } from './client.js';
@@ -121,7 +122,7 @@ export async function startRestoredMembers(handle: MembershipHandle, volumes: Re
 
 /** Resolves once more than half of `starts` have, and rejects at the first that fails. */
 function majorityOf(starts: Promise<unknown>[]): Promise<void> {
-  const needed = Math.floor(starts.length / 2) + 1;
+  const needed = quorumSize(starts.length);
   let done = 0;
   return new Promise<void>((resolve, reject) => {
     for (const start of starts) {

@@ -16,8 +16,8 @@ import { classifyError, isWrite, showsAvailability, type FaultWindow, type Histo
  * creates, updates and deletes objects with guarded transactions (as the API server's
  * GuaranteedUpdate does), reads them linearizably and member by member, lists them, attaches
  * events to leases, and keeps an informer on its prefix (and on each preloaded prefix it lists)
- * that resumes after a broken stream and re-lists after a compaction. Every read of a key is of a key the workload also writes, so the
- * checks can compare it. It also polls every member for who leads, and once a second tells a face
+ * that resumes after a broken stream and re-lists after a compaction. Every read of a key is of a
+ * key the workload also writes, so the checks can compare it. It also polls every member for who leads, and once a second tells a face
  * how writes fare.
  */
 export interface WorkloadOptions {
@@ -76,11 +76,10 @@ export class Workload {
   private readonly random: Random;
   private client: Etcd3 | undefined;
   private isRunning = false;
-  /** Rejects once the API servers stop, abandoning every call still outstanding. */
-  private stopped: Promise<never> = new Promise(() => undefined);
-  private abandonOutstanding: () => void = () => undefined;
-  /** Aborted when the API servers stop: their loops end at once instead of at their next tick. */
+  /** Aborted when the API servers stop: every call still outstanding is abandoned, every loop ends at once. */
   private halt = new AbortController();
+  /** Rejects once the API servers stop (`halt`), abandoning every call still outstanding. */
+  private stopped: Promise<never> = new Promise(() => undefined);
   private loops: Promise<void>[] = [];
   private unsubscribe: (() => void) | undefined;
   private nextId = 1;
@@ -138,11 +137,10 @@ export class Workload {
   async start(): Promise<void> {
     if (this.isRunning) return;
     this.isRunning = true;
-    this.stopped = new Promise<never>((_, reject) => {
-      this.abandonOutstanding = () => reject(new Error(ABANDONED));
-    });
-    this.stopped.catch(() => undefined);
     this.halt = new AbortController();
+    const { signal } = this.halt;
+    this.stopped = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(ABANDONED)), { once: true }));
+    this.stopped.catch(() => undefined);
     // Like an API server: a call that cannot reach one member tries the next, but only once more,
     // so a write that cannot commit is recorded as failed instead of hiding behind retries.
     this.client = this.cluster.client({ hosts: this.options.endpoints, faultHandling: 'resilient', maxAttempts: 2 });
@@ -163,7 +161,6 @@ export class Workload {
     this.isRunning = false;
     // A stopped API server does not wait out its calls' timeouts (quorum may be gone for good):
     // what is still outstanding is abandoned, its outcome unknown, as a timeout's is.
-    this.abandonOutstanding();
     this.halt.abort();
     await Promise.all(this.loops);
     await Promise.all([...this.inFlight.values()].flatMap((set) => [...set]));

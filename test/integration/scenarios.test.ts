@@ -32,7 +32,9 @@ describe('every shipped scenario passes on real etcd', () => {
       expect(restoredKeys).toBe(snapshotKeys);
       expect(dbSizeBytes).toBeGreaterThan(3_000_000);
       // The informers on the preloaded prefixes listed the same objects before and after the restore.
-      const informers = /informers on 4 preloaded prefixes, 0 events; objects in each epoch's first lists: ([\d,]+), then ([\d,]+)$/.exec(report.checks.find((c) => c.check === 'watch')?.message ?? '');
+      const watchMessage = report.checks.find((c) => c.check === 'watch')?.message ?? '';
+      const informers = /informers on 4 preloaded prefixes, 0 events; objects in each epoch's first lists: ([\d,]+), then ([\d,]+)$/.exec(watchMessage);
+      expect(informers, watchMessage).not.toBeNull();
       expect(informers?.[1]).toBe(informers?.[2]);
       expect(Number(informers?.[1]?.replace(/,/g, ''))).toBeGreaterThan(1_000);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leaderOf, type LeadershipClaim } from '../../src/topology/leadership.js';
+import { decidedLeader, leaderOf, quorumSize, type LeadershipClaim } from '../../src/topology/leadership.js';
 
 const ids: Record<string, string> = { member1: 'a1', member2: 'b2', member3: 'c3', member4: 'd4', member5: 'e5' };
 /** `follows` a member's name (itself: it leads), or undefined: knows no leader; `down`: did not answer. */
@@ -40,5 +40,28 @@ describe('leaderOf: one answer to who leads', () => {
 
   it('is undefined on no claims at all', () => {
     expect(leaderOf([])).toBeUndefined();
+  });
+});
+
+describe('decidedLeader: who leads, known before every member has answered', () => {
+  it('is decided once a quorum of all members follows one leader, and is then what every answer gives', () => {
+    const first = [claim('member1', 'member2', 4), claim('member2', 'member2', 4), claim('member3', 'member2', 4)];
+    expect(decidedLeader(first, 5)?.name).toBe('member2');
+    // Whatever the last two say (an old leader, another claim), the answer stands.
+    const all = [...first, claim('member4', 'member4', 3), claim('member5', 'member4', 3)];
+    expect(leaderOf(all)?.name).toBe('member2');
+  });
+
+  it('is not decided while its followers are a majority of those that answered but not of all members', () => {
+    const twoOfFive = [claim('member1', 'member2', 4), claim('member2', 'member2', 4)];
+    expect(leaderOf(twoOfFive)?.name).toBe('member2');
+    expect(decidedLeader(twoOfFive, 5)).toBeUndefined();
+    expect(decidedLeader([], 5)).toBeUndefined();
+  });
+});
+
+describe('quorumSize', () => {
+  it('is more than half of the members', () => {
+    expect([1, 2, 3, 4, 5, 7].map(quorumSize)).toEqual([1, 2, 2, 3, 3, 4]);
   });
 });

@@ -267,6 +267,17 @@ describe('watch check: informers on preloaded prefixes', () => {
     expect(verdict.message).toBe(`${PODS}kube-system/pods-3: put = forged at revision 30 arrived on the watch, yet no write of ${PODS}kube-system/pods-3 carried that value: a phantom event`);
   });
 
+  it('names an informer that never listed (its lists all failed): it saw nothing', () => {
+    const run = cleanRun();
+    const history = {
+      ...emptyHistory(),
+      operations: run.operations,
+      watch: { prefix: PREFIX, sessions: run.sessions, events: run.events },
+      informers: [{ prefix: PODS, sessions: [], events: [] }],
+    };
+    expect(watchGuarantees.judge(history, {}).message).toMatch(/; informers on 1 preloaded prefix, 0 events; never listed: \/registry\/pods\/$/);
+  });
+
   it('informers alone vouch for nothing: with no workload watch the verdict is inconclusive', () => {
     const verdict = watchGuarantees.judge({ ...emptyHistory(), informers: [{ prefix: PODS, sessions: [session('start', 2, 995)], events: [] }] }, {});
     expect(verdict.status).toBe('inconclusive');

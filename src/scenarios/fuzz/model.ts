@@ -1,4 +1,4 @@
-import { quorumSize } from '../../faults/target.js';
+import { quorumSize } from '../../topology/leadership.js';
 import { nextMemberName } from '../../topology/plan.js';
 
 /**

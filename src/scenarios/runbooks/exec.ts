@@ -15,6 +15,16 @@ function scriptPath(script: string, baseDir: string | undefined): string {
   return isAbsolute(script) ? script : resolve(baseDir ?? process.cwd(), script);
 }
 
+/** Why the script cannot run: not there, or not executable. */
+async function scriptProblems(path: string): Promise<string[]> {
+  try {
+    await access(path, constants.X_OK);
+    return [];
+  } catch {
+    return [existsSync(path) ? `${path} is not executable: chmod +x it (and start it with #!)` : `no script at ${path}`];
+  }
+}
+
 /** The exit code given to a script killed at its timeout. */
 const TIMED_OUT = 124;
 
@@ -122,16 +132,6 @@ function apiServerControl(ctx: RunbookContext, restore: ScriptedRestore | undefi
  * synced with etcd's member list, and a restore is proven (every member holds the snapshot, a new
  * cluster ID, no API server working while etcd was rebuilt).
  */
-/** Why the script cannot run: not there, or not executable. */
-async function scriptProblems(path: string): Promise<string[]> {
-  try {
-    await access(path, constants.X_OK);
-    return [];
-  } catch {
-    return [existsSync(path) ? `${path} is not executable: chmod +x it (and start it with #!)` : `no script at ${path}`];
-  }
-}
-
 export const exec = defineRunbook({
   name: 'exec',
   summary: 'run your own script with $ENDPOINT, $ENDPOINTS, $CACERT/$CERT/$KEY, ETCDCTL_* and the member verbs; a non-zero exit fails the step; `does: restore|replace-member` judges it as one',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CommandFailedError, ConditionTimeoutError, DrillError, InvalidInputError } from '../../errors.js';
 import { waitFor } from '../../wait.js';
-import { quorumSize } from '../../faults/target.js';
+import { quorumSize } from '../../topology/leadership.js';
 import { PEER_PORT, nextMemberName } from '../../topology/plan.js';
 import type { Cluster } from '../../topology/cluster.js';
 import { defineRunbook, type RunbookContext } from './runbook.js';
