@@ -13,6 +13,7 @@ import { faultContext, healAll, injectFault } from '../src/faults/inject.js';
 import { Workload } from '../src/workload/workload.js';
 import { isWrite } from '../src/workload/history.js';
 import { tlsFiles } from '../src/topology/tls.js';
+import { hostEtcdctlEnv } from '../src/topology/operator-env.js';
 import { waitFor } from '../src/wait.js';
 
 const run = promisify(execFile);
@@ -38,13 +39,11 @@ interface AckedPut {
 function etcdctlPoller(cluster: Cluster): { acked: AckedPut[]; stop: () => Promise<void> } {
   const acked: AckedPut[] = [];
   const dir = cluster.tlsDir as string;
-  const env = {
-    ...process.env,
-    ETCDCTL_API: '3',
+  const env = hostEtcdctlEnv({
     ETCDCTL_CACERT: join(dir, tlsFiles.caCert),
     ETCDCTL_CERT: join(dir, tlsFiles.clientCert),
     ETCDCTL_KEY: join(dir, tlsFiles.clientKey),
-  };
+  });
   let running = true;
   const loops = cluster.members.map(async (member) => {
     for (let i = 0; running; i += 1) {

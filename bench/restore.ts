@@ -20,6 +20,7 @@ import { carryOut, type RunbookContext } from '../src/scenarios/runbooks/runbook
 import { restore, snapshotBytes } from '../src/scenarios/runbooks/restore.js';
 import { encryptedBackup } from '../src/scenarios/runbooks/snapshot.js';
 import { pinPorts } from '../src/topology/ports.js';
+import { hostEtcdctlEnv } from '../src/topology/operator-env.js';
 import { killAll } from './processes.js';
 import { waitFor } from '../src/wait.js';
 import { preloadState, STATE_PRESET_NAMES, type StatePresetName } from '../src/workload/preload.js';
@@ -78,7 +79,7 @@ async function floorRestore(snapshot: Uint8Array, members: number): Promise<Row[
     const started = Date.now();
     for (const [i, name] of names.entries()) {
       await run('etcdctl', ['snapshot', 'restore', file, `--name=${name}`, `--initial-cluster=${initialCluster}`, '--initial-cluster-token=floor', `--initial-advertise-peer-urls=${peer(i)}`, `--data-dir=${join(dir, name)}`], {
-        env: { ...process.env, ETCDCTL_API: '3' },
+        env: hostEtcdctlEnv({}),
       });
     }
     const restored = Date.now();

@@ -10,8 +10,12 @@ import type { StatePresetName } from '../workload/preload.js';
 import type { Report, Scenario } from '../scenarios/types.js';
 import { attachCluster, startCluster } from '../topology/cluster.js';
 import { onInterrupt } from '../topology/lifecycle.js';
-import { renderTui } from '../tui/render.js';
 import { clockTime, printProgress, progressLine } from '../event-lines.js';
+
+/** Ink and React load only where a terminal shows them: plain runs, CI and scripts never pay for them. */
+function loadTui(): Promise<typeof import('../tui/render.js')> {
+  return import('../tui/render.js');
+}
 
 export interface UiFlags {
   cluster?: string;
@@ -114,6 +118,7 @@ async function runPlain(session: TrainerSession): Promise<void> {
 async function runInteractive(session: TrainerSession, events: EventBus, clusterName: string): Promise<void> {
   const restoreLog = routeLogTo(events);
   let quitting: Promise<void> | undefined;
+  const { renderTui } = await loadTui();
   const ui = renderTui({
     events,
     control: session,
@@ -145,6 +150,7 @@ export async function runScenarioOnFace(scenario: Scenario, seed: number): Promi
       stop();
     }
   }
+  const { renderTui } = await loadTui();
   const restoreLog = routeLogTo(events);
   const ui = renderTui({
     events,

@@ -1,18 +1,15 @@
 import { execFile, spawn } from 'node:child_process';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import { GenericContainer, type WaitStrategy } from 'testcontainers';
+import type { GenericContainer, WaitStrategy } from 'testcontainers';
 import { ConditionTimeoutError, DrillError, RuntimeUnavailableError, describeError } from '../errors.js';
 import { waitFor } from '../wait.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, ResourceUsage, Resources, StartedContainer, VolumeMount } from './runtime.js';
 
 const run = promisify(execFile);
-
-// Ryuk's image cannot be pulled where there is no registry; our own labels and sweeper clean up instead.
-process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 
 const PING_TIMEOUT_MS = 5_000;
 /** A forced removal is a SIGKILL and a delete: seconds even on a loaded engine; a minute means it is stuck. */
@@ -35,27 +32,39 @@ function volumeMounts(volumes: VolumeMount[], labels: Record<string, string>): D
 /**
  * testcontainers publishes on every interface and can only attach aliases by connecting a second
  * network after creation; etcd access equals root on Kubernetes, so publish on 127.0.0.1 only and
- * put the member on its network, with its aliases, at creation.
+ * put the member on its network, with its aliases, at creation. Made on first use: testcontainers
+ * is the heaviest import there is, and most CLI calls (a team's script calls `member` verbs dozens
+ * of times) start no container.
  */
-class EtcdDrillContainer extends GenericContainer {
-  constructor(private readonly spec: ContainerSpec) {
-    super(spec.image);
-  }
+let etcdDrillContainer: Promise<new (spec: ContainerSpec) => GenericContainer> | undefined;
 
-  protected override async beforeContainerCreated(): Promise<void> {
-    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-    for (const { containerPort, hostPort } of this.spec.publish) {
-      bindings[`${containerPort}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: hostPort === undefined ? '' : String(hostPort) }];
-    }
-    this.hostConfig.PortBindings = bindings;
-    if (this.spec.volumes?.length) this.hostConfig.Mounts = volumeMounts(this.spec.volumes, this.spec.labels);
-    const endpoint = { Aliases: this.spec.aliases, ...(this.spec.address ? { IPAMConfig: { IPv4Address: this.spec.address } } : {}) };
-    this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.spec.network]: endpoint } };
-  }
+function containerClass(): Promise<new (spec: ContainerSpec) => GenericContainer> {
+  etcdDrillContainer ??= import('testcontainers').then(
+    ({ GenericContainer }) =>
+      class EtcdDrillContainer extends GenericContainer {
+        constructor(private readonly spec: ContainerSpec) {
+          super(spec.image);
+          // Our labels and sweeper clean up our containers; the user's own testcontainers keep their reaper.
+          this.withAutoCleanup(false);
+        }
 
-  protected override async containerStarting(): Promise<void> {
-    this.spec.onProcessStarted?.();
-  }
+        protected override async beforeContainerCreated(): Promise<void> {
+          const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+          for (const { containerPort, hostPort } of this.spec.publish) {
+            bindings[`${containerPort}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: hostPort === undefined ? '' : String(hostPort) }];
+          }
+          this.hostConfig.PortBindings = bindings;
+          if (this.spec.volumes?.length) this.hostConfig.Mounts = volumeMounts(this.spec.volumes, this.spec.labels);
+          const endpoint = { Aliases: this.spec.aliases, ...(this.spec.address ? { IPAMConfig: { IPv4Address: this.spec.address } } : {}) };
+          this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.spec.network]: endpoint } };
+        }
+
+        protected override async containerStarting(): Promise<void> {
+          this.spec.onProcessStarted?.();
+        }
+      },
+  );
+  return etcdDrillContainer;
 }
 
 /** A testcontainers wait strategy that hands readiness to the caller's probe (no shell needed). */
@@ -215,8 +224,14 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /** The engine's own build (testcontainers' builder would ask for its reaper, whose image no registry here serves). */
   async buildImage(contextDir: string, tag: string): Promise<void> {
-    await GenericContainer.fromDockerfile(contextDir).build(tag, { deleteOnExit: false });
+    const stream = await this.docker.buildImage({ context: contextDir, src: await readdir(contextDir) }, { t: tag });
+    const output = await new Promise<{ error?: string; errorDetail?: { message?: string } }[]>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err, result) => (err ? reject(err) : resolve(result)));
+    });
+    const failed = output.find((line) => line.error);
+    if (failed) throw new DrillError(`building image ${tag} failed: ${failed.errorDetail?.message ?? failed.error}`, { hint: 'see the Docker engine\'s log' });
   }
 
   /** A container with no network: it reaches nothing and nothing reaches it. */
@@ -274,6 +289,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async startContainer(spec: ContainerSpec): Promise<StartedContainer> {
+    const EtcdDrillContainer = await containerClass();
     const container = new EtcdDrillContainer(spec)
       .withName(spec.name)
       .withHostname(spec.hostname)

@@ -7,7 +7,7 @@ import { isWrite, showsAvailability } from '../workload/history.js';
 import type { Workload } from '../workload/workload.js';
 import { claimOf, type Cluster } from '../topology/cluster.js';
 import { leaderOf } from '../topology/leadership.js';
-import { keyHolds, keyHoldsArgs, putArgs, putCondition, quorumLeader, recordPut } from './kv-conditions.js';
+import { keyHolds, keyHoldsArgs, putArgs, putCondition, quorumLeader } from './kv-conditions.js';
 
 /**
  * Conditions a scenario waits for or expects. Each is polled until it holds or its timeout (derived
@@ -203,7 +203,7 @@ export const CONDITIONS: ReadonlyMap<string, DefinedCondition> = new Map([
   ['alarm', defineCondition(alarm, z.object({ name: z.enum(['NOSPACE', 'CORRUPT']).optional() }).strict())],
   ['no-alarm', defineCondition(noAlarm, NO_ARGS)],
   ['workload-progress', defineCondition(workloadProgress, z.object({ writes: z.number().int().min(0).optional(), reads: z.number().int().min(0).optional() }).strict())],
-  ['put', defineCondition(putCondition(recordPut), putArgs)],
+  ['put', defineCondition(putCondition, putArgs)],
   ['key-holds', defineCondition(keyHolds, keyHoldsArgs)],
   ['quorum-leader', defineCondition(quorumLeader, NO_ARGS)],
 ]);

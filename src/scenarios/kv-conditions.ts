@@ -21,10 +21,8 @@ import { waitFor } from '../wait.js';
 /** How a client saw one put: acknowledged at a revision, or not (refused, timed out: it may still apply). */
 export type PutOutcome = { acked: true; revision: number } | { acked: false; error: string };
 
-/** Sends one put to one member and says how it ended; the recorder the `put` condition judges by. */
-export type PutRecorder = (cluster: Cluster, endpoint: string, key: string, value: string) => Promise<PutOutcome>;
-
-export const recordPut: PutRecorder = async (cluster, endpoint, key, value) => {
+/** Sends one put to one member and says how it ended: what the `put` condition judges by. */
+async function recordPut(cluster: Cluster, endpoint: string, key: string, value: string): Promise<PutOutcome> {
   const client = cluster.client({ hosts: [endpoint], faultHandling: 'none' });
   try {
     const response = await client.put(key).value(value).exec();
@@ -34,7 +32,7 @@ export const recordPut: PutRecorder = async (cluster, endpoint, key, value) => {
   } finally {
     client.close();
   }
-};
+}
 
 function stringArg(args: Record<string, unknown>, name: string, condition: string): string {
   const value = args[name];
@@ -72,26 +70,24 @@ export const putArgs = z.object({ key: z.string().min(1), value: z.string().min(
  * acknowledged; with `outcome: refused` it goes to every member that answers and holds only if none
  * acknowledges it (one acknowledgement fails it at once: no later answer can undo it).
  */
-export function putCondition(record: PutRecorder): Condition {
-  return async ({ cluster }, args) => {
-    const key = stringArg(args, 'key', 'put');
-    const value = stringArg(args, 'value', 'put');
-    const outcome = args.outcome ?? 'acknowledged';
-    if (outcome !== 'acknowledged' && outcome !== 'refused') {
-      throw new InvalidInputError(`condition put: outcome must be acknowledged or refused, not '${String(outcome)}'`, { hint: 'leave it out for acknowledged' });
-    }
-    const { alive, leader } = await answering(cluster);
-    if (outcome === 'acknowledged') {
-      if (!leader) return `no member is leader, so put ${key}=${value} cannot be acknowledged yet`;
-      const result = await record(cluster, leader.endpoint, key, value);
-      return result.acked ? true : `put ${key}=${value} to ${leader.name} was not acknowledged: ${result.error}`;
-    }
-    const results = await Promise.all(alive.map(async (s) => ({ member: s.name, result: await record(cluster, s.endpoint, key, value) })));
-    const acked = results.find((r) => r.result.acked);
-    if (acked) throw new ConditionViolatedError(`put ${key}=${value} was acknowledged by ${acked.member} although quorum is lost`);
-    return true;
-  };
-}
+export const putCondition: Condition = async ({ cluster }, args) => {
+  const key = stringArg(args, 'key', 'put');
+  const value = stringArg(args, 'value', 'put');
+  const outcome = args.outcome ?? 'acknowledged';
+  if (outcome !== 'acknowledged' && outcome !== 'refused') {
+    throw new InvalidInputError(`condition put: outcome must be acknowledged or refused, not '${String(outcome)}'`, { hint: 'leave it out for acknowledged' });
+  }
+  const { alive, leader } = await answering(cluster);
+  if (outcome === 'acknowledged') {
+    if (!leader) return `no member is leader, so put ${key}=${value} cannot be acknowledged yet`;
+    const result = await recordPut(cluster, leader.endpoint, key, value);
+    return result.acked ? true : `put ${key}=${value} to ${leader.name} was not acknowledged: ${result.error}`;
+  }
+  const results = await Promise.all(alive.map(async (s) => ({ member: s.name, result: await recordPut(cluster, s.endpoint, key, value) })));
+  const acked = results.find((r) => r.result.acked);
+  if (acked) throw new ConditionViolatedError(`put ${key}=${value} was acknowledged by ${acked.member} although quorum is lost`);
+  return true;
+};
 
 function describeValue(value: string | undefined): string {
   return value === undefined ? 'absent' : `'${value}'`;

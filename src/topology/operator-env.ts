@@ -39,3 +39,13 @@ export async function operatorEnvironment(cluster: Cluster, exports: EtcdctlExpo
     ETCDCTL_KEY: withCerts ? certs.KEY : undefined,
   };
 }
+
+/**
+ * The environment for an etcdctl this project starts on the host: the caller's, less every
+ * `ETCDCTL_*` (etcd 3.4 exits when a variable and its flag are both given, and a shell that ran
+ * `eval "$(etcd-drill env --etcdctl all)"` has them), plus what this call sets itself.
+ */
+export function hostEtcdctlEnv(own: Record<string, string>, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(from).filter(([key]) => !key.startsWith('ETCDCTL_')));
+  return { ...clean, ETCDCTL_API: '3', ...own };
+}

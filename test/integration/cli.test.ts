@@ -71,6 +71,7 @@ describe('etcd-drill up / status / env / down, as a new user types them', () => 
     } finally {
       await cluster.stop();
     }
+    await expectClusterGone('it-port-holder');
   });
 
   it('says which clusters exist when asked about one that does not', async () => {
@@ -83,7 +84,10 @@ describe('etcd-drill up / status / env / down, as a new user types them', () => 
 describe('etcd-drill member verbs, from a shell after `eval "$(etcd-drill env)"`', () => {
   it('stop, start, kill, exec, cp and logs act on one member each, in one line, with the effect on etcd', async () => {
     const up = await cli(['up', '--name', 'it-verbs', '--members', '3']);
-    onTestFinished(async () => void (await cli(['down', 'it-verbs'])));
+    onTestFinished(async () => {
+      await cli(['down', 'it-verbs']);
+      await expectClusterGone('it-verbs');
+    });
     expect(up.code, up.stderr).toBe(0);
     const env = { ETCD_DRILL_CLUSTER: 'it-verbs' };
     const verb = async (...args: string[]) => {
@@ -183,6 +187,7 @@ describe('teardown when interrupted', () => {
     const next = await startCluster({ name: 'it-after-orphan', topology: 'single' });
     await next.stop();
     await expectClusterGone('it-orphan');
+    await expectClusterGone('it-after-orphan');
   });
 });
 

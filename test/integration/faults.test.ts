@@ -46,8 +46,19 @@ describe('faults on five members with TLS', () => {
     return workload;
   }
 
-  /** Stops the workload and judges its history as a scenario run would, after reading what survived. */
+  /**
+   * Stops the workload once it has done enough for every check's floor (as a scenario's
+   * `workload-progress` step does) and judges its history as a scenario run would, after reading
+   * what survived: each verdict must be ok, never merely "not failed".
+   */
   async function judged(obs: Workload, ...checks: string[]) {
+    await waitFor(
+      async () => {
+        const ok = obs.history.operations.filter((o) => o.ok);
+        return ok.filter(isWrite).length >= 60 && ok.filter((o) => o.kind === 'get').length >= 40 ? true : undefined;
+      },
+      { timeoutMs: cluster.timeouts.bootMs, intervalMs: 100, description: '60 acknowledged writes and 40 answered linearizable reads' },
+    );
     await obs.stop();
     const history = await gatherHistory(cluster, obs);
     return { history, verdicts: checks.map((check) => judge(check, history)) };
@@ -80,8 +91,10 @@ describe('faults on five members with TLS', () => {
     const { history, verdicts } = await judged(obs, 'acked-writes-durable', 'linearizability', 'watch');
     const windows = unavailabilityWindows(history);
     console.log(`kill leader: new leader after ${electedAfter} ms; unavailability ${windows.map((w) => `${(w.end ?? NaN) - w.start} ms`).join(', ') || 'none seen'}`);
-    expect(windows.every((w) => w.end !== undefined)).toBe(true);
-    for (const verdict of verdicts) expect(verdict.status, `${verdict.check}: ${verdict.message}`).not.toBe('failed');
+    // Writes were sent to the old leader when it died: the window must have been seen, and closed.
+    expect(windows.length).toBeGreaterThan(0);
+    expect(windows.filter((w) => w.end === undefined)).toEqual([]);
+    for (const verdict of verdicts) expect(verdict.status, `${verdict.check}: ${verdict.message}`).toBe('ok');
   });
 
   it('kill 2 of 5: writes go on; kill 3 of 5: writes fail, serializable reads answer; heal: writes come back', async () => {
@@ -113,7 +126,7 @@ describe('faults on five members with TLS', () => {
     const { verdicts } = await judged(obs, 'quorum-semantics', 'acked-writes-durable', 'linearizability');
     const [semantics] = verdicts;
     expect(semantics!.message).toMatch(/with quorum lost/);
-    for (const verdict of verdicts) expect(verdict.status, `${verdict.check}: ${verdict.message}`).not.toBe('failed');
+    for (const verdict of verdicts) expect(verdict.status, `${verdict.check}: ${verdict.message}`).toBe('ok');
   });
 
   it('partition 2|3: the minority side refuses writes, the majority side keeps a leader', async () => {
@@ -202,14 +215,20 @@ describe('faults on five members with TLS', () => {
     await cluster.client().put('/registry/isolate/others').value('ok');
   });
 
-  it('disk write throttling slows commits on the leader', async () => {
+  it('disk write throttling slows commits on the leader, against the same puts before it', async () => {
     const ctx = faultContext(cluster, { seed });
-    await injectFault(ctx, { kind: 'disk-io', target: 'leader', options: { iops: 5, bytesPerSecond: 64 * 1024 } });
     const client = cluster.client({ requestTimeoutMs: 10_000 });
-    const t0 = performance.now();
-    for (let i = 0; i < 5; i += 1) await client.put('/registry/disk/probe').value(String(i));
-    console.log(`disk-io: 5 puts at 5 write IOPS took ${(performance.now() - t0).toFixed(0)} ms`);
-    expect(performance.now() - t0).toBeGreaterThan(300);
+    const fivePuts = async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < 5; i += 1) await client.put('/registry/disk/probe').value(String(i));
+      return performance.now() - t0;
+    };
+    const before = await fivePuts();
+    await injectFault(ctx, { kind: 'disk-io', target: 'leader', options: { iops: 5, bytesPerSecond: 64 * 1024 } });
+    const during = await fivePuts();
+    console.log(`disk-io: 5 puts took ${before.toFixed(0)} ms before, ${during.toFixed(0)} ms at 5 write IOPS (${(during / before).toFixed(1)}×)`);
+    // Each commit needs at least one WAL sync: 5 syncs at 5 IOPS take most of a second, whatever the disk did before.
+    expect(during).toBeGreaterThan(Math.max(3 * before, 600));
   });
 
   it('stop and pause take a follower out while writes go on; heal brings it back in', async () => {

@@ -3,6 +3,8 @@ import { expect } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { labelKeys } from '../../src/topology/plan.js';
 import { listStates } from '../../src/topology/state.js';
+import { runScenario } from '../../src/scenarios/engine.js';
+import type { Report } from '../../src/scenarios/types.js';
 
 export const runtime = new DockerRuntime();
 
@@ -20,11 +22,11 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI from source, as `etcd-drill ARGS`, with the test run's state folder. */
 type OnOutput = (text: string, child: ReturnType<typeof spawn>) => void;
 
+/** Runs the CLI as users do, `etcd-drill ARGS` from the build (the global set-up rebuilt it if stale), with the test run's state folder. */
 export function cli(args: string[], options: { onStderr?: OnOutput; onStdout?: OnOutput; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], {
+  const child = spawn(process.execPath, ['bin/etcd-drill.js', ...args], {
     env: { ...process.env, ...options.env },
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
@@ -40,4 +42,11 @@ export function cli(args: string[], options: { onStderr?: OnOutput; onStdout?: O
     options.onStderr?.(stderr, child);
   });
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+/** Runs a scenario as the engine does and proves it left nothing: no container, network, volume or state of its cluster. */
+export async function runScenarioLeavingNothing(...args: Parameters<typeof runScenario>): Promise<Report> {
+  const report = await runScenario(...args);
+  await expectClusterGone(report.cluster);
+  return report;
 }

@@ -1,7 +1,7 @@
 import { truncate } from 'node:fs/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { runScenarioLeavingNothing } from './helpers.js';
 import { catalog, shippedScenarioFiles } from '../../src/scenarios/catalog.js';
-import { runScenario } from '../../src/scenarios/engine.js';
 import { RUNBOOKS } from '../../src/scenarios/runbooks/registry.js';
 import { defineRunbook, latestArtifact, type AnyRunbook, type RunbookContext } from '../../src/scenarios/runbooks/runbook.js';
 import { loadScenario } from '../../src/scenarios/scenario-file.js';
@@ -17,7 +17,7 @@ function explain(report: Report): string {
 describe('every shipped scenario passes on real etcd', () => {
   it.each(files.map((f) => [f.split('/').pop() as string, f]))('%s', async (_name, file) => {
     const scenario = await loadScenario(file, catalog());
-    const report = await runScenario(scenario, { seed: 11 });
+    const report = await runScenarioLeavingNothing(scenario, { seed: 11 });
     for (const verdict of report.checks) console.log(`${scenario.name}: ${verdict.check} ${verdict.status}: ${verdict.message}`);
     expect(report.passed, explain(report)).toBe(true);
     // Green means looked at: linearizability and the watch judged, every count at or above its floor.
@@ -56,7 +56,7 @@ describe('doctored runbooks fail their scenario', () => {
   it('a replace that forgets `member remove` (planted in the real replace)', async () => {
     onTestFinished(plantForgottenRemove());
     const scenario = await loadScenario(files.find((f) => f.endsWith('replace-two-failed-members.yaml')) as string, catalog());
-    const report = await runScenario(scenario, { seed: 11 });
+    const report = await runScenarioLeavingNothing(scenario, { seed: 11 });
     expect(report.passed).toBe(false);
     const replace = report.steps.find((s) => s.name.startsWith('remove both'));
     expect(replace?.message).toMatch(/etcd refuses `member add member6` .*while member\d, member\d are unreachable/);
@@ -72,7 +72,7 @@ describe('doctored runbooks fail their scenario', () => {
         return outcome;
       },
     });
-    const report = await runScenario(await quorumLoss(), { seed: 11, runbooks: withRunbook('encrypted-backup', truncatesIt) });
+    const report = await runScenarioLeavingNothing(await quorumLoss(), { seed: 11, runbooks: withRunbook('encrypted-backup', truncatesIt) });
     expect(report.passed).toBe(false);
     const restore = report.steps.find((s) => s.name.startsWith('restore'));
     expect(restore?.state).toBe('failed');

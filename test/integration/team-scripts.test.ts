@@ -2,8 +2,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScenarioLeavingNothing } from './helpers.js';
 import { catalog, SHIPPED_DIR } from '../../src/scenarios/catalog.js';
-import { runScenario } from '../../src/scenarios/engine.js';
 import { loadScenario } from '../../src/scenarios/scenario-file.js';
 import type { Report, Scenario } from '../../src/scenarios/types.js';
 
@@ -53,7 +53,7 @@ const scriptStep = (report: Report) => report.steps.find((s) => s.name === "the 
 describe("a team's restore script, doctored, fails its scenario with the reason", () => {
   it('a member skipped: the restore proof names it', async () => {
     const script = await doctor('restore.sh', /^(for name in \$names; do\n  etcd-drill member exec)/m, 'for name in $names; do\n  [ "$name" = member5 ] && continue # doctored: one member skipped\n  etcd-drill member exec');
-    const report = await runScenario(await withScript('script-restore', script), { seed: 11 });
+    const report = await runScenarioLeavingNothing(await withScript('script-restore', script), { seed: 11 });
     console.log(failures(report));
     expect(report.passed).toBe(false);
     expect(scriptStep(report)?.message).toMatch(/the restored members do not all hold the snapshot: .*member5/);
@@ -61,7 +61,7 @@ describe("a team's restore script, doctored, fails its scenario with the reason"
 
   it('the old cluster token kept: restore-new-cluster says the cluster ID did not change', async () => {
     const script = await doctor('restore.sh', /^token=.*$/m, 'token="etcd-drill-$ETCD_DRILL_CLUSTER" # doctored: the old token kept');
-    const report = await runScenario(await withScript('script-restore', script), { seed: 11 });
+    const report = await runScenarioLeavingNothing(await withScript('script-restore', script), { seed: 11 });
     console.log(failures(report));
     expect(report.passed).toBe(false);
     expect(report.checks.find((c) => c.check === 'restore-new-cluster')?.message).toMatch(/kept cluster ID [0-9a-f]+/);
@@ -69,7 +69,7 @@ describe("a team's restore script, doctored, fails its scenario with the reason"
 
   it('a restore under running API servers: restore-rpo says they were not stopped', async () => {
     const script = await doctor('restore.sh', /^etcd-drill apiservers (stop|start)$/gm, '# doctored: the API servers left running');
-    const report = await runScenario(await withScript('script-restore', script), { seed: 11 });
+    const report = await runScenarioLeavingNothing(await withScript('script-restore', script), { seed: 11 });
     console.log(failures(report));
     expect(report.passed).toBe(false);
     expect(report.checks.find((c) => c.check === 'restore-rpo')?.message).toMatch(/API servers were not stopped: \d+ operations issued while etcd was being restored/);
@@ -84,7 +84,7 @@ describe("a team's replace script, doctored, fails its scenario with the reason"
     // The removals moved to the end, after every add.
     const script = await doctor('replace-member.sh', removeLoop as string, '');
     await writeFile(script, `${await readFile(script, 'utf8')}\n# doctored: removed after the adds\n${removeLoop as string}`);
-    const report = await runScenario(await withScript('script-replace-member', script), { seed: 11 });
+    const report = await runScenarioLeavingNothing(await withScript('script-replace-member', script), { seed: 11 });
     console.log(failures(report));
     expect(report.passed).toBe(false);
     expect(scriptStep(report)?.message).toMatch(/member add member6 refused: .*unhealthy cluster/);

@@ -1,22 +1,91 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { randomSeed } from '../../src/random.js';
-import { PROPERTIES } from '../../src/scenarios/fuzz/commands.js';
+import { PROPERTIES, type DrillProperty } from '../../src/scenarios/fuzz/commands.js';
 import { Drill, type PropertyResult } from '../../src/scenarios/fuzz/drill.js';
-import { describeCommands } from '../../src/cli/fuzz.js';
+import { describeCommands, describeReplays } from '../../src/cli/fuzz.js';
 import { expectClusterGone } from '../integration/helpers.js';
+import { plantLostWrite } from '../support/plants.js';
 
 /**
- * The five properties on a real three-member etcd cluster, reused between runs. CI's budget:
- * PROPERTY_BUDGET_MS per property with a fixed seed, then one property with a fresh seed that the
- * log prints with its replay command. `npm run soak` runs them for longer through the CLI.
+ * The five properties on a real three-member etcd cluster, reused between runs: each within its
+ * budget with a fixed seed, then one with a fresh seed that the log prints with its replay command.
+ * `npm run soak` runs them for longer through the CLI.
+ *
+ * Every failure fails, reproduced or not: one that its replays do not repeat is a timing-dependent
+ * bug to find. A run that never did what its property is about (no replacement in `replace`, no
+ * restore in `snapshot-restore`) proved nothing, and fails too.
  */
 const FIXED_SEED = 20_251_125;
-const PROPERTY_BUDGET_MS = Number(process.env.ETCD_DRILL_PROPERTY_BUDGET_MS ?? 30_000);
 const CLUSTER = 'prop-drills';
+
+/**
+ * Each property's share of CI's time, by what one of its runs costs (a replacement or a restore
+ * takes seconds, a put milliseconds), and how often its characteristic command must complete in
+ * it: about half what these two cores complete (see the log's summaries). ETCD_DRILL_PROPERTY_SCALE
+ * multiplies every budget for a longer local run.
+ */
+const SCALE = Number(process.env.ETCD_DRILL_PROPERTY_SCALE ?? 1);
+const BUDGET: Record<string, { ms: number; atLeast: number }> = {
+  'quorum-writes': { ms: 20_000, atLeast: 10 },
+  durability: { ms: 25_000, atLeast: 15 },
+  convergence: { ms: 20_000, atLeast: 4 },
+  replace: { ms: 40_000, atLeast: 2 },
+  'snapshot-restore': { ms: 40_000, atLeast: 2 },
+};
+const budgetOf = (property: DrillProperty) => (BUDGET[property.name]?.ms ?? 30_000) * SCALE;
 
 function summary(result: PropertyResult): string {
   const perRun = result.runs ? Math.round(result.durationMs / result.runs) : 0;
   return `${result.property} (seed ${result.seed}): ${result.runs} runs, ${result.steps} steps in ${Math.round(result.durationMs / 1000)} s (${perRun} ms a run, cluster re-created ${result.recreated}×); commands: ${describeCommands(result.commands)}`;
+}
+
+/** The characteristic commands a property must complete, scaled with its budget. */
+const leastOf = (property: DrillProperty) => Math.ceil((BUDGET[property.name]?.atLeast ?? 1) * SCALE);
+
+/**
+ * Runs a property within its budget from `seed`; when no failure came and its characteristic
+ * command completed too rarely (a seed whose sequences seldom reach a restore), goes on from the
+ * next seed, at most ROUNDS budgets in all: a property is judged on what it did, never on a run
+ * that hardly exercised it.
+ */
+const ROUNDS = 3;
+async function exercise(drill: Drill, property: DrillProperty, seed: number): Promise<PropertyResult[]> {
+  const results: PropertyResult[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const result = await drill.check(property, { seed: seed + round, timeLimitMs: budgetOf(property) });
+    console.log(summary(result));
+    results.push(result);
+    if (result.failure || completed(property, results) >= leastOf(property)) break;
+  }
+  return results;
+}
+
+function completed(property: DrillProperty, results: PropertyResult[]): number {
+  return results.reduce((sum, r) => sum + (r.commands[property.characteristic] ?? 0), 0);
+}
+
+/** What keeps a property's runs from counting as held: a failure of any kind, no run at all, or its characteristic command too rarely done. */
+function problems(drill: Drill, property: DrillProperty, results: PropertyResult[]): string[] {
+  const found: string[] = [];
+  for (const result of results) {
+    const { failure } = result;
+    if (!failure) continue;
+    found.push(`${property.name} failed (seed ${result.seed}, path ${failure.path}${failure.cutOffByBudget ? ', in the run the budget cut off' : ''}) at "${failure.failedStep}": ${failure.error}; ${describeReplays(failure.replays)}\n${drill.scenarioFor(failure)}`);
+  }
+  if (results.every((r) => r.runs === 0)) found.push(`${property.name}: no run finished`);
+  const done = completed(property, results);
+  if (found.length === 0 && done < leastOf(property)) {
+    found.push(`${property.name}: ${property.characteristic} completed ${done} times in ${results.length} budgets, fewer than ${leastOf(property)}: the property was hardly exercised`);
+  }
+  return found;
+}
+
+/** The fresh-seed run as CI carries it out: the seed printed with its replay command, the property picked by it. */
+async function freshSeedRun(drill: Drill): Promise<{ property: DrillProperty; results: PropertyResult[] }> {
+  const seed = randomSeed();
+  const property = PROPERTIES[seed % PROPERTIES.length]!;
+  console.log(`fresh seed ${seed} on ${property.name}; replay: etcd-drill fuzz --property ${property.name} --seed ${seed}`);
+  return { property, results: await exercise(drill, property, seed) };
 }
 
 describe('property drills on real etcd', () => {
@@ -31,23 +100,24 @@ describe('property drills on real etcd', () => {
   });
 
   it.each(PROPERTIES.map((p) => [p.name, p] as const))('%s holds (fixed seed)', async (_name, property) => {
-    const result = await drill.check(property, { seed: FIXED_SEED, timeLimitMs: PROPERTY_BUDGET_MS });
-    console.log(summary(result));
-    expect(result.failure, result.failure && drill.scenarioFor(result.failure)).toBeUndefined();
-    expect(result.runs).toBeGreaterThan(0);
+    expect(problems(drill, property, await exercise(drill, property, FIXED_SEED))).toEqual([]);
   });
 
   it('one property holds with a fresh seed', async () => {
-    const seed = randomSeed();
-    const property = PROPERTIES[seed % PROPERTIES.length]!;
-    console.log(`fresh seed ${seed} on ${property.name}; replay: etcd-drill fuzz --property ${property.name} --seed ${seed}`);
-    const result = await drill.check(property, { seed, timeLimitMs: PROPERTY_BUDGET_MS });
-    console.log(summary(result));
-    // A failure its own shrunk steps do not reproduce is reported and counted, not a red build: it proves nothing either way.
-    if (result.failure && !result.failure.reproduced) {
-      console.log(`UNCONFIRMED failure of ${property.name} with fresh seed ${seed} (its shrunk steps passed on replay):\n${drill.scenarioFor(result.failure)}`);
-      return;
-    }
-    expect(result.failure, result.failure && drill.scenarioFor(result.failure)).toBeUndefined();
+    const { property, results } = await freshSeedRun(drill);
+    expect(problems(drill, property, results)).toEqual([]);
+  });
+
+  it('a lost acknowledged write that only the model sees turns the fresh-seed run red, replayed each time', async () => {
+    const unplant = plantLostWrite();
+    onTestFinished(unplant);
+    const { property, results } = await freshSeedRun(drill);
+    const failure = results.at(-1)?.failure;
+    expect(failure, 'the lost write was caught').toBeDefined();
+    // The model's own check after the put caught it, not a scenario step: the case the old escape hatch let through.
+    expect(failure!.replayable).toBe(false);
+    expect(failure!.error).toMatch(/\/fuzz\/k\d should hold the acknowledged '\d+' but holds nothing/);
+    expect(failure!.replays).toMatchObject({ ran: 3, failed: 3 });
+    expect(problems(drill, property, results)).toEqual([expect.stringMatching(new RegExp(`^${property.name} failed .*failed again in 3 of 3 replays`))]);
   });
 });

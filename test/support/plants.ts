@@ -1,4 +1,7 @@
 import { Encrypter } from 'age-encryption';
+import { PutBuilder, SingleRangeBuilder } from 'etcd3';
+import { describeError } from '../../src/errors.js';
+import { classifyError } from '../../src/workload/history.js';
 import { vi } from 'vitest';
 import { Cluster } from '../../src/topology/cluster.js';
 import { clusterToken } from '../../src/topology/plan.js';
@@ -76,3 +79,58 @@ export function plantSkippedDataDir(): () => void {
   return () => spy.mockRestore();
 }
 
+
+/**
+ * etcd3's put, planted: a put of a drill key (`/fuzz/`) is acknowledged as etcd answered it, then
+ * the key is deleted behind the client's back — an acknowledged write the store no longer holds.
+ */
+export function plantLostWrite(): () => void {
+  const exec = PutBuilder.prototype.exec;
+  type Seams = { kv: { deleteRange(request: { key: Buffer }): Promise<unknown> }; namespace: { applyToRequest<T>(request: T): T }; request: { key: Buffer } };
+  const spy = vi.spyOn(PutBuilder.prototype, 'exec').mockImplementation(async function (this: PutBuilder) {
+    const acknowledged = await exec.call(this);
+    const { kv, namespace, request } = this as unknown as Seams;
+    if (request.key.toString().startsWith('/fuzz/')) await kv.deleteRange(namespace.applyToRequest({ key: request.key }));
+    return acknowledged;
+  });
+  return () => spy.mockRestore();
+}
+
+/**
+ * etcd3's put, planted: a put that timed out is answered as acknowledged (at revision 0), as a
+ * client library that swallowed the timeout would. The conditions and the model judge it unchanged.
+ */
+export function plantAcknowledgedTimeouts(): () => void {
+  const exec = PutBuilder.prototype.exec;
+  const spy = vi.spyOn(PutBuilder.prototype, 'exec').mockImplementation(async function (this: PutBuilder) {
+    try {
+      return await exec.call(this);
+    } catch (err) {
+      if (classifyError(describeError(err)) !== 'timeout') throw err;
+      return { header: { cluster_id: '0', member_id: '0', revision: '0', raft_term: '0' } } as Awaited<ReturnType<PutBuilder['exec']>>;
+    }
+  });
+  return () => spy.mockRestore();
+}
+
+/**
+ * etcd3's single-key get, planted: the first linearizable read of each key under `prefix` goes to
+ * etcd, and every later one is answered from that first response — a stale cache in front of the
+ * client. Serializable reads and other keys pass through.
+ */
+export function plantStaleCache(prefix: string): () => void {
+  const exec = SingleRangeBuilder.prototype.exec;
+  const cache = new Map<string, ReturnType<SingleRangeBuilder['exec']>>();
+  type Seams = { request: { key: Buffer; serializable?: boolean } };
+  const spy = vi.spyOn(SingleRangeBuilder.prototype, 'exec').mockImplementation(function (this: SingleRangeBuilder) {
+    const { request } = this as unknown as Seams;
+    const key = request.key.toString();
+    if (request.serializable || !key.startsWith(prefix)) return exec.call(this);
+    const cached = cache.get(key) ?? exec.call(this);
+    cache.set(key, cached);
+    // A failed first read is not cached: the next one asks etcd again.
+    cached.catch(() => cache.delete(key));
+    return cached;
+  });
+  return () => spy.mockRestore();
+}

@@ -75,6 +75,8 @@ describe('etcd-drill check on a saved run', () => {
     expect(error).not.toBeInstanceOf(InvalidInputError);
     expect((error as DrillError).message).toBe(`4 of ${CHECKS.size} checks are not ok: quorum-semantics (inconclusive), restore-rpo (inconclusive), restore-new-cluster (inconclusive), backup-encrypted (inconclusive)`);
     expect(lines.find((l) => l.startsWith('✘ restore-rpo'))).toMatch(/inconclusive +inconclusive: only 0 restores judged \(floor 1\)/);
+    // Each of the four on its own line: ✘ (not ok) and inconclusive in the status column, not failed.
+    for (const name of ['quorum-semantics', 'restore-rpo', 'restore-new-cluster', 'backup-encrypted']) expect(lines.find((l) => l.startsWith(`✘ ${name} `))).toMatch(new RegExp(`^✘ ${name} +inconclusive +inconclusive: `));
   });
 
   it('fails a run with a stale read, naming the failing checks, and prints the key and the op', async () => {

@@ -80,7 +80,7 @@ describe('verdictOf', () => {
 /** A floor test: `h` is inconclusive with the check's defaults and ok with `floor` lowered to `min`. */
 function expectFloor(check: CheckDefinition, h: History, floor: string, min: number): Verdict {
   const strict = check.judge(h, {});
-  expect(strict.status, strict.message).toBe('inconclusive');
+  expect(strict, strict.message).toMatchObject({ status: 'inconclusive', ok: false });
   expect(strict.evidence).toContainEqual(expect.objectContaining({ floor, min: check.floors[floor], defaultMin: check.floors[floor] }));
   const lowered = check.judge(h, { [floor]: min });
   expect(lowered.status, lowered.message).toBe('ok');
@@ -178,7 +178,7 @@ describe('acked-writes-durable', () => {
 
   it('is inconclusive when the run never read the store after heal', () => {
     const v = ackedWritesDurable.judge(history({ operations: [create(K, '1', 5, 0)] }), {});
-    expect(v.status).toBe('inconclusive');
+    expect(v).toMatchObject({ status: 'inconclusive', ok: false });
     expect(v.message).toContain('(never read: the run ended early)');
   });
 
@@ -222,6 +222,7 @@ describe('no-stale-reads', () => {
     const removal = del(K, 6, 20);
     expect(judge([create(K, '1', 5, 0), removal, get(K, undefined, 30)]).status).toBe('ok');
     const v = judge([create(K, '1', 5, 0), removal, get(K, '1', 30)]);
+    expect(v.status).toBe('failed');
     expect(v.message).toContain(`returned 1 after delete (op ${removal.id}, revision 6)`);
   });
 
@@ -461,7 +462,7 @@ describe('converged', () => {
 
   it('is inconclusive below a raised floor', () => {
     const v = converged.judge(history({ members: MEMBERS.map((n) => snapshot(n)), expectedMembers: MEMBERS }), { members: 5 });
-    expect(v.status).toBe('inconclusive');
+    expect(v).toMatchObject({ status: 'inconclusive', ok: false });
     expect(v.evidence).toEqual([expect.objectContaining({ floor: 'members', count: 3, min: 5, defaultMin: 1 })]);
   });
 });
@@ -681,7 +682,8 @@ describe('acked-writes-durable: boundaries', () => {
 
   it('is inconclusive, not broken, when the run never read its keys after heal', () => {
     const v = judge(history({ operations: [create(K, '1', 5, 0)] }));
-    expect(v.status).toBe('inconclusive');
+    // Not broken: inconclusive, not failed; still never ok.
+    expect(v).toMatchObject({ status: 'inconclusive', ok: false });
     expect(v.message).toContain('(never read: the run ended early)');
   });
 

@@ -215,6 +215,7 @@ describe('linearizability: the failing slice and how it reads', () => {
 
   it('fails a lone read of a value no write carried, showing the lost write beside it', () => {
     const verdict = judge(historyOf([op.txn({ [K]: '1' }, [1000, 1005], timedOut), op.get(K, '2', 4, 4, [1100, 1110])]));
+    expect(verdict.status).toBe('failed');
     expect(verdict.details).toEqual([
       `${K} cannot be linearized: no order of the 2 operations below, from the start of the history (${K} absent), fits etcd's model`,
       `  op 1 txn put ${K} = 1 → timeout (outcome unknown) [0–5 ms]`,

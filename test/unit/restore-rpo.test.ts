@@ -89,7 +89,7 @@ describe('judgeRestore', () => {
     const facts = at10({ [A]: '1' });
     const h = history({ operations: [create(A, '1', 5, 100)], restores: [facts] });
     const { verdict } = judgeRestore(h, facts);
-    expect(verdict.status).toBe('inconclusive');
+    expect(verdict).toMatchObject({ status: 'inconclusive', ok: false });
     expect(verdict.evidence).toEqual([expect.objectContaining({ floor: 'writes', count: 1, min: 20, defaultMin: 20 })]);
     expect(judgeRestore(h, facts, { writes: 1 }).verdict.evidence[0]).toMatchObject({ min: 1, defaultMin: 20 });
   });

@@ -56,6 +56,7 @@ describe('watch: the clean run these cases doctor', () => {
 
   it('with no watch recorded, is inconclusive with nothing in its details', () => {
     const verdict = watchGuarantees.judge(emptyHistory(), {});
+    expect(verdict).toMatchObject({ status: 'inconclusive', ok: false });
     expect(verdict.details).toEqual([]);
   });
 });

@@ -95,7 +95,7 @@ describe('watch check', () => {
   it('is inconclusive when the watch saw fewer events than its floor', () => {
     const { operations, events } = updates(3, 2, 1000);
     const verdict = judge({ operations, events, sessions: [session('start', 2, 999), session('stop', 4, 1100)] });
-    expect(verdict.status).toBe('inconclusive');
+    expect(verdict).toMatchObject({ status: 'inconclusive', ok: false });
     expect(verdict.message).toMatch(/only 3 events in revision order \(floor 20\)/);
   });
 
@@ -280,6 +280,6 @@ describe('watch check: informers on preloaded prefixes', () => {
 
   it('informers alone vouch for nothing: with no workload watch the verdict is inconclusive', () => {
     const verdict = watchGuarantees.judge({ ...emptyHistory(), informers: [{ prefix: PODS, sessions: [session('start', 2, 995)], events: [] }] }, {});
-    expect(verdict.status).toBe('inconclusive');
+    expect(verdict).toMatchObject({ status: 'inconclusive', ok: false });
   });
 });

@@ -138,6 +138,8 @@ export interface DrillProperty {
   summary: string;
   /** Weighted: faults come often enough that quorum is lost, and a put meets it, within a few runs. */
   commands: fc.WeightedArbitrary<DrillCommand>[];
+  /** The command (as counted: `replace-member`, `restore`…) whose completions show the property was exercised at all. */
+  characteristic: string;
 }
 
 /** The keys the drills write; few, so that gets and restores meet earlier writes. */
@@ -162,15 +164,17 @@ export const PROPERTIES: readonly DrillProperty[] = [
     name: 'quorum-writes',
     summary: 'with quorum writes succeed within the bound; without it none is acknowledged',
     commands: [often(put), sometimes(get), often(faults('kill', 'pause', 'isolate')), sometimes(heal), sometimes(waitForLeader)],
+    characteristic: 'put',
   },
   {
     name: 'durability',
     summary: 'no acknowledged write is lost while quorum held; a restore loses exactly the writes after the snapshot',
     commands: [often(put), sometimes(get), sometimes(faults('kill', 'pause')), sometimes(heal), sometimes(snapshot), sometimes(restore)],
+    characteristic: 'put',
   },
-  { name: 'convergence', summary: 'after heal the members converge: one leader, same hashkv at the same revision, the model’s members', commands: [sometimes(put), often(faults('kill', 'pause', 'isolate')), often(heal)] },
-  { name: 'replace', summary: 'replace-member from any state with quorum ends with N healthy members', commands: [sometimes(put), often(faults('destroy', 'kill')), often(replace), sometimes(heal), sometimes(get)] },
-  { name: 'snapshot-restore', summary: 'snapshot then restore gives exactly the key/values at the snapshot’s revision', commands: [often(put), sometimes(get), often(snapshot), often(restore), sometimes(faults('kill'))] },
+  { name: 'convergence', summary: 'after heal the members converge: one leader, same hashkv at the same revision, the model’s members', commands: [sometimes(put), often(faults('kill', 'pause', 'isolate')), often(heal)], characteristic: 'heal' },
+  { name: 'replace', summary: 'replace-member from any state with quorum ends with N healthy members', commands: [sometimes(put), often(faults('destroy')), sometimes(faults('kill')), often(replace), sometimes(heal), sometimes(get)], characteristic: 'replace-member' },
+  { name: 'snapshot-restore', summary: 'snapshot then restore gives exactly the key/values at the snapshot’s revision', commands: [often(put), sometimes(get), often(snapshot), often(restore), sometimes(faults('kill'))], characteristic: 'restore' },
 ];
 
 export const MAX_COMMANDS = 6;

@@ -10,10 +10,10 @@ import { readLedger } from '../../faults/ledger.js';
 import { startCluster, type Cluster } from '../../topology/cluster.js';
 import type { ClusterSpecInput } from '../../topology/spec.js';
 import { waitFor } from '../../wait.js';
-import { CONDITIONS, type Condition } from '../conditions.js';
+import { CONDITIONS } from '../conditions.js';
 import { describeStep, runStep, type RunState } from '../engine.js';
 import { RUNBOOKS } from '../runbooks/registry.js';
-import type { AnyRunbook, RestoreRecord } from '../runbooks/runbook.js';
+import type { RestoreRecord } from '../runbooks/runbook.js';
 import type { Scenario, Step } from '../types.js';
 import { DRILL_KEYS, MAX_COMMANDS, type DrillProperty } from './commands.js';
 import { ClusterModel } from './model.js';
@@ -27,9 +27,6 @@ import { writeScenario, type FailureRecord } from './scenario-writer.js';
  */
 
 export interface DrillOptions {
-  /** Tests swap in doctored runbooks and conditions; the CLI always uses the real ones. */
-  runbooks?: ReadonlyMap<string, AnyRunbook>;
-  conditions?: ReadonlyMap<string, Condition>;
   events?: EventBus;
 }
 
@@ -41,16 +38,25 @@ export interface DrillProgress {
 }
 
 export interface PropertyFailure extends FailureRecord {
-  /** The scenario steps of the shrunk run, the last one the failing one. */
+  /** The scenario steps of the failing run, the last one the failing one. */
   steps: Step[];
   /** The failing step as the timeline names it. */
   failedStep: string;
+  /** The run was under way when the budget ended: found and reported, not shrunk. */
+  cutOffByBudget: boolean;
   /**
-   * Whether the shrunk steps, carried out again on a reset cluster, fail again. A failure they do
-   * not reproduce is neither a pass nor a proof: a timing the replay did not meet, or a flaw of the
-   * drill itself; it is reported as such, with its seed.
+   * The failing run replayed whole through fast-check's seed and path (the model's own checks
+   * included), each time on a freshly created cluster. Information printed with the failure, never
+   * a verdict: a failure that does not replay is a timing-dependent bug, and still a failure.
    */
-  reproduced: boolean;
+  replays: Replays;
+}
+
+export interface Replays {
+  ran: number;
+  failed: number;
+  /** The first line of each failing replay's error, in order. */
+  errors: string[];
 }
 
 export interface PropertyResult {
@@ -62,7 +68,7 @@ export interface PropertyResult {
   durationMs: number;
   /** The cluster was re-created this many times instead of reset. */
   recreated: number;
-  /** How often each command ran (by name: `put`, `fault kill on leader`…), shrinking not included: what the property exercised. */
+  /** How often each command completed (by name: `put`, `kill(leader)`…) in runs that held, shrinking not included: what the property exercised. */
   commands: Record<string, number>;
   failure: PropertyFailure | undefined;
 }
@@ -72,6 +78,8 @@ export interface CheckOptions {
   /** Stop starting runs after this long; a run under way finishes. Shrinking counts too. */
   timeLimitMs: number;
   numRuns?: number;
+  /** How often a failure is replayed on a fresh cluster before it is reported (default 3). */
+  replays?: number;
   onProgress?: (progress: DrillProgress) => void;
 }
 
@@ -104,7 +112,6 @@ export class Drill {
   private constructor(
     private cluster: Cluster,
     private readonly spec: ClusterSpecInput & { name: string },
-    private readonly options: DrillOptions,
     private readonly events: EventBus,
     workdir: string,
   ) {
@@ -115,7 +122,7 @@ export class Drill {
   static async start(spec: ClusterSpecInput & { name: string }, options: DrillOptions = {}): Promise<Drill> {
     const events = options.events ?? new EventBus();
     const cluster = await startCluster(spec, { events });
-    return new Drill(cluster, spec, options, events, await mkdtemp(join(tmpdir(), 'etcd-drill-fuzz-')));
+    return new Drill(cluster, spec, events, await mkdtemp(join(tmpdir(), 'etcd-drill-fuzz-')));
   }
 
   /** The cluster spec a scenario file needs to replay a run: everything but the name. */
@@ -127,12 +134,7 @@ export class Drill {
   /** Heals and cleans the cluster for the next run (re-creating it if it cannot be), and returns the model of it. */
   async reset(): Promise<ClusterModel> {
     const { failed } = await healAll(this.state.faults);
-    if (failed.length > 0 || !(await this.healthy())) {
-      await this.cluster.stop();
-      this.cluster = await startCluster(this.spec, { events: this.events });
-      this.recreated += 1;
-      this.restores.length = 0;
-    }
+    if (failed.length > 0 || !(await this.healthy())) await this.recreate();
     const client = this.cluster.client();
     try {
       // Right after a heal the cluster may still be electing: wait for the delete to commit, as an operator would retry.
@@ -149,15 +151,39 @@ export class Drill {
     return ClusterModel.fresh(this.cluster.members.map((m) => m.name), DRILL_KEYS);
   }
 
-  /** Carries out a shrunk failure's steps again on a reset cluster, as its scenario file would: whether a step fails again. */
-  private async reproduces(steps: Step[]): Promise<boolean> {
-    await this.reset();
-    try {
-      for (const step of steps) await this.perform(step);
-      return false;
-    } catch {
-      return true;
+  /** Stops the cluster and starts it anew from its spec: nothing of an earlier run is left in it. */
+  private async recreate(): Promise<void> {
+    await this.cluster.stop();
+    this.cluster = await startCluster(this.spec, { events: this.events });
+    this.recreated += 1;
+    this.restores.length = 0;
+    // Faults recorded against the old containers have nothing left to heal.
+    this.state = this.freshState();
+  }
+
+  /**
+   * Replays the run at `path` of `seed` (fast-check's own replay: the same commands, the model's
+   * checks included) `times` times, each on a freshly created cluster: how many failed again.
+   */
+  private async replay(property: DrillProperty, seed: number, path: string, commands: string, times: number): Promise<Replays> {
+    const errors: string[] = [];
+    for (let i = 0; i < times; i += 1) {
+      await this.recreate();
+      let replayed = false;
+      const details = await fc.check(
+        fc.asyncProperty(commandsOf(property, replayPathOf(commands)), async (replaying) => {
+          // With a path, fast-check goes on to the counterexample's neighbours when it passes: only the first is the replay.
+          if (replayed) return;
+          replayed = true;
+          const model = await this.reset();
+          await fc.asyncModelRun(() => ({ model, real: this }), replaying);
+        }),
+        { seed, path, endOnFailure: true, numRuns: 1 },
+      );
+      if (details.failed) errors.push(firstLine(describeError(details.errorInstance)));
     }
+    await this.reset();
+    return { ran: times, failed: errors.length, errors };
   }
 
   /** Records the step for the scenario file, then carries it out as the engine would. */
@@ -215,7 +241,7 @@ export class Drill {
     if (real.join(',') !== expected.join(',')) throw new DrillError(`the cluster's members are ${real.join(', ')}; the model expects ${expected.join(', ')}`);
   }
 
-  /** Runs one property until it fails (and is shrunk) or `timeLimitMs` ends. */
+  /** Runs one property until it fails (and is shrunk) or `timeLimitMs` ends; a failure is then replayed on fresh clusters. */
   async check(property: DrillProperty, options: CheckOptions): Promise<PropertyResult> {
     const started = Date.now();
     this.faultSeed = options.seed;
@@ -224,47 +250,57 @@ export class Drill {
     let steps = 0;
     const commandCounts: Record<string, number> = {};
     let shrinking = false;
-    let lastFailure: Omit<PropertyFailure, 'property' | 'seed' | 'path' | 'reproduced'> | undefined;
+    let lastFailure: (Omit<PropertyFailure, 'property' | 'seed' | 'path' | 'replays' | 'cutOffByBudget'> & { runIndex: number }) | undefined;
     let running: Promise<void> = Promise.resolve();
     const predicate = async (commands: Iterable<fc.AsyncCommand<ClusterModel, Drill>>) => {
       const model = await this.reset();
+      const runIndex = runs;
       runs += 1;
       try {
         await fc.asyncModelRun(() => ({ model, real: this }), commands);
+        // fast-check's commands print as the ones that ran, in order: in a run that held, each completed.
+        if (!shrinking) for (const name of commandNames(String(commands))) commandCounts[name] = (commandCounts[name] ?? 0) + 1;
       } catch (err) {
-        shrinking = true;
         const inStep = err instanceof StepFailedError;
         const lastStep = describeStep(this.runSteps[this.runSteps.length - 1] as Step);
-        lastFailure = { steps: [...this.runSteps], failedStep: inStep ? err.step : `the drill's check after "${lastStep}"`, replayable: inStep, commands: String(commands), error: describeError(err) };
+        lastFailure = { runIndex, steps: [...this.runSteps], failedStep: inStep ? err.step : `the drill's check after "${lastStep}"`, replayable: inStep, commands: String(commands), error: describeError(err) };
+        shrinking = true;
         throw err;
       } finally {
-        // fast-check's commands print as the ones that ran, in order.
-        if (!shrinking) for (const name of commandNames(String(commands))) commandCounts[name] = (commandCounts[name] ?? 0) + 1;
         steps += this.runSteps.length;
         options.onProgress?.({ property: property.name, runs, steps, elapsedMs: Date.now() - started });
       }
     };
     const details = await fc.check(
-      fc.asyncProperty(fc.commands([fc.oneof(...property.commands)], { maxCommands: MAX_COMMANDS, size: 'max' }), (commands) => {
-        // Interrupting abandons a run under way; the next reset must wait for it to let go of the cluster.
+      fc.asyncProperty(commandsOf(property), (commands) => {
+        // The time limit abandons a run under way; its outcome is awaited below, and a failure in it is reported.
         running = predicate(commands);
         return running;
       }),
       { seed: options.seed, numRuns: options.numRuns ?? Number.MAX_SAFE_INTEGER, plugins: [fc.interruptAfterTimeLimit(options.timeLimitMs)] },
     );
-    await running.catch(() => undefined);
-    if (details.failed && !lastFailure) {
-      throw new DrillError(`the drill could not run ${property.name}: ${describeError(details.errorInstance)}`, { hint: 'the cluster could not be reset; see the error, then run again' });
+    const failedFirst = lastFailure;
+    const cutOff = await running.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    // A shrink candidate abandoned at the time limit may still fail after fast-check has answered: its counterexample is the one reported.
+    const found = details.failed ? failedFirst : cutOff === undefined ? undefined : lastFailure;
+    if ((details.failed || cutOff !== undefined) && !found) {
+      throw new DrillError(`the drill could not run ${property.name}: ${describeError(details.failed ? details.errorInstance : cutOff)}`, { hint: 'the cluster could not be reset; see the error, then run again' });
     }
-    const failure: PropertyFailure | undefined =
-      details.failed && lastFailure
-        ? { ...lastFailure, property: property.name, seed: details.seed, path: details.counterexamplePath ?? '', reproduced: await this.reproduces(lastFailure.steps) }
-        : undefined;
+    let failure: PropertyFailure | undefined;
+    if (found) {
+      const { runIndex, ...record } = found;
+      // A run cut off by the budget was never seen failing by fast-check: its path is its index among the runs.
+      const path = details.failed ? (details.counterexamplePath ?? String(runIndex)) : String(runIndex);
+      failure = { ...record, property: property.name, seed: options.seed, path, cutOffByBudget: !details.failed, replays: await this.replay(property, options.seed, path, record.commands, options.replays ?? 3) };
+    }
     return {
       property: property.name,
-      seed: details.seed,
+      seed: options.seed,
       // fast-check's count: runs that finished before the failure or the time limit, shrinking not included.
-      runs: details.numRuns,
+      runs: details.numRuns + (failure?.cutOffByBudget ? 1 : 0),
       steps,
       shrinks: details.numShrinks,
       durationMs: Date.now() - started,
@@ -313,11 +349,29 @@ export class Drill {
       runbook: { cluster: this.cluster, events: this.events, faults, workdir: this.workdir, workload: undefined, artifacts: [], restores: this.restores },
       labels: new Map(),
       leaderBeforeLastFault: undefined,
-      runbooks: this.options.runbooks ?? RUNBOOKS,
-      conditions: this.options.conditions ?? CONDITIONS,
+      runbooks: RUNBOOKS,
+      conditions: CONDITIONS,
       metrics: {},
     };
   }
+}
+
+/**
+ * The command sequences a property draws from, as fast-check generates them for a seed. A shrunk
+ * sequence depends on which commands ran on the way, which a replay by seed and path does not
+ * repeat: fast-check prints that as the sequence's `replayPath`, which the replay hands back.
+ */
+function commandsOf(property: DrillProperty, replayPath?: string): fc.Arbitrary<Iterable<fc.AsyncCommand<ClusterModel, Drill>>> {
+  return fc.commands([fc.oneof(...property.commands)], { maxCommands: MAX_COMMANDS, size: 'max', replayPath });
+}
+
+/** `put(k0),kill(leader) /*replayPath="CCA"*\/` → `CCA`: fast-check's note of which commands of a printed sequence ran. */
+export function replayPathOf(commands: string): string | undefined {
+  return /\/\*replayPath="([^"]*)"\*\//.exec(commands)?.[1];
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
 }
 
 /** `put(k0),fault(kill, leader),heal` → `put`, `fault(kill, leader)`, `heal`: a command's name without the key it chose. */

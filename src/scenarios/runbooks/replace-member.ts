@@ -43,34 +43,46 @@ export function refuseAddFirst(size: number, healthy: number, failed: string): v
 }
 
 /**
- * etcd refuses `member add` ("unhealthy cluster") until its leader has been connected to a quorum
- * for its health interval (5 s): right after a boot or a removal an operator retries, and so do we.
+ * etcd's strict reconfiguration check refuses a membership change ("unhealthy cluster") until the
+ * member asked has been connected to enough peers for its health interval (5 s): right after a
+ * boot, a heal or a removal. A member that just died may also still count as connected until its
+ * stream breaks. Both pass by themselves: an operator retries, and so do we, bounded.
  */
 const ETCD_HEALTH_INTERVAL_MS = 5_000;
+const PASSING_REFUSAL = /unhealthy cluster|not enough started members/;
 
 /**
- * `member add`, retried while etcd refuses it for "unhealthy cluster". When it never accepts, the
- * error names the members that block it: etcd's strict reconfiguration check refuses a new voting
- * member while any voting member is unreachable.
+ * Runs one `member add|remove` through `via`, retried while etcd refuses it for a reason that
+ * passes; `explain` turns a refusal that outlasted the bound into an error that says why.
  */
-async function addMember(ctx: RunbookContext, via: string, name: string): Promise<void> {
-  const scheme = ctx.cluster.spec.tls ? 'https' : 'http';
-  const add = ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`];
-  const stdout = await waitFor(
+async function reconfigure(ctx: RunbookContext, via: string, args: string[], explain: (refusal: ConditionTimeoutError) => Promise<Error>): Promise<string> {
+  return waitFor(
     async () => {
-      const result = await ctx.cluster.etcdctl(add, { member: via, allowFailure: true });
+      const result = await ctx.cluster.etcdctl(args, { member: via, allowFailure: true });
       if (result.exitCode === 0) return result.stdout;
-      if (/unhealthy cluster/.test(result.stderr + result.stdout)) return undefined;
+      if (PASSING_REFUSAL.test(result.stderr + result.stdout)) return undefined;
       throw new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout);
     },
-    { timeoutMs: 2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs, intervalMs: 500, description: `etcd to accept \`member add ${name}\`` },
+    { timeoutMs: 2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs, intervalMs: 500, description: `etcd to accept \`${args.join(' ')}\`` },
   ).catch(async (err: unknown) => {
-    if (!(err instanceof ConditionTimeoutError)) throw err;
-    // etcd's own member list, not the handle's: a member etcd still counts blocks the add.
-    const healthy = new Set((await ctx.cluster.status()).filter((s) => s.healthy).map((s) => s.name));
-    const unreachable = (await listMembers(ctx.cluster, via)).filter((m) => !healthy.has(m.name)).map((m) => m.name || `the unstarted member ${m.id}`);
-    if (unreachable.length === 0) throw err;
-    throw new DrillError(
+    throw err instanceof ConditionTimeoutError ? await explain(err) : err;
+  });
+}
+
+/** The members etcd lists that do not answer as healthy: while any is a voting member, etcd admits no new one. */
+async function unreachableMembers(ctx: RunbookContext, via: string): Promise<string[]> {
+  // etcd's own member list, not the handle's: a member etcd still counts blocks the add.
+  const healthy = new Set((await ctx.cluster.status()).filter((s) => s.healthy).map((s) => s.name));
+  return (await listMembers(ctx.cluster, via)).filter((m) => !healthy.has(m.name)).map((m) => m.name || `the unstarted member ${m.id}`);
+}
+
+/** `member add`; when etcd never accepts it, the error names the members that block it. */
+async function addMember(ctx: RunbookContext, via: string, name: string): Promise<void> {
+  const scheme = ctx.cluster.spec.tls ? 'https' : 'http';
+  const stdout = await reconfigure(ctx, via, ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`], async (refusal) => {
+    const unreachable = await unreachableMembers(ctx, via);
+    if (unreachable.length === 0) return refusal;
+    return new DrillError(
       `etcd refuses \`member add ${name}\` ("unhealthy cluster") while ${unreachable.join(', ')} ${unreachable.length === 1 ? 'is' : 'are'} unreachable: its strict reconfiguration check admits no new member until every voting member is connected`,
       { hint: `\`member remove\` ${unreachable.join(', ')} first (order: remove-first), then add` },
     );
@@ -78,6 +90,17 @@ async function addMember(ctx: RunbookContext, via: string, name: string): Promis
   await ctx.cluster.startAddedMember(name, initialClusterFrom(stdout));
   // One at a time: the next change waits until this member counts toward quorum.
   await ctx.cluster.waitForMemberToFollow(name);
+}
+
+/** `member remove`; when etcd never accepts it, the error says which members it counts as connected. */
+async function removeMember(ctx: RunbookContext, via: string, name: string, id: string): Promise<void> {
+  await reconfigure(ctx, via, ['member', 'remove', id], async () => {
+    const unreachable = await unreachableMembers(ctx, via);
+    return new DrillError(
+      `etcd refused \`member remove ${id}\` (${name}) for ${Math.round((2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs) / 1000)} s as "unhealthy cluster": removing it would leave fewer than a quorum of the other members connected to ${via}${unreachable.length ? ` (unreachable: ${unreachable.join(', ')})` : ''}`,
+      { hint: 'bring the unreachable members back (heal) or restore from a backup; then replace' },
+    );
+  });
 }
 
 export const replaceMember = defineRunbook({
@@ -102,7 +125,7 @@ export const replaceMember = defineRunbook({
     const idOf = (name: string) => listed.find((m) => m.name === name)?.id;
     const remove = async (name: string) => {
       const id = idOf(name);
-      if (id) await ctx.cluster.etcdctl(['member', 'remove', id], { member: via });
+      if (id) await removeMember(ctx, via, name, id);
       await ctx.cluster.forgetMember(name);
     };
     const replaced: string[] = [];
