@@ -39,6 +39,9 @@ export class ConditionViolatedError extends DrillError {}
 /** No cluster state by that name exists. */
 export class ClusterNotFoundError extends DrillError {}
 
+/** A member's container no longer exists (destroyed, or removed behind our back): it cannot come back by itself. */
+export class ContainerGoneError extends DrillError {}
+
 /** etcdctl (or etcdutl) ran and exited non-zero. */
 export class CommandFailedError extends DrillError {
   constructor(

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { InvalidInputError, describeError } from '../errors.js';
 import { randomSeed } from '../random.js';
 import { PROPERTIES, lookupProperty, type DrillProperty } from '../scenarios/fuzz/commands.js';
-import { Drill, type DrillProgress, type PropertyResult, type Replays } from '../scenarios/fuzz/drill.js';
+import type { DrillProgress, PropertyResult, Replays } from '../scenarios/fuzz/drill.js';
 
 interface FuzzFlags {
   seed?: string;
@@ -114,6 +114,7 @@ export function fuzzCommand(): Command {
       const dir = await writableFolder(flags.out);
       const started = Date.now();
       console.log(`fuzz: seed ${seed}, budget ${Math.round(budgetMs / 1000)} s, ${properties.length} properties on ${flags.members} members (${flags.topology})`);
+      const { Drill } = await import('../scenarios/fuzz/drill.js');
       const drill = await Drill.start({ name: `fuzz-${seed % 100_000}`, topology: flags.topology as 'cluster' | 'lb', members: Number(flags.members) });
       let failed = false;
       const unchecked: string[] = [];

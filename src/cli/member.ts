@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { DrillError } from '../errors.js';
+import { inheriting } from './commands/shared.js';
 import { carryOutVerb, sendVerb, type VerbAnswer, type VerbRequest } from '../scenarios/operator-verbs.js';
 import { parseCopyEnd } from '../topology/copy-end.js';
 import type { MemberStartFlags } from '../topology/member-verbs.js';
@@ -81,5 +82,6 @@ export function apiServersCommand(): Command {
 
 /** Only the verbs, for a script's many short calls: the rest of the CLI (the UI, Docker's client) is not loaded. */
 export function verbsProgram(): Command {
-  return new Command('etcd-drill').exitOverride().configureOutput({ outputError: (str, write) => write(str) }).addCommand(memberCommand()).addCommand(apiServersCommand());
+  const program = new Command('etcd-drill').exitOverride().configureOutput({ outputError: (str, write) => write(str) });
+  return program.addCommand(inheriting(memberCommand(), program)).addCommand(inheriting(apiServersCommand(), program));
 }

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { GenericContainer, WaitStrategy } from 'testcontainers';
-import { ConditionTimeoutError, DrillError, RuntimeUnavailableError, describeError } from '../errors.js';
+import { ConditionTimeoutError, ContainerGoneError, DrillError, RuntimeUnavailableError, describeError } from '../errors.js';
 import { waitFor } from '../wait.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, ResourceUsage, Resources, StartedContainer, VolumeMount } from './runtime.js';
 
@@ -344,7 +344,12 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async inspect(containerId: string): Promise<ContainerState> {
-    const info = await this.docker.getContainer(containerId).inspect();
+    const info = await this.docker
+      .getContainer(containerId)
+      .inspect()
+      .catch((err: unknown) => {
+        throw isNotFound(err) ? new ContainerGoneError(`container ${containerId.slice(0, 12)} no longer exists`) : err;
+      });
     const ips: Record<string, string> = {};
     for (const [network, endpoint] of Object.entries(info.NetworkSettings.Networks ?? {})) if (endpoint.IPAddress) ips[network] = endpoint.IPAddress;
     const host = info.HostConfig;

@@ -25,11 +25,11 @@ export interface ConditionContext {
 /** `true` when the condition holds, else a short reason. */
 export type Condition = (ctx: ConditionContext, args: Record<string, unknown>) => Promise<true | string>;
 
-/** A registered condition: how it is judged, and the arguments a scenario may give it (checked before any cluster starts). */
-export type DefinedCondition = Condition & { readonly args: z.ZodType<Record<string, unknown>> };
+/** A registered condition: how it is judged, what it means, and the arguments a scenario may give it (checked before any cluster starts). */
+export type DefinedCondition = Condition & { readonly args: z.ZodType<Record<string, unknown>>; readonly summary: string };
 
-function defineCondition(judge: Condition, args: z.ZodType<Record<string, unknown>>): DefinedCondition {
-  return Object.assign(judge, { args });
+function defineCondition(judge: Condition, args: z.ZodType<Record<string, unknown>>, summary: string): DefinedCondition {
+  return Object.assign(judge, { args, summary });
 }
 
 const NO_ARGS = z.object({}).strict();
@@ -193,19 +193,19 @@ const REFUSALS: Record<string, RegExp> = {
 } satisfies Record<(typeof CLIENT_KINDS)[number], RegExp>;
 
 export const CONDITIONS: ReadonlyMap<string, DefinedCondition> = new Map([
-  ['client-refused', defineCondition(clientRefused, z.object({ client: z.enum(CLIENT_KINDS) }).strict())],
-  ['leader', defineCondition(leader, NO_ARGS)],
-  ['new-leader', defineCondition(newLeader, NO_ARGS)],
-  ['writes-succeed', defineCondition(writesSucceed, z.object({ after: z.number().int().min(0).optional() }).strict())],
-  ['writes-fail', defineCondition(writesFail, NO_ARGS)],
-  ['serializable-reads-answer', defineCondition(serializableReadsAnswer, NO_ARGS)],
-  ['members-healthy', defineCondition(membersHealthy, z.object({ count: z.number().int().positive().optional() }).strict())],
-  ['alarm', defineCondition(alarm, z.object({ name: z.enum(['NOSPACE', 'CORRUPT']).optional() }).strict())],
-  ['no-alarm', defineCondition(noAlarm, NO_ARGS)],
-  ['workload-progress', defineCondition(workloadProgress, z.object({ writes: z.number().int().min(0).optional(), reads: z.number().int().min(0).optional() }).strict())],
-  ['put', defineCondition(putCondition, putArgs)],
-  ['key-holds', defineCondition(keyHolds, keyHoldsArgs)],
-  ['quorum-leader', defineCondition(quorumLeader, NO_ARGS)],
+  ['client-refused', defineCondition(clientRefused, z.object({ client: z.enum(CLIENT_KINDS) }).strict(), 'every member refuses this kind of client (no certificate, a foreign CA, an expired certificate, plain HTTP) for that reason')],
+  ['leader', defineCondition(leader, NO_ARGS, 'a majority of the members follow one leader')],
+  ['new-leader', defineCondition(newLeader, NO_ARGS, 'a leader other than the one before the latest fault')],
+  ['writes-succeed', defineCondition(writesSucceed, z.object({ after: z.number().int().min(0).optional() }).strict(), 'a write started since the step began (or `after` ms later) was acknowledged')],
+  ['writes-fail', defineCondition(writesFail, NO_ARGS, 'writes started since the step began fail, and none is acknowledged')],
+  ['serializable-reads-answer', defineCondition(serializableReadsAnswer, NO_ARGS, 'some member answers a serializable read (quorum or not)')],
+  ['members-healthy', defineCondition(membersHealthy, z.object({ count: z.number().int().positive().optional() }).strict(), 'every member (or `count` of them) follows the leader a majority follows')],
+  ['alarm', defineCondition(alarm, z.object({ name: z.enum(['NOSPACE', 'CORRUPT']).optional() }).strict(), 'etcd has raised this alarm (NOSPACE unless named)')],
+  ['no-alarm', defineCondition(noAlarm, NO_ARGS, 'no alarm is raised')],
+  ['workload-progress', defineCondition(workloadProgress, z.object({ writes: z.number().int().min(0).optional(), reads: z.number().int().min(0).optional() }).strict(), 'since the step began the workload had `writes` writes acknowledged and `reads` linearizable reads answered')],
+  ['put', defineCondition(putCondition, putArgs, 'a put of `key` = `value` is acknowledged through the leader, or with `outcome: refused` no member acknowledges it')],
+  ['key-holds', defineCondition(keyHolds, keyHoldsArgs, 'a linearizable read of `key` finds one of `values` (null: absent)')],
+  ['quorum-leader', defineCondition(quorumLeader, NO_ARGS, 'a leader that a majority follows and no fault has cut off')],
 ]);
 
 /**

@@ -19,7 +19,8 @@ import { waitFor } from '../wait.js';
 import { CONDITIONS, JUDGED_ON_FIRST_ANSWER, lookupCondition, type Condition, type ConditionContext } from './conditions.js';
 import { lookupRunbook, RUNBOOKS } from './runbooks/registry.js';
 import { carryOut, provingChecks, type AnyRunbook, type RunbookContext } from './runbooks/runbook.js';
-import type { Report, Scenario, Step, StepResult } from './types.js';
+import { StepLog } from './step-log.js';
+import type { Report, Scenario, Step } from './types.js';
 
 export interface RunOptions {
   seed?: number;
@@ -184,13 +185,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const unsubscribe = events.subscribe((e) => timeline.push(e));
   const clusterName = clusterNameFor(scenario);
   const startedAt = Date.now();
-  const steps: StepResult[] = [];
+  const stepLog = new StepLog(events, scenario.name);
   const checks: Verdict[] = [];
   let metrics: Record<string, number | string> = {};
   let workload: Workload | undefined;
   let history: History = emptyHistory();
   let cluster: Cluster | undefined;
   let monitor: ClusterMonitor | undefined;
+  /** The run's own phase under way, named in the report if it fails; none while the scenario's steps run (each records itself). */
+  let phase: { name: string; kind: Step['kind']; startedAt: number } | undefined = { name: 'start the cluster and the API servers', kind: 'runbook', startedAt };
   const workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-run-'));
   try {
     cluster = await startCluster({ ...scenario.topology, name: clusterName }, { events });
@@ -214,43 +217,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       conditions: options.conditions ?? CONDITIONS,
       metrics: loaded ? { statePreset: loaded.preset, stateKeys: loaded.keys, stateValueBytes: loaded.valueBytes, stateLoadMs: loaded.durationMs } : {},
     };
+    phase = undefined;
     let failed = false;
-    for (const [index, step] of scenario.steps.entries()) {
-      const name = describeStep(step);
+    for (const step of scenario.steps) {
       const since = Date.now();
-      if (failed) {
-        steps.push({ index, name, kind: step.kind, state: 'skipped', startedAt: since, endedAt: since, message: 'skipped: an earlier step failed', commands: [] });
-        events.emit({ type: 'step.finished', scenario: scenario.name, index, name, state: 'skipped', message: 'an earlier step failed' });
-        continue;
-      }
-      events.emit({ type: 'step.started', scenario: scenario.name, index, name });
-      const commands: StepResult['commands'] = [];
-      const stopRecording = events.subscribe((e) => {
-        if (e.type === 'command.ran') commands.push({ command: e.command, exitCode: e.exitCode, output: e.output, durationMs: e.durationMs });
-      });
-      try {
-        const message = await runStep(state, step, since);
-        steps.push({ index, name, kind: step.kind, state: 'passed', startedAt: since, endedAt: Date.now(), message, commands });
-        events.emit({ type: 'step.finished', scenario: scenario.name, index, name, state: 'passed', message });
-      } catch (err) {
-        failed = true;
-        const message = describeError(err);
-        steps.push({ index, name, kind: step.kind, state: 'failed', startedAt: since, endedAt: Date.now(), message, commands });
-        events.emit({ type: 'step.finished', scenario: scenario.name, index, name, state: 'failed', message });
-      } finally {
-        stopRecording();
-      }
+      if (failed) stepLog.skip(describeStep(step), step.kind, 'an earlier step failed');
+      else failed = !(await stepLog.run(describeStep(step), step.kind, () => runStep(state, step, since)));
     }
     // Checks judge a healed cluster: "after heal, members converge". A heal that fails fails the run.
-    const healStarted = Date.now();
+    phase = { name: 'heal every fault before the checks', kind: 'heal', startedAt: Date.now() };
     const { healed, failed: unhealed } = await healAll(faults);
-    if (unhealed.length > 0) {
-      const message = new HealFailedError(unhealed, 'the checks judged the cluster as the faults left it').oneLine();
-      steps.push({ index: steps.length, name: 'heal every fault before the checks', kind: 'heal', state: 'failed', startedAt: healStarted, endedAt: Date.now(), message, commands: [] });
-      events.emit({ type: 'step.finished', scenario: scenario.name, index: steps.length - 1, name: 'heal every fault before the checks', state: 'failed', message });
-    } else if (healed.length > 0) {
-      log.debug(`healed before the checks: ${healed.map((r) => `${r.kind} ${r.id}`).join(', ')}`);
-    }
+    if (unhealed.length > 0) stepLog.fail(phase.name, phase.kind, phase.startedAt, new HealFailedError(unhealed, 'the checks judged the cluster as the faults left it'));
+    else if (healed.length > 0) log.debug(`healed before the checks: ${healed.map((r) => `${r.kind} ${r.id}`).join(', ')}`);
+    phase = { name: 'gather the history and judge it', kind: 'check', startedAt: Date.now() };
     await cluster.waitForLeader(cluster.timeouts.bootMs).catch(() => undefined);
     // The API servers stop before the checks' own reads, so the final read follows every operation.
     await workload?.stop();
@@ -262,13 +241,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     metrics = { ...state.metrics, ...recoveryMetrics(history) };
   } catch (err) {
-    steps.push({ index: steps.length, name: 'start the cluster and the API servers', kind: 'runbook', state: 'failed', startedAt, endedAt: Date.now(), message: describeError(err), commands: [] });
+    if (phase) {
+      // Steps that never ran keep their place (and their index) ahead of the phase that stopped the run.
+      if (stepLog.steps.length === 0) for (const step of scenario.steps) stepLog.skip(describeStep(step), step.kind, 'the cluster and the API servers did not start');
+      stepLog.fail(phase.name, phase.kind, phase.startedAt, err);
+    } else throw err;
   } finally {
     await monitor?.stop().catch(() => undefined);
     await workload?.stop().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
     await rm(workdir, { recursive: true, force: true }).catch(() => undefined);
   }
+  const steps = stepLog.steps;
   const passed = steps.every((s) => s.state === 'passed') && checks.every((c) => c.ok);
   const endedAt = Date.now();
   try {

@@ -1,5 +1,5 @@
 import type { Etcd3 } from 'etcd3';
-import { CommandFailedError, DrillError, describeError } from '../errors.js';
+import { CommandFailedError, ContainerGoneError, DrillError, describeError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { waitFor, withTimeout } from '../wait.js';
@@ -53,6 +53,9 @@ export interface MemberStatus {
 }
 
 /** The status of a member that did not answer (or cannot: its process is frozen or stopped), and why. */
+/** The status error of a member whose container no longer exists: it will not answer again by itself. */
+export const MEMBER_GONE = 'gone: its container no longer exists';
+
 export function unansweredStatus(name: string, endpoint: string, error: string): MemberStatus {
   return { name, endpoint, healthy: false, isLeader: false, leaderId: undefined, raftTerm: undefined, raftIndex: undefined, revision: undefined, dbSizeBytes: undefined, version: undefined, clusterId: undefined, error };
 }
@@ -204,7 +207,8 @@ export class Cluster implements AsyncDisposable {
       answer.catch(() => undefined);
       // A frozen or stopped process never answers: the engine says so at once, where the RPC
       // would cost a whole request timeout, on every leader lookup while the fault lasts.
-      const container = await this.containers.inspect(member.containerId).catch(() => undefined);
+      const container = await this.containers.inspect(member.containerId).catch((err: unknown) => (err instanceof ContainerGoneError ? 'gone' : undefined));
+      if (container === 'gone') return down(MEMBER_GONE);
       if (container?.paused) return down('paused');
       if (container && !container.running) return down('not running');
       const s = await answer;

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { log } from '../log.js';
 import { describeError } from '../errors.js';
-import { DETACHED_OWNER } from './plan.js';
+import { DETACHED_OWNER } from './labels.js';
 
 /**
  * Who owns a Docker object, written into its labels: this process (removed when it ends, and

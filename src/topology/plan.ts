@@ -1,4 +1,5 @@
 import type { ClusterSpec, TopologyKind } from './spec.js';
+import { labelKeys } from './labels.js';
 import { tlsFiles, type TlsRequest } from './tls.js';
 
 /**
@@ -24,15 +25,7 @@ export const PKI_DIR = '/etc/etcd/pki';
 /** Where the load balancer's HAProxy reads its config (`haproxyConfig`), at boot and on reload. */
 export const HAPROXY_CONFIG = '/usr/local/etc/haproxy/haproxy.cfg';
 
-export const LABEL_PREFIX = 'io.etcd-drill';
-export const labelKeys = {
-  cluster: `${LABEL_PREFIX}.cluster`,
-  owner: `${LABEL_PREFIX}.owner`,
-  role: `${LABEL_PREFIX}.role`,
-  member: `${LABEL_PREFIX}.member`,
-} as const;
-/** Objects of a cluster that outlives the process that made it (`etcd-drill up`). */
-export const DETACHED_OWNER = 'detached';
+export { DETACHED_OWNER, LABEL_PREFIX, labelKeys } from './labels.js';
 
 export interface MemberPlan {
   name: string;

@@ -5,9 +5,9 @@
  * History, so a doctored one proves each check can fail, and `etcd-drill check run.json` re-judges
  * a saved run. The format is documented in docs/HISTORY.md.
  */
-import type { ErrorKind } from '../topology/client.js';
+import type { ErrorKind } from '../topology/error-kinds.js';
 
-export { classifyError, type ErrorKind } from '../topology/client.js';
+export { classifyError, type ErrorKind } from '../topology/error-kinds.js';
 
 /**
  * What the API servers do, as Kubernetes' storage layer does it:

@@ -36,12 +36,15 @@ async function doctor(script: string, from: string | RegExp, to: string): Promis
 /**
  * The shipped scenario with its script step running `script` instead, and ending there: what
  * follows only gathers evidence for a green run, and the checks judge what the script did.
+ * `members` shrinks the cluster where the mistake does not depend on its size (the restore script
+ * takes its members from $ETCD_DRILL_MEMBERS): three restore as five do, in less time.
  */
-async function withScript(scenario: string, script: string): Promise<Scenario> {
+async function withScript(scenario: string, script: string, members?: number): Promise<Scenario> {
   const loaded = await loadScenario(join(SHIPPED_DIR, `${scenario}.yaml`), catalog());
   const at = loaded.steps.findIndex((s) => s.kind === 'runbook' && s.runbook === 'exec');
   const step = loaded.steps[at] as Extract<Scenario['steps'][number], { kind: 'runbook' }>;
-  return { ...loaded, steps: [...loaded.steps.slice(0, at), { ...step, options: { ...step.options, script } }] };
+  const topology = members === undefined ? loaded.topology : { ...loaded.topology, members };
+  return { ...loaded, topology, steps: [...loaded.steps.slice(0, at), { ...step, options: { ...step.options, script } }] };
 }
 
 function failures(report: Report): string {
@@ -52,16 +55,16 @@ const scriptStep = (report: Report) => report.steps.find((s) => s.name === "the 
 
 describe("a team's restore script, doctored, fails its scenario with the reason", () => {
   it('a member skipped: the restore proof names it', async () => {
-    const script = await doctor('restore.sh', /^(for name in \$names; do\n  etcd-drill member exec)/m, 'for name in $names; do\n  [ "$name" = member5 ] && continue # doctored: one member skipped\n  etcd-drill member exec');
-    const report = await runScenarioLeavingNothing(await withScript('script-restore', script), { seed: 11 });
+    const script = await doctor('restore.sh', /^(for name in \$names; do\n  etcd-drill member exec)/m, 'for name in $names; do\n  [ "$name" = member3 ] && continue # doctored: one member skipped\n  etcd-drill member exec');
+    const report = await runScenarioLeavingNothing(await withScript('script-restore', script, 3), { seed: 11 });
     console.log(failures(report));
     expect(report.passed).toBe(false);
-    expect(scriptStep(report)?.message).toMatch(/the restored members do not all hold the snapshot: .*member5/);
+    expect(scriptStep(report)?.message).toMatch(/the restored members do not all hold the snapshot: .*but member3 (hashes to \d+|cannot tell its hash)/);
   });
 
   it('the old cluster token kept: restore-new-cluster says the cluster ID did not change', async () => {
     const script = await doctor('restore.sh', /^token=.*$/m, 'token="etcd-drill-$ETCD_DRILL_CLUSTER" # doctored: the old token kept');
-    const report = await runScenarioLeavingNothing(await withScript('script-restore', script), { seed: 11 });
+    const report = await runScenarioLeavingNothing(await withScript('script-restore', script, 3), { seed: 11 });
     console.log(failures(report));
     expect(report.passed).toBe(false);
     expect(report.checks.find((c) => c.check === 'restore-new-cluster')?.message).toMatch(/kept cluster ID [0-9a-f]+/);
@@ -69,7 +72,7 @@ describe("a team's restore script, doctored, fails its scenario with the reason"
 
   it('a restore under running API servers: restore-rpo says they were not stopped', async () => {
     const script = await doctor('restore.sh', /^etcd-drill apiservers (stop|start)$/gm, '# doctored: the API servers left running');
-    const report = await runScenarioLeavingNothing(await withScript('script-restore', script), { seed: 11 });
+    const report = await runScenarioLeavingNothing(await withScript('script-restore', script, 3), { seed: 11 });
     console.log(failures(report));
     expect(report.passed).toBe(false);
     expect(report.checks.find((c) => c.check === 'restore-rpo')?.message).toMatch(/API servers were not stopped: \d+ operations issued while etcd was being restored/);

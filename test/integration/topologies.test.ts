@@ -28,6 +28,11 @@ describe('single', () => {
     const cluster = await startCluster({ name: 'it-single', topology: 'single' });
     try {
       expect(await startedMembers(cluster)).toEqual(['member1']);
+      // Our members opt out of testcontainers' reaper one by one (our labels clean them up); the
+      // reaper itself stays on for the rest of a user's suite.
+      const [member] = (await runtime.findByLabels({ [labelKeys.cluster]: 'it-single' })).containers;
+      expect(Object.keys(member!.labels)).not.toContain('org.testcontainers.session-id');
+      expect(process.env.TESTCONTAINERS_RYUK_DISABLED).toBeUndefined();
       const [status] = await cluster.status();
       expect(status).toMatchObject({ name: 'member1', healthy: true, isLeader: true });
       expect(cluster.endpoints).toEqual([expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/)]);

@@ -3,7 +3,7 @@ import { CommandFailedError, ConditionTimeoutError, DrillError, InvalidInputErro
 import { waitFor } from '../../wait.js';
 import { quorumSize } from '../../topology/leadership.js';
 import { PEER_PORT, nextMemberName } from '../../topology/plan.js';
-import type { Cluster } from '../../topology/cluster.js';
+import { MEMBER_GONE, type Cluster } from '../../topology/cluster.js';
 import { defineRunbook, type RunbookContext } from './runbook.js';
 
 /**
@@ -53,15 +53,18 @@ const PASSING_REFUSAL = /unhealthy cluster|not enough started members/;
 
 /**
  * Runs one `member add|remove` through `via`, retried while etcd refuses it for a reason that
- * passes; `explain` turns a refusal that outlasted the bound into an error that says why.
+ * passes; `explain` turns a refusal that outlasted the bound into an error that says why, and
+ * `hopeless` (asked at each refusal) ends the wait at once with its error when waiting cannot help.
  */
-async function reconfigure(ctx: RunbookContext, via: string, args: string[], explain: (refusal: ConditionTimeoutError) => Promise<Error>): Promise<string> {
+async function reconfigure(ctx: RunbookContext, via: string, args: string[], explain: (refusal: ConditionTimeoutError) => Promise<Error>, hopeless: () => Promise<Error | undefined> = async () => undefined): Promise<string> {
   return waitFor(
     async () => {
       const result = await ctx.cluster.etcdctl(args, { member: via, allowFailure: true });
       if (result.exitCode === 0) return result.stdout;
-      if (PASSING_REFUSAL.test(result.stderr + result.stdout)) return undefined;
-      throw new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout);
+      if (!PASSING_REFUSAL.test(result.stderr + result.stdout)) throw new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout);
+      const cannotPass = await hopeless();
+      if (cannotPass) throw cannotPass;
+      return undefined;
     },
     { timeoutMs: 2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs, intervalMs: 500, description: `etcd to accept \`${args.join(' ')}\`` },
   ).catch(async (err: unknown) => {
@@ -69,33 +72,49 @@ async function reconfigure(ctx: RunbookContext, via: string, args: string[], exp
   });
 }
 
-/** The members etcd lists that do not answer as healthy: while any is a voting member, etcd admits no new one. */
-async function unreachableMembers(ctx: RunbookContext, via: string): Promise<string[]> {
+/**
+ * The voting members etcd lists that do not answer as healthy — while any is one, etcd admits no
+ * new member — and of those the ones that cannot come back by themselves: their container is gone,
+ * or this cluster no longer counts them (forgotten, never started).
+ */
+async function unreachableMembers(ctx: RunbookContext, via: string): Promise<{ unreachable: string[]; gone: string[] }> {
   // etcd's own member list, not the handle's: a member etcd still counts blocks the add.
-  const healthy = new Set((await ctx.cluster.status()).filter((s) => s.healthy).map((s) => s.name));
-  return (await listMembers(ctx.cluster, via)).filter((m) => !healthy.has(m.name)).map((m) => m.name || `the unstarted member ${m.id}`);
+  const statuses = new Map((await ctx.cluster.status()).map((s) => [s.name, s]));
+  const listed = (await listMembers(ctx.cluster, via)).filter((m) => !statuses.get(m.name)?.healthy);
+  const named = (m: { id: string; name: string }) => m.name || `the unstarted member ${m.id}`;
+  return { unreachable: listed.map(named), gone: listed.filter((m) => !statuses.has(m.name) || statuses.get(m.name)?.error === MEMBER_GONE).map(named) };
 }
 
-/** `member add`; when etcd never accepts it, the error names the members that block it. */
+/** `member add`; when etcd refuses it for a member that cannot come back, or never accepts it, the error names the members that block it. */
 async function addMember(ctx: RunbookContext, via: string, name: string): Promise<void> {
   const scheme = ctx.cluster.spec.tls ? 'https' : 'http';
-  const stdout = await reconfigure(ctx, via, ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`], async (refusal) => {
-    const unreachable = await unreachableMembers(ctx, via);
-    if (unreachable.length === 0) return refusal;
-    return new DrillError(
-      `etcd refuses \`member add ${name}\` ("unhealthy cluster") while ${unreachable.join(', ')} ${unreachable.length === 1 ? 'is' : 'are'} unreachable: its strict reconfiguration check admits no new member until every voting member is connected`,
-      { hint: `\`member remove\` ${unreachable.join(', ')} first (order: remove-first), then add` },
+  const blockedBy = (members: string[]) =>
+    new DrillError(
+      `etcd refuses \`member add ${name}\` ("unhealthy cluster") while ${members.join(', ')} ${members.length === 1 ? 'is' : 'are'} unreachable: its strict reconfiguration check admits no new member until every voting member is connected`,
+      { hint: `\`member remove\` ${members.join(', ')} first (order: remove-first), then add` },
     );
-  });
+  const stdout = await reconfigure(
+    ctx,
+    via,
+    ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`],
+    async (refusal) => {
+      const { unreachable } = await unreachableMembers(ctx, via);
+      return unreachable.length === 0 ? refusal : blockedBy(unreachable);
+    },
+    async () => {
+      const { gone } = await unreachableMembers(ctx, via);
+      return gone.length === 0 ? undefined : blockedBy(gone);
+    },
+  );
   await ctx.cluster.startAddedMember(name, initialClusterFrom(stdout));
   // One at a time: the next change waits until this member counts toward quorum.
   await ctx.cluster.waitForMemberToFollow(name);
 }
 
-/** `member remove`; when etcd never accepts it, the error says which members it counts as connected. */
+/** `member remove`; when etcd never accepts it, the error says which members it counts as unreachable. */
 async function removeMember(ctx: RunbookContext, via: string, name: string, id: string): Promise<void> {
   await reconfigure(ctx, via, ['member', 'remove', id], async () => {
-    const unreachable = await unreachableMembers(ctx, via);
+    const { unreachable } = await unreachableMembers(ctx, via);
     return new DrillError(
       `etcd refused \`member remove ${id}\` (${name}) for ${Math.round((2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs) / 1000)} s as "unhealthy cluster": removing it would leave fewer than a quorum of the other members connected to ${via}${unreachable.length ? ` (unreachable: ${unreachable.join(', ')})` : ''}`,
       { hint: 'bring the unreachable members back (heal) or restore from a backup; then replace' },

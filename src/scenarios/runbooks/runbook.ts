@@ -91,7 +91,7 @@ export async function carryOut(ctx: RunbookContext, runbook: AnyRunbook, options
   const checked = runbook.options.safeParse(options ?? {});
   if (!checked.success) {
     const problems = checked.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`).join('; ');
-    throw new InvalidInputError(`runbook ${runbook.name}: ${problems}`, { hint: `\`etcd-drill list\` and the README list each runbook's options` });
+    throw new InvalidInputError(`runbook ${runbook.name}: ${problems}`, { hint: `\`etcd-drill runbooks\` and docs/reference.md list each runbook's options` });
   }
   const parsed = checked.data;
   events.emit({ type: 'runbook.started', cluster: ctx.cluster.name, runbook: runbook.name });
