@@ -15,7 +15,7 @@ import { describeStep, runStep, type RunState } from '../engine.js';
 import { RUNBOOKS } from '../runbooks/registry.js';
 import type { RestoreRecord } from '../runbooks/runbook.js';
 import type { Scenario, Step } from '../types.js';
-import { DRILL_KEYS, MAX_COMMANDS, type DrillProperty } from './commands.js';
+import { DRILL_KEYS, MAX_COMMANDS, lookupProperty, type DrillProperty } from './commands.js';
 import { ClusterModel } from './model.js';
 import { writeScenario, type FailureRecord } from './scenario-writer.js';
 
@@ -162,10 +162,16 @@ export class Drill {
   }
 
   /**
-   * Replays the run at `path` of `seed` (fast-check's own replay: the same commands, the model's
-   * checks included) `times` times, each on a freshly created cluster: how many failed again.
+   * Replays a failure's run (fast-check's own replay by its seed and path: the same commands, the
+   * model's checks included) `times` times, each on a freshly created cluster: how many failed again.
    */
-  private async replay(property: DrillProperty, seed: number, path: string, commands: string, times: number): Promise<Replays> {
+  async replay(failure: PropertyFailure, times: number): Promise<Replays> {
+    const property = lookupProperty(failure.property);
+    if (!property) throw new DrillError(`unknown property '${failure.property}'`);
+    return this.replayRun(property, failure.seed, failure.path, failure.commands, times);
+  }
+
+  private async replayRun(property: DrillProperty, seed: number, path: string, commands: string, times: number): Promise<Replays> {
     const errors: string[] = [];
     for (let i = 0; i < times; i += 1) {
       await this.recreate();
@@ -294,7 +300,7 @@ export class Drill {
       const { runIndex, ...record } = found;
       // A run cut off by the budget was never seen failing by fast-check: its path is its index among the runs.
       const path = details.failed ? (details.counterexamplePath ?? String(runIndex)) : String(runIndex);
-      failure = { ...record, property: property.name, seed: options.seed, path, cutOffByBudget: !details.failed, replays: await this.replay(property, options.seed, path, record.commands, options.replays ?? 3) };
+      failure = { ...record, property: property.name, seed: options.seed, path, cutOffByBudget: !details.failed, replays: await this.replayRun(property, options.seed, path, record.commands, options.replays ?? 3) };
     }
     return {
       property: property.name,
