@@ -7,7 +7,8 @@
  */
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { bruteForceLinearizable, checkLinearizability, linearizabilityVerdict } from '../src/checks/linearizability.js';
+import { checkLinearizability, linearizabilityVerdict } from '../src/checks/linearizability.js';
+import { bruteForceLinearizable } from '../src/checks/linearizability-search.js';
 import { Random } from '../src/random.js';
 import type { History } from '../src/workload/history.js';
 import { DRILL_PREFIX, generateKvHistory, mutateHistory } from '../test/support/kv-history.js';

@@ -1,7 +1,8 @@
 import { CHECKS, WORKLOAD_CHECKS } from '../../src/checks/registry.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bruteForceLinearizable, checkLinearizability, linearizability, linearizabilityVerdict } from '../../src/checks/linearizability.js';
+import { checkLinearizability, linearizability, linearizabilityVerdict } from '../../src/checks/linearizability.js';
+import { bruteForceLinearizable } from '../../src/checks/linearizability-search.js';
 import { serializableReads } from '../../src/checks/serializable-reads.js';
 import { emptyHistory, type History } from '../../src/workload/history.js';
 import { DRILL_PREFIX, conflict, generateKvHistory, historyOf, mutateHistory, ok, op, timedOut } from '../support/kv-history.js';
