@@ -80,10 +80,10 @@ function problems(drill: Drill, property: DrillProperty, results: PropertyResult
   return found;
 }
 
-/** The fresh-seed run as CI carries it out: the seed printed with its replay command, the property picked by it. */
-async function freshSeedRun(drill: Drill): Promise<{ property: DrillProperty; results: PropertyResult[] }> {
+/** The fresh-seed run as CI carries it out: the seed printed with its replay command, the property (among `among`) picked by it. */
+async function freshSeedRun(drill: Drill, among: readonly DrillProperty[] = PROPERTIES): Promise<{ property: DrillProperty; results: PropertyResult[] }> {
   const seed = randomSeed();
-  const property = PROPERTIES[seed % PROPERTIES.length]!;
+  const property = among[seed % among.length]!;
   console.log(`fresh seed ${seed} on ${property.name}; replay: etcd-drill fuzz --property ${property.name} --seed ${seed}`);
   return { property, results: await exercise(drill, property, seed) };
 }
@@ -111,7 +111,8 @@ describe('property drills on real etcd', () => {
   it('a lost acknowledged write that only the model sees turns the fresh-seed run red, replayed each time', async () => {
     const unplant = plantLostWrite();
     onTestFinished(unplant);
-    const { property, results } = await freshSeedRun(drill);
+    // Among the properties about acknowledged writes: `replace` puts so seldom that a budget of its runs may hold none.
+    const { property, results } = await freshSeedRun(drill, PROPERTIES.filter((p) => p.characteristic === 'put'));
     const failure = results.at(-1)?.failure;
     expect(failure, 'the lost write was caught').toBeDefined();
     // The model's own check after the put caught it, not a scenario step: the case the old escape hatch let through.
