@@ -14,7 +14,7 @@
  *                                          #   any cluster spec field except name (the engine names the cluster)
  * state: medium                            # optional: a Kubernetes-shaped keyspace preloaded first,
  *                                          #   small | medium | large
- * workload: { rate: 20, keys: 32 }        # optional, default { rate: 20 } operations/s (1..500) on
+ * workload: { rate: 50, keys: 32 }        # optional, default { rate: 50 } operations/s (1..500) on
  *                                          #   `keys` objects (1..1000, default 32; fewer: hotter keys);
  *                                          #   `workload: none` runs no API servers
  * steps:                                   # required, at least one; each has exactly one of
@@ -50,6 +50,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { TARGET_KINDS } from '../faults/target.js';
 import { type ClusterSpecInput, SpecError, validateSpec } from '../topology/spec.js';
+import { DEFAULT_KEYS, DEFAULT_RATE_PER_SECOND as DEFAULT_RATE } from '../workload/defaults.js';
 import { STATE_PRESET_NAMES, type StatePresetName } from '../workload/preload.js';
 import { closest, didYouMean, isObject, Locator, orList, Problems, ScenarioFileError, type Obj, type Path, type ScenarioProblem } from './scenario-problems.js';
 import type { Scenario, Step } from './types.js';
@@ -96,8 +97,6 @@ const CONDITION_KEYS = ['condition', 'timeout'] as const;
 const TARGET_WORDS: readonly string[] = TARGET_KINDS.filter((k) => k !== 'member:NAME');
 const MIN_RATE = 1;
 const MAX_RATE = 500;
-const DEFAULT_RATE = 20;
-const DEFAULT_KEYS = 32;
 const MAX_KEYS = 1000;
 const WORKLOAD_KEYS = ['rate', 'keys'] as const;
 

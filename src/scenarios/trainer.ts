@@ -67,7 +67,7 @@ export class TrainerSession implements TrainerControl {
   static async start(cluster: Cluster, options: TrainerOptions): Promise<TrainerSession> {
     const workdir = await mkdtemp(join(tmpdir(), 'etcd-drill-trainer-'));
     if (options.state) await preloadState(cluster, options.state, options.seed);
-    const workload = new Workload(cluster, { ratePerSecond: options.ratePerSecond ?? 20, ...(options.state ? { listPrefixes: LISTED_PREFIXES } : {}) });
+    const workload = new Workload(cluster, { ratePerSecond: options.ratePerSecond, ...(options.state ? { listPrefixes: LISTED_PREFIXES } : {}) });
     const session = new TrainerSession(cluster, workload, workdir, options);
     await workload.start();
     session.monitor.start();

@@ -7,6 +7,7 @@ import type { Cluster } from '../topology/cluster.js';
 import { createClient, memberIdHex } from '../topology/client.js';
 import { leaderOf, type LeadershipClaim } from '../topology/leadership.js';
 import { delay } from '../wait.js';
+import { DEFAULT_KEYS, DEFAULT_RATE_PER_SECOND } from './defaults.js';
 import { MemberClients } from './member-clients.js';
 import { Informer, type Listing } from './informer.js';
 import { classifyError, isWrite, showsAvailability, type FaultWindow, type History, type KeyValue, type LeaderSample, type OpKind, type Operation } from './history.js';
@@ -99,8 +100,8 @@ export class Workload {
     this.memberClients = new MemberClients(cluster);
     this.random = new Random(options.seed ?? 1);
     this.options = {
-      ratePerSecond: options.ratePerSecond ?? 20,
-      keys: options.keys ?? 32,
+      ratePerSecond: options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
+      keys: options.keys ?? DEFAULT_KEYS,
       maxInFlight: options.maxInFlight ?? 32,
       endpoints: options.endpoints ?? cluster.endpoints,
       listPrefixes: options.listPrefixes ?? [],
@@ -515,7 +516,7 @@ export class Workload {
 }
 
 type Work = 'write' | 'get' | 'get-serializable' | 'range' | 'events' | 'list';
-/** With preloaded state, one linearizable get in 40 ticks (every two seconds at the default rate) becomes a paginated list. */
+/** With preloaded state, one linearizable get in 40 ticks (under a second at the default rate) becomes a paginated list. */
 const LIST_EVERY_TICKS = 40;
 const LIST_PAGE = 500;
 
@@ -527,7 +528,7 @@ function prefixEnd(prefix: string): Buffer {
 }
 
 /**
- * The API server's mix over 20 ticks (a second at the default rate): 8 guarded writes, 4
+ * The API server's mix over 20 ticks (0.4 s at the default rate): 8 guarded writes, 4
  * linearizable gets, 6 member-local reads (two or more a member, so each member's own order is
  * judged), a list of every object, and events on a lease.
  */

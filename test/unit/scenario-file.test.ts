@@ -182,7 +182,7 @@ describe('parseScenario on a valid file', () => {
   it('fills the defaults and understands `workload: none`', () => {
     const minimal = parseScenario('name: m\ndescription: d\nsteps:\n  - expect: leader\n', 'm.yaml', catalog);
     expect(minimal.topology).toEqual({ topology: 'cluster' });
-    expect(minimal.workload).toEqual({ ratePerSecond: 20, keys: 32 });
+    expect(minimal.workload).toEqual({ ratePerSecond: 50, keys: 32 });
     expect(minimal.checks).toEqual([]);
     expect(minimal.floors).toEqual({});
     expect(minimal).not.toHaveProperty('state');

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { EventBus } from '../../events.js';
+import { DEFAULT_RATE_PER_SECOND } from '../../workload/defaults.js';
 import { DEFAULT_CLUSTER, wholeNumber } from './shared.js';
 
 export function watchCommand(): Command {
   return new Command('watch')
     .description("run an API-server-like workload and stream what it sees (leader changes, failed and recovered writes) until Ctrl-C")
     .option('--cluster <name>', 'cluster name', DEFAULT_CLUSTER)
-    .option('--rate <n>', 'operations per second', wholeNumber('--rate'), 20)
+    .option('--rate <n>', 'operations per second', wholeNumber('--rate'), DEFAULT_RATE_PER_SECOND)
     .option('--json', 'one JSON event a line')
     .action(async (flags: { cluster: string; rate: number; json?: boolean }) => {
       const [{ attachCluster }, { Workload }, { followLedger }, { printPlainLines }] = await Promise.all([

@@ -7,7 +7,7 @@ import { EventBus } from '../../events.js';
 import type { FaultContext } from '../../faults/fault.js';
 import { faultContext, healAll } from '../../faults/inject.js';
 import { readLedger } from '../../faults/ledger.js';
-import { startCluster, type Cluster } from '../../topology/cluster.js';
+import { MEMBER_GONE, startCluster, type Cluster } from '../../topology/cluster.js';
 import type { ClusterSpecInput } from '../../topology/spec.js';
 import { waitFor } from '../../wait.js';
 import { CONDITIONS } from '../conditions.js';
@@ -340,6 +340,8 @@ export class Drill {
     return waitFor(
       async () => {
         const statuses = await this.cluster.status();
+        // A destroyed member no replacement took out never comes back: no use waiting for it.
+        if (statuses.some((s) => s.error === MEMBER_GONE)) return false;
         return statuses.length === wanted && statuses.every((s) => s.healthy) ? true : undefined;
       },
       { timeoutMs: this.cluster.timeouts.leaderElectionMs, intervalMs: this.cluster.timeouts.pollMs, description: 'every member to be healthy again' },
@@ -368,7 +370,7 @@ export class Drill {
  * repeat: fast-check prints that as the sequence's `replayPath`, which the replay hands back.
  */
 function commandsOf(property: DrillProperty, replayPath?: string): fc.Arbitrary<Iterable<fc.AsyncCommand<ClusterModel, Drill>>> {
-  return fc.commands([fc.oneof(...property.commands)], { maxCommands: MAX_COMMANDS, size: 'max', replayPath });
+  return fc.commands([fc.oneof(...property.commands)], { maxCommands: property.maxCommands ?? MAX_COMMANDS, size: 'max', replayPath });
 }
 
 /** `put(k0),kill(leader) /*replayPath="CCA"*\/` → `CCA`: fast-check's note of which commands of a printed sequence ran. */
