@@ -48,15 +48,16 @@ ensure_build() {
 }
 
 # The stock age CLI, so an encrypted backup can be opened without etcd-drill (and the tests check it can);
-# tmux and Chromium, in which the unit tests run the terminal UI and open the HTML report.
-ensure_age() {
-  command -v age >/dev/null && command -v tmux >/dev/null && command -v chromium >/dev/null && return
-  can_install || { say "note: no age CLI, tmux or chromium; install them to open backups by hand and run the UI and report tests"; return; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age tmux chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age tmux chromium >/dev/null; }
+# tmux and Chromium, in which the unit tests run the terminal UI and open the HTML report; strace,
+# through which the disk faults (slow-disk, disk-failure) delay or fail a member's syncs.
+ensure_tools() {
+  command -v age >/dev/null && command -v tmux >/dev/null && command -v chromium >/dev/null && command -v strace >/dev/null && return
+  can_install || { say "note: no age CLI, tmux, chromium or strace; install them to open backups by hand, run the UI and report tests, and inject disk faults"; return; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age tmux chromium strace >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age tmux chromium strace >/dev/null; }
 }
 
 ensure_engine
-ensure_age
+ensure_tools
 ensure_dependencies
 ensure_build
 # Builds the images from this host's Debian etcd/haproxy where no registry answers; installs those packages if missing.

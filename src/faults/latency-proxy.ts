@@ -7,6 +7,7 @@
  */
 import { createServer, connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
+import { exitWith } from './helper-process.js';
 
 export interface DelayOptions {
   latencyMs: number;
@@ -70,16 +71,7 @@ export function runFromArgs(args: string[]): void {
   });
   // Outlive neither the member nor its namespace: when etcd's process is gone (down, destroy,
   // kill), so is the reason to run, even if the process that injected the fault died first.
-  const member = Number(values['exit-with']);
-  if (member > 0) {
-    setInterval(() => {
-      try {
-        process.kill(member, 0);
-      } catch {
-        process.exit(0);
-      }
-    }, 1000).unref();
-  }
+  exitWith(Number(values['exit-with']));
   const [host, port] = (values.target ?? '').split(':');
   startProxy(Number(values.listen), { host: host ?? '127.0.0.1', port: Number(port) }, { latencyMs: Number(values.latency), jitterMs: Number(values.jitter) });
 }

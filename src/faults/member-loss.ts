@@ -15,7 +15,7 @@ import { defineFault, type FaultContext, type FaultRecord, type RefusalInput } f
 const noOptions = z.object({}).strict();
 
 /** Member loss hits members that are up: pausing a stopped member, or killing a paused one, is refused. */
-function refuseUnlessUp({ members, views }: RefusalInput<Record<string, unknown>>, verb: string): void {
+export function refuseUnlessUp({ members, views }: RefusalInput<Record<string, unknown>>, verb: string): void {
   for (const name of members) {
     const view = views.find((v) => v.name === name);
     if (!view?.up) throw new InvalidInputError(`cannot ${verb} ${name}: it is already down`, { hint: 'heal it first (`etcd-drill heal --all`), or pick a member that is up' });

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CommandFailedError, InvalidInputError } from '../errors.js';
 import { CLIENT_PORT, PEER_PORT } from '../topology/plan.js';
 import type { MemberInfo } from '../topology/cluster.js';
-import { processRuns } from '../topology/lifecycle.js';
 import { waitFor } from '../wait.js';
 import { defineFault, type FaultContext, type FaultRecord } from './fault.js';
+import { endHelpers, helperCommand } from './helper-process.js';
 
 /**
  * Network faults, made with iptables inside each member's own network namespace (entered with
@@ -205,12 +203,6 @@ async function runningPeersOf(ctx: FaultContext, member: MemberInfo): Promise<st
   return states.flatMap((state) => (state?.running && !state.paused ? Object.values(state.ips) : []));
 }
 
-/** The proxy runs from the build, or from source under a TypeScript loader (tests, tsx). */
-function proxyCommand(args: string[]): string[] {
-  const built = fileURLToPath(new URL('./latency-proxy-main.js', import.meta.url));
-  if (existsSync(built)) return [process.execPath, built, ...args];
-  return [process.execPath, '--import', 'tsx', fileURLToPath(new URL('./latency-proxy-main.ts', import.meta.url)), ...args];
-}
 
 export const latency = defineFault({
   kind: 'latency',
@@ -228,7 +220,7 @@ export const latency = defineFault({
       const { pid } = await ctx.runtime.inspect(member.containerId);
       proxies[member.name] = await ctx.runtime.netnsSpawn(
         member.containerId,
-        proxyCommand(['--listen', String(PROXY_PORT), '--target', `127.0.0.1:${PEER_PORT}`, '--latency', String(ms), '--jitter', String(jitterMs), '--exit-with', String(pid)]),
+        helperCommand('latency-proxy-main', ['--listen', String(PROXY_PORT), '--target', `127.0.0.1:${PEER_PORT}`, '--latency', String(ms), '--jitter', String(jitterMs), '--exit-with', String(pid)]),
       );
       await waitFor(
         async () => {
@@ -271,19 +263,8 @@ export const latency = defineFault({
     const chains = record.undo.chains as Record<string, string>;
     const proxies = record.undo.proxies as Record<string, number>;
     for (const [member, chain] of Object.entries(chains)) await removeChain(ctx, member, chain, 'nat', ['PREROUTING']);
-    for (const pid of Object.values(proxies)) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone with its namespace
-      }
-    }
     // A proxy still closing would hold its port against the next latency fault on this member.
-    await waitFor(async () => (Object.values(proxies).every((pid) => !processRuns(pid)) ? true : undefined), {
-      timeoutMs: ctx.cluster.timeouts.requestMs,
-      intervalMs: 50,
-      description: 'the latency proxies to exit',
-    });
+    await endHelpers(Object.values(proxies), ctx.cluster.timeouts.requestMs, 'the latency proxies to exit');
     return undefined;
   },
 });

@@ -172,6 +172,8 @@ export class TrainerSession implements TrainerControl {
       { id: 'pause', key: 'p', label: 'pause member', usesSelection: true, warning: selectedDown, run: (s) => this.inject('pause', onSelected(s)) },
       { id: 'starve-cpu', key: 'c', label: 'starve CPU', usesSelection: true, warning: () => undefined, run: (s) => this.inject('cpu', onSelected(s)) },
       { id: 'isolate', key: 'i', label: 'isolate member', usesSelection: true, warning: selectedDown, run: (s) => this.inject('isolate', onSelected(s)) },
+      { id: 'slow-disk', key: 'd', label: 'slow disk', usesSelection: true, warning: () => undefined, run: (s) => this.inject('slow-disk', onSelected(s)) },
+      { id: 'fail-disk', key: 'x', label: 'fail disk', usesSelection: true, warning: selectedDown, run: (s) => this.inject('disk-failure', onSelected(s)) },
       {
         id: 'lose-quorum',
         key: 'l',

@@ -197,7 +197,6 @@ export function isWrite(op: Operation): boolean {
   return WRITE_KINDS.has(op.kind);
 }
 
-/** A write whose outcome is unknown: it failed with anything but a compare that did not hold. */
 /**
  * A write whose outcome says whether etcd was taking writes: not a failed compare (a working
  * cluster answered it) and not a call abandoned when the API servers stopped (nobody answered or
@@ -207,6 +206,7 @@ export function showsAvailability(op: Operation): boolean {
   return isWrite(op) && op.errorKind !== 'conflict' && op.errorKind !== 'abandoned';
 }
 
+/** A write whose outcome is unknown: it failed with anything but a compare that did not hold. */
 export function isIndeterminate(op: Operation): boolean {
   return isWrite(op) && !op.ok && op.errorKind !== 'conflict';
 }

@@ -6,6 +6,7 @@ import { faultContext, healAll, injectFault } from '../../src/faults/inject.js';
 import { Workload, timeToNewLeader } from '../../src/workload/workload.js';
 import { readLedger } from '../../src/faults/ledger.js';
 import { startCluster, type Cluster } from '../../src/index.js';
+import { processRuns } from '../../src/topology/lifecycle.js';
 import { waitFor } from '../../src/wait.js';
 import { expectClusterGone, runtime } from './helpers.js';
 
@@ -215,20 +216,61 @@ describe('faults on five members with TLS', () => {
     await cluster.client().put('/registry/isolate/others').value('ok');
   });
 
+  /** How long five puts of `key`, one after another, take: five commits, each waiting for the leader's WAL sync. */
+  async function fiveCommits(key: string): Promise<number> {
+    const client = cluster.client({ requestTimeoutMs: 10_000 });
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i += 1) await client.put(key).value(String(i));
+    return performance.now() - t0;
+  }
+
   it('disk write throttling slows commits on the leader, against the same puts before it', async () => {
     const ctx = faultContext(cluster, { seed });
-    const client = cluster.client({ requestTimeoutMs: 10_000 });
-    const fivePuts = async () => {
-      const t0 = performance.now();
-      for (let i = 0; i < 5; i += 1) await client.put('/registry/disk/probe').value(String(i));
-      return performance.now() - t0;
-    };
+    const fivePuts = () => fiveCommits('/registry/disk/probe');
     const before = await fivePuts();
     await injectFault(ctx, { kind: 'disk-io', target: 'leader', options: { iops: 5, bytesPerSecond: 64 * 1024 } });
     const during = await fivePuts();
     console.log(`disk-io: 5 puts took ${before.toFixed(0)} ms before, ${during.toFixed(0)} ms at 5 write IOPS (${(during / before).toFixed(1)}×)`);
     // Each commit needs at least one WAL sync: 5 syncs at 5 IOPS take most of a second, whatever the disk did before.
     expect(during).toBeGreaterThan(Math.max(3 * before, 600));
+  });
+
+  it('a slow disk on the leader delays every commit by its sync delay; heal detaches and commits are fast again', async () => {
+    const ctx = faultContext(cluster, { seed });
+    const fivePuts = () => fiveCommits('/registry/slow-disk/probe');
+    const before = await fivePuts();
+    const fault = await injectFault(ctx, { kind: 'slow-disk', target: 'leader', options: { ms: 200 } });
+    const leader = fault.members[0]!;
+    const tracers = Object.values(fault.undo.tracers as Record<string, number>);
+    const during = await fivePuts();
+    const { healed } = await healAll(ctx);
+    const after = await fivePuts();
+    console.log(`slow-disk (200 ms a sync on ${leader}): 5 puts took ${before.toFixed(0)} ms before, ${during.toFixed(0)} ms during, ${after.toFixed(0)} ms after heal; ${fault.effect}`);
+    // Each commit waits for the leader's WAL sync: five of them, at least 200 ms each.
+    expect(during).toBeGreaterThan(5 * 200);
+    expect(fault.effect).toMatch(new RegExp(`a put through ${leader} \\d+ → \\d+ ms`));
+    expect(healed.map((r) => r.kind)).toEqual(['slow-disk']);
+    // Detached: no tracer left, etcd still running, and commits back under one delayed sync each.
+    expect(tracers.every((pid) => !processRuns(pid))).toBe(true);
+    expect((await runtime.inspect(cluster.member(leader).containerId)).running).toBe(true);
+    expect(after).toBeLessThan(5 * 200);
+  });
+
+  it('a failing disk stops its member with etcd’s own I/O error; writes go on; heal starts it on its data', async () => {
+    const ctx = faultContext(cluster, { seed });
+    const fault = await injectFault(ctx, { kind: 'disk-failure', target: 'follower', options: { after: 3 } });
+    const member = fault.members[0]!;
+    console.log(`disk-failure: ${fault.effect}`);
+    expect((await runtime.inspect(cluster.member(member).containerId)).running).toBe(false);
+    expect(await runtime.logs(cluster.member(member).containerId)).toMatch(/input\/output error/);
+    expect(fault.effect).toMatch(new RegExp(`${member}: .*input/output error`));
+    await cluster.client().put('/registry/disk-failure/during').value('ok');
+    await healAll(ctx);
+    await waitFor(async () => ((await cluster.status()).every((s) => s.healthy) ? true : undefined), {
+      timeoutMs: cluster.timeouts.bootMs,
+      intervalMs: 100,
+      description: `${member} back after its disk failed`,
+    });
   });
 
   it('stop and pause take a follower out while writes go on; heal brings it back in', async () => {
@@ -289,6 +331,8 @@ describe('faults on five members with TLS', () => {
     await expect(injectFault(ctx, { kind: 'cpu', options: { cpus: 0 } })).rejects.toThrow(/cpus/);
     const paused = await injectFault(ctx, { kind: 'pause', target: 'follower' });
     await expect(injectFault(ctx, { kind: 'pause', target: `member:${paused.members[0]}` })).rejects.toThrow(/already down/);
+    await expect(injectFault(ctx, { kind: 'slow-disk', target: `member:${paused.members[0]}` })).rejects.toThrow(/already down/);
+    await expect(injectFault(ctx, { kind: 'slow-disk', options: { ms: 100, jitterMs: 200 } })).rejects.toThrow(/jitter \(200 ms\) cannot exceed the delay \(100 ms\)/);
     expect((await readLedger(cluster)).map((r) => r.id)).toEqual([paused.id]);
   });
 });

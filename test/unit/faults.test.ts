@@ -101,7 +101,7 @@ describe('packet loss rules', () => {
 
 describe('the fault registry', () => {
   it('has every fault the seed names, each with a summary and a default target', () => {
-    expect([...FAULTS.keys()]).toEqual(['kill', 'stop', 'pause', 'restart', 'destroy', 'cpu', 'memory', 'nospace', 'disk-io', 'isolate', 'partition', 'loss', 'latency', 'quorum-loss']);
+    expect([...FAULTS.keys()]).toEqual(['kill', 'stop', 'pause', 'restart', 'destroy', 'cpu', 'memory', 'nospace', 'disk-io', 'slow-disk', 'disk-failure', 'isolate', 'partition', 'loss', 'latency', 'quorum-loss']);
     for (const fault of FAULTS.values()) expect(fault.summary.length).toBeGreaterThan(10);
   });
 
@@ -112,6 +112,9 @@ describe('the fault registry', () => {
   it('validates options with each fault’s own schema', () => {
     expect(lookupFault('cpu').options.safeParse({ cpus: 0 }).success).toBe(false);
     expect(lookupFault('latency').options.parse({})).toEqual({ ms: 100, jitterMs: 0 });
+    expect(lookupFault('slow-disk').options.parse({})).toEqual({ ms: 300, jitterMs: 0 });
+    expect(lookupFault('disk-failure').options.parse({})).toEqual({ syscalls: 'sync', after: 0 });
+    expect(lookupFault('disk-failure').options.safeParse({ syscalls: 'read' }).success).toBe(false);
     expect(lookupFault('quorum-loss').options.safeParse({ mode: 'explode' }).success).toBe(false);
     expect(lookupFault('kill').options.safeParse({ force: true }).success).toBe(false);
   });

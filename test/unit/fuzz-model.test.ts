@@ -28,6 +28,24 @@ describe('the drill model', () => {
     expect(model.canFault('destroy', 'follower')).toBe(false);
   });
 
+  it('a member on a slow disk still counts for quorum until healed, and one disk at a time is slowed', () => {
+    const model = fresh();
+    model.recordFault('slow-disk', 'member1');
+    model.recordFault('kill', 'member2');
+    expect(model.quorumHolds()).toBe(true);
+    expect(model.healable).toEqual(['member1', 'member2']);
+    expect(model.canFault('slow-disk', 'follower')).toBe(false);
+    expect(model.canFault('kill', 'leader')).toBe(true);
+    model.healAll();
+    expect(model.membersIn('slowed')).toEqual([]);
+    expect(model.canFault('slow-disk', 'leader')).toBe(true);
+    // Seen only on writes that commit: not without quorum.
+    const five = ClusterModel.fresh(['member1', 'member2', 'member3', 'member4', 'member5'], ['/fuzz/k0']);
+    for (const name of ['member1', 'member2', 'member3']) five.recordFault('kill', name);
+    expect(five.canFault('kill', 'follower')).toBe(true);
+    expect(five.canFault('slow-disk', 'follower')).toBe(false);
+  });
+
   it('a destroyed member survives heal and is replaced under the name replace-member picks', () => {
     const model = fresh();
     expect(model.canReplace()).toBe(false);

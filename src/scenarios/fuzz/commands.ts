@@ -165,7 +165,7 @@ export const PROPERTIES: readonly DrillProperty[] = [
   {
     name: 'quorum-writes',
     summary: 'with quorum writes succeed within the bound; without it none is acknowledged',
-    commands: [often(put), sometimes(get), often(faults('kill', 'pause', 'isolate')), sometimes(heal), sometimes(waitForLeader)],
+    commands: [often(put), sometimes(get), often(faults('kill', 'pause', 'isolate', 'slow-disk')), sometimes(heal), sometimes(waitForLeader)],
     characteristic: 'put',
   },
   {
@@ -174,7 +174,7 @@ export const PROPERTIES: readonly DrillProperty[] = [
     commands: [often(put), sometimes(get), sometimes(faults('kill', 'pause')), sometimes(heal), sometimes(snapshot), sometimes(restore)],
     characteristic: 'put',
   },
-  { name: 'convergence', summary: 'after heal the members converge: one leader, same hashkv at the same revision, the model’s members', commands: [sometimes(put), often(faults('kill', 'pause', 'isolate')), often(heal)], characteristic: 'heal' },
+  { name: 'convergence', summary: 'after heal the members converge: one leader, same hashkv at the same revision, the model’s members', commands: [sometimes(put), often(faults('kill', 'pause', 'isolate', 'slow-disk')), often(heal)], characteristic: 'heal' },
   {
     name: 'replace',
     summary: 'replace-member from any state with quorum ends with N healthy members',

@@ -8,12 +8,12 @@ import { nextMemberName } from '../../topology/plan.js';
  * snapshot. Pure: the fuzz commands consult it to decide what must happen, then tell it what did.
  */
 
-/** The faults the drills inject; each takes one member out until healed (destroy: for good). */
-export type DrillFault = 'kill' | 'pause' | 'isolate' | 'destroy';
+/** The faults the drills inject; each takes one member out until healed (destroy: for good), but a slow disk only slows it. */
+export type DrillFault = 'kill' | 'pause' | 'isolate' | 'destroy' | 'slow-disk';
 export type Role = 'leader' | 'follower';
 
-export type MemberState = 'up' | 'killed' | 'paused' | 'isolated' | 'destroyed';
-const STATE_AFTER: Record<DrillFault, MemberState> = { kill: 'killed', pause: 'paused', isolate: 'isolated', destroy: 'destroyed' };
+export type MemberState = 'up' | 'slowed' | 'killed' | 'paused' | 'isolated' | 'destroyed';
+const STATE_AFTER: Record<DrillFault, MemberState> = { kill: 'killed', pause: 'paused', isolate: 'isolated', destroy: 'destroyed', 'slow-disk': 'slowed' };
 
 export interface ModelMember {
   name: string;
@@ -86,8 +86,9 @@ export class ClusterModel {
   get keys(): string[] {
     return [...this.keys_.keys()];
   }
+  /** Members that answer and count for quorum: up, slow disk or not. */
   get upCount(): number {
-    return this.members_.filter((m) => m.state === 'up').length;
+    return this.members_.filter((m) => m.state === 'up' || m.state === 'slowed').length;
   }
   /** Members out, by what took them out. */
   membersIn(state: MemberState): string[] {
@@ -120,6 +121,8 @@ export class ClusterModel {
   canFault(fault: DrillFault, role: Role): boolean {
     if (this.upCount < 2) return false;
     if (role === 'leader' && !this.quorumHolds()) return false;
+    // One tracer can hold a process: one slow disk at a time; and it shows only on writes that commit.
+    if (fault === 'slow-disk' && (this.membersIn('slowed').length > 0 || !this.quorumHolds())) return false;
     // Members fail for good only beside otherwise healthy ones, and never so many that quorum is
     // lost: that is what replace-member is for (several at once: it removes them all, then adds).
     return fault !== 'destroy' || (this.healable.length === 0 && this.upCount - 1 >= quorumSize(this.members_.length));

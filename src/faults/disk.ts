@@ -1,0 +1,174 @@
+import { spawn, execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+import { DrillError, InvalidInputError, RuntimeUnavailableError, describeError } from '../errors.js';
+import type { Cluster, MemberInfo } from '../topology/cluster.js';
+import { quorumSize } from '../topology/leadership.js';
+import { waitFor } from '../wait.js';
+import { defineFault, type FaultContext } from './fault.js';
+import { endHelpers, helperCommand } from './helper-process.js';
+import { refuseUnlessUp } from './member-loss.js';
+import { LOAD_PREFIX } from './starvation.js';
+import { DISK_SYSCALLS, tracerArgs, type TracerPlan } from './syscall-tracer.js';
+
+/**
+ * Disks that stall and die, the failures that most often take etcd down in production: syncs that
+ * take hundreds of milliseconds (the leader misses heartbeats, elections follow), and a sync or
+ * write that fails with an I/O error (etcd stops at once). Each is strace on the member's etcd
+ * process (syscall-tracer.ts), in force only once its effect is seen.
+ */
+
+const run = promisify(execFile);
+
+async function requireStrace(): Promise<void> {
+  await run('strace', ['-V']).catch(() => {
+    throw new RuntimeUnavailableError('strace is not installed: the disk faults inject through it', { hint: 'run `npm run setup` (installs it on Debian/Ubuntu), or `apt-get install strace`' });
+  });
+}
+
+/** Starts a tracer per member; returns their PIDs by member, for heal. */
+async function attachTracers(ctx: FaultContext, members: MemberInfo[], planFor: (pid: number) => TracerPlan): Promise<Record<string, number>> {
+  await requireStrace();
+  const pids = await Promise.all(members.map(async (member) => (await ctx.runtime.inspect(member.containerId)).pid));
+  for (const [i, pid] of pids.entries()) {
+    const tracer = /^TracerPid:\s*(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+    if (tracer && tracer !== '0') {
+      throw new InvalidInputError(`${members[i]?.name}'s etcd is already traced (by process ${tracer}): a disk fault is in force on it`, { hint: 'heal that fault first (`etcd-drill heal --all`)' });
+    }
+  }
+  const tracers: Record<string, number> = {};
+  for (const [i, member] of members.entries()) {
+    const pid = pids[i] as number;
+    const [command, ...args] = helperCommand('syscall-tracer-main', tracerArgs(planFor(pid)));
+    const child = spawn(command as string, args, { detached: true, stdio: 'ignore' });
+    child.unref();
+    if (child.pid === undefined) throw new RuntimeUnavailableError(`could not start the syscall tracer for ${member.name}`);
+    tracers[member.name] = child.pid;
+  }
+  return tracers;
+}
+
+/** strace detaches on its way out: until it has exited the member's syscalls are still held. */
+function detachTracers(ctx: FaultContext, tracers: Record<string, number>): Promise<void> {
+  return endHelpers(Object.values(tracers), ctx.cluster.timeouts.requestMs, 'the syscall tracers to detach');
+}
+
+/** How long one put through `member` takes (a put waits for the member's own WAL sync before it answers). */
+async function putThrough(cluster: Cluster, member: MemberInfo, key: string): Promise<number> {
+  const client = cluster.client({ hosts: [member.endpoint], faultHandling: 'none' });
+  try {
+    const started = performance.now();
+    await client.put(key).value(String(Date.now()));
+    return Math.round(performance.now() - started);
+  } finally {
+    client.close();
+  }
+}
+
+const SLOW_DISK_KEY = `${LOAD_PREFIX}slow-disk`;
+
+export const slowDisk = defineFault({
+  kind: 'slow-disk',
+  summary: "delay each of the member's syncs (fdatasync, fsync: WAL appends and backend commits) by ms ± jitter, as a stalling disk does",
+  defaultTarget: { kind: 'leader' },
+  options: z.object({ ms: z.number().int().positive().max(10_000).default(300), jitterMs: z.number().int().min(0).default(0) }).strict(),
+  takesMembersDown: false,
+  refuse: (input) => {
+    refuseUnlessUp(input, 'slow the disk of');
+    if (input.views.filter((v) => v.up).length < quorumSize(input.views.length)) {
+      throw new InvalidInputError('a slow disk shows on the writes through its member, and without quorum none commits', { hint: 'heal first (`etcd-drill heal --all`), then slow the disk' });
+    }
+    if (input.options.jitterMs > input.options.ms) throw new InvalidInputError(`jitter (${input.options.jitterMs} ms) cannot exceed the delay (${input.options.ms} ms)`, { hint: 'lower --jitter-ms' });
+  },
+  inject: async (ctx, members, { ms, jitterMs }) => {
+    // Right after another fault the cluster may still be electing: wait for a first put, as an operator would retry.
+    const { leaderElectionMs, pollMs } = ctx.cluster.timeouts;
+    const firstPut = (m: MemberInfo) => waitFor(() => putThrough(ctx.cluster, m, SLOW_DISK_KEY), { timeoutMs: leaderElectionMs, intervalMs: pollMs, description: `a put through ${m.name} before its disk is slowed` });
+    const before = Object.fromEntries(await Promise.all(members.map(async (m) => [m.name, await firstPut(m)] as const)));
+    const seed = ctx.random.int(2 ** 31);
+    const tracers = await attachTracers(ctx, members, (pid) => ({ pid, syscalls: DISK_SYSCALLS.sync, delayMs: ms, jitterMs, seed }));
+    const least = ms - jitterMs;
+    const during: Record<string, number> = {};
+    try {
+      for (const member of members) {
+        const seen: number[] = [];
+        await waitFor(
+          async () => {
+            const took = await putThrough(ctx.cluster, member, SLOW_DISK_KEY);
+            seen.push(took);
+            return took >= least ? took : undefined;
+          },
+          // strace attaches within a moment; a put under a delayed sync takes the delay at least.
+          { timeoutMs: leaderElectionMs + 10 * (ms + jitterMs), intervalMs: pollMs, description: `a put through ${member.name} to take ${least} ms or more (took ${seen.join(', ')} ms)` },
+        ).then((took) => (during[member.name] = took));
+      }
+    } catch (err) {
+      // Not recorded, so nobody could heal it later: undo it now.
+      await detachTracers(ctx, tracers);
+      throw new DrillError(`slow-disk is not in force: ${describeError(err)}`, { hint: 'the syscall tracer could not hold the syncs: may root ptrace the member (`strace -p PID`)?' });
+    }
+    const puts = members.map((m) => `${m.name} ${before[m.name]} → ${during[m.name]} ms`).join(', ');
+    return { undo: { tracers }, effect: `syncs delayed ${ms} ms${jitterMs ? ` ± ${jitterMs}` : ''}; a put through ${puts}` };
+  },
+  heal: async (ctx, record) => {
+    await detachTracers(ctx, record.undo.tracers as Record<string, number>);
+    await ctx.cluster.etcdctl(['del', SLOW_DISK_KEY]);
+    return undefined;
+  },
+});
+
+/** What etcd logged as it stopped for the failed disk, as "failed to commit tx: input/output error" (its JSON line's msg and error). */
+export function ioErrorLine(logs: string): string | undefined {
+  const line = logs.split('\n').reverse().find((l) => /input\/output error/i.test(l))?.trim();
+  if (!line) return undefined;
+  try {
+    const { msg, error } = JSON.parse(line) as { msg?: string; error?: string };
+    return msg && error ? `${msg}: ${error}` : line;
+  } catch {
+    return line;
+  }
+}
+
+export const diskFailure = defineFault({
+  kind: 'disk-failure',
+  summary: "fail the member's syncs (or writes) with an I/O error, at once or after N calls, as a dying disk does: etcd stops",
+  defaultTarget: { kind: 'follower' },
+  options: z.object({ syscalls: z.enum(['sync', 'write']).default('sync'), after: z.number().int().min(0).max(1_000_000).default(0) }).strict(),
+  takesMembersDown: true,
+  refuse: (input) => refuseUnlessUp(input, 'fail the disk of'),
+  inject: async (ctx, members, { syscalls, after }) => {
+    const tracers = await attachTracers(ctx, members, (pid) => ({ pid, syscalls: DISK_SYSCALLS[syscalls], error: 'EIO', after }));
+    const targets = new Set(members.map((m) => m.name));
+    // Writes make every member append to its WAL: the failing call comes with the first, or the (after+1)th.
+    const through = ctx.cluster.members.filter((m) => !targets.has(m.name));
+    const client = ctx.cluster.client({ hosts: (through.length ? through : ctx.cluster.members).map((m) => m.endpoint), faultHandling: 'none' });
+    const stopped = async () => (await Promise.all(members.map(async (m) => !(await ctx.runtime.inspect(m.containerId)).running))).every(Boolean);
+    let writes = 0;
+    try {
+      await waitFor(
+        async () => {
+          if (await stopped()) return true;
+          await client.put(`${LOAD_PREFIX}disk-failure/${writes}`).value('x').catch(() => undefined);
+          writes += 1;
+          return undefined;
+        },
+        { timeoutMs: ctx.cluster.timeouts.leaderElectionMs + ctx.cluster.timeouts.requestMs * 5, intervalMs: 10, description: `${members.map((m) => m.name).join(', ')} to stop on the I/O error (${writes} writes made)` },
+      );
+    } catch (err) {
+      await detachTracers(ctx, tracers);
+      throw new DrillError(`disk-failure is not in force: ${describeError(err)}`, { hint: after > 0 ? 'lower --after: the writes did not reach that many calls' : 'may root ptrace the member (`strace -p PID`)?' });
+    } finally {
+      client.close();
+    }
+    const lines = await Promise.all(members.map(async (m) => `${m.name}: ${ioErrorLine(await ctx.runtime.logs(m.containerId)) ?? 'stopped (no I/O error logged)'}`));
+    return { undo: { tracers }, effect: `stopped on the failed disk after ${writes} writes — ${lines.join('; ')}` };
+  },
+  heal: async (ctx, record) => {
+    await detachTracers(ctx, record.undo.tracers as Record<string, number>);
+    // A new disk with the old data on it: etcd starts again where the failure left its WAL.
+    await Promise.all(record.members.map((name) => ctx.runtime.start(ctx.cluster.member(name).containerId)));
+    await ctx.cluster.etcdctl(['del', '--prefix', `${LOAD_PREFIX}disk-failure/`]);
+    return 'started again on its data, as on a repaired disk; in production, replace the member (replace-member)';
+  },
+});

@@ -1,0 +1,3 @@
+import { parsePlan, runTracer } from './syscall-tracer.js';
+
+await runTracer(parsePlan(process.argv.slice(2)));
