@@ -7,6 +7,7 @@ import type { Cluster, MemberInfo } from '../topology/cluster.js';
 import { quorumSize } from '../topology/leadership.js';
 import { waitFor } from '../wait.js';
 import { defineFault, type FaultContext } from './fault.js';
+import { delayOptions, refuseJitterOverDelay } from './delay-options.js';
 import { endHelpers, helperCommand } from './helper-process.js';
 import { refuseUnlessUp } from './member-loss.js';
 import { LOAD_PREFIX } from './starvation.js';
@@ -72,14 +73,14 @@ export const slowDisk = defineFault({
   kind: 'slow-disk',
   summary: "delay each of the member's syncs (fdatasync, fsync: WAL appends and backend commits) by ms ± jitter, as a stalling disk does",
   defaultTarget: { kind: 'leader' },
-  options: z.object({ ms: z.number().int().positive().max(10_000).default(300), jitterMs: z.number().int().min(0).default(0) }).strict(),
+  options: delayOptions(300),
   takesMembersDown: false,
   refuse: (input) => {
     refuseUnlessUp(input, 'slow the disk of');
+    refuseJitterOverDelay(input.options, 'delay');
     if (input.views.filter((v) => v.up).length < quorumSize(input.views.length)) {
       throw new InvalidInputError('a slow disk shows on the writes through its member, and without quorum none commits', { hint: 'heal first (`etcd-drill heal --all`), then slow the disk' });
     }
-    if (input.options.jitterMs > input.options.ms) throw new InvalidInputError(`jitter (${input.options.jitterMs} ms) cannot exceed the delay (${input.options.ms} ms)`, { hint: 'lower --jitter-ms' });
   },
   inject: async (ctx, members, { ms, jitterMs }) => {
     // Right after another fault the cluster may still be electing: wait for a first put, as an operator would retry.
@@ -90,33 +91,39 @@ export const slowDisk = defineFault({
     const tracers = await attachTracers(ctx, members, (pid) => ({ pid, syscalls: DISK_SYSCALLS.sync, delayMs: ms, jitterMs, seed }));
     const least = ms - jitterMs;
     const during: Record<string, number> = {};
+    const seen: number[] = [];
     try {
       for (const member of members) {
-        const seen: number[] = [];
-        await waitFor(
+        seen.length = 0;
+        during[member.name] = await waitFor(
           async () => {
             const took = await putThrough(ctx.cluster, member, SLOW_DISK_KEY);
             seen.push(took);
             return took >= least ? took : undefined;
           },
           // strace attaches within a moment; a put under a delayed sync takes the delay at least.
-          { timeoutMs: leaderElectionMs + 10 * (ms + jitterMs), intervalMs: pollMs, description: `a put through ${member.name} to take ${least} ms or more (took ${seen.join(', ')} ms)` },
-        ).then((took) => (during[member.name] = took));
+          { timeoutMs: leaderElectionMs + 10 * (ms + jitterMs), intervalMs: pollMs, description: `a put through ${member.name} to take ${least} ms or more` },
+        );
       }
+      // The probe's key goes while quorum surely holds (the last put just committed).
+      await ctx.cluster.etcdctl(['del', SLOW_DISK_KEY]);
     } catch (err) {
       // Not recorded, so nobody could heal it later: undo it now.
       await detachTracers(ctx, tracers);
-      throw new DrillError(`slow-disk is not in force: ${describeError(err)}`, { hint: 'the syscall tracer could not hold the syncs: may root ptrace the member (`strace -p PID`)?' });
+      throw new DrillError(`slow-disk is not in force: ${describeError(err)}; puts through it took ${seen.join(', ') || 'no answer'} ms`, { hint: 'the syscall tracer could not hold the syncs: may root ptrace the member (`strace -p PID`)?' });
     }
     const puts = members.map((m) => `${m.name} ${before[m.name]} → ${during[m.name]} ms`).join(', ');
     return { undo: { tracers }, effect: `syncs delayed ${ms} ms${jitterMs ? ` ± ${jitterMs}` : ''}; a put through ${puts}` };
   },
   heal: async (ctx, record) => {
     await detachTracers(ctx, record.undo.tracers as Record<string, number>);
-    await ctx.cluster.etcdctl(['del', SLOW_DISK_KEY]);
     return undefined;
   },
 });
+
+function startAgain(ctx: FaultContext, names: string[]): Promise<unknown> {
+  return Promise.all(names.map((name) => ctx.runtime.start(ctx.cluster.member(name).containerId)));
+}
 
 /** What etcd logged as it stopped for the failed disk, as "failed to commit tx: input/output error" (its JSON line's msg and error). */
 export function ioErrorLine(logs: string): string | undefined {
@@ -149,25 +156,34 @@ export const diskFailure = defineFault({
       await waitFor(
         async () => {
           if (await stopped()) return true;
+          // A write refused while the failing member was the leader is the fault taking hold: the next goes to the new one.
           await client.put(`${LOAD_PREFIX}disk-failure/${writes}`).value('x').catch(() => undefined);
           writes += 1;
           return undefined;
         },
-        { timeoutMs: ctx.cluster.timeouts.leaderElectionMs + ctx.cluster.timeouts.requestMs * 5, intervalMs: 10, description: `${members.map((m) => m.name).join(', ')} to stop on the I/O error (${writes} writes made)` },
+        { timeoutMs: ctx.cluster.timeouts.leaderElectionMs + ctx.cluster.timeouts.requestMs * 5, intervalMs: 10, description: `${members.map((m) => m.name).join(', ')} to stop on the I/O error` },
       );
     } catch (err) {
       await detachTracers(ctx, tracers);
-      throw new DrillError(`disk-failure is not in force: ${describeError(err)}`, { hint: after > 0 ? 'lower --after: the writes did not reach that many calls' : 'may root ptrace the member (`strace -p PID`)?' });
+      throw new DrillError(`disk-failure is not in force: ${describeError(err)} (${writes} writes made)`, { hint: after > 0 ? 'lower --after: the writes did not reach that many calls' : 'may root ptrace the member (`strace -p PID`)?' });
     } finally {
       client.close();
     }
-    const lines = await Promise.all(members.map(async (m) => `${m.name}: ${ioErrorLine(await ctx.runtime.logs(m.containerId)) ?? 'stopped (no I/O error logged)'}`));
-    return { undo: { tracers }, effect: `stopped on the failed disk after ${writes} writes — ${lines.join('; ')}` };
+    const errors = await Promise.all(members.map(async (m) => ({ member: m.name, line: ioErrorLine(await ctx.runtime.logs(m.containerId)) })));
+    const silent = errors.filter((e) => e.line === undefined).map((e) => e.member);
+    if (silent.length > 0) {
+      // Stopped, but not on the disk: not this fault's doing. Not recorded, so undone now.
+      await detachTracers(ctx, tracers);
+      await startAgain(ctx, members.map((m) => m.name));
+      throw new DrillError(`disk-failure is not in force: ${silent.join(', ')} stopped without etcd's I/O error in the log`, { hint: `see \`etcd-drill member logs ${silent[0]}\`` });
+    }
+    return { undo: { tracers }, effect: `stopped on the failed disk after ${writes} writes — ${errors.map((e) => `${e.member}: ${e.line}`).join('; ')}` };
   },
   heal: async (ctx, record) => {
     await detachTracers(ctx, record.undo.tracers as Record<string, number>);
     // A new disk with the old data on it: etcd starts again where the failure left its WAL.
-    await Promise.all(record.members.map((name) => ctx.runtime.start(ctx.cluster.member(name).containerId)));
+    await startAgain(ctx, record.members);
+    await ctx.cluster.waitForLeader();
     await ctx.cluster.etcdctl(['del', '--prefix', `${LOAD_PREFIX}disk-failure/`]);
     return 'started again on its data, as on a repaired disk; in production, replace the member (replace-member)';
   },

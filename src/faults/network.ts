@@ -5,6 +5,7 @@ import { CLIENT_PORT, PEER_PORT } from '../topology/plan.js';
 import type { MemberInfo } from '../topology/cluster.js';
 import { waitFor } from '../wait.js';
 import { defineFault, type FaultContext, type FaultRecord } from './fault.js';
+import { delayOptions, refuseJitterOverDelay } from './delay-options.js';
 import { endHelpers, helperCommand } from './helper-process.js';
 
 /**
@@ -203,16 +204,13 @@ async function runningPeersOf(ctx: FaultContext, member: MemberInfo): Promise<st
   return states.flatMap((state) => (state?.running && !state.paused ? Object.values(state.ips) : []));
 }
 
-
 export const latency = defineFault({
   kind: 'latency',
   summary: "delay the member's peer traffic by a latency ± jitter, through a proxy in its network namespace",
   defaultTarget: { kind: 'all' },
-  options: z.object({ ms: z.number().int().positive().max(10_000).default(100), jitterMs: z.number().int().min(0).default(0) }).strict(),
+  options: delayOptions(100),
   takesMembersDown: false,
-  refuse: ({ options }) => {
-    if (options.jitterMs > options.ms) throw new InvalidInputError(`jitter (${options.jitterMs} ms) cannot exceed the latency (${options.ms} ms)`);
-  },
+  refuse: ({ options }) => refuseJitterOverDelay(options, 'latency'),
   inject: async (ctx, members, { ms, jitterMs }) => {
     const proxies: Record<string, number> = {};
     const chains: Record<string, string> = {};

@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { GenericContainer, WaitStrategy } from 'testcontainers';
-import { ConditionTimeoutError, ContainerGoneError, DrillError, RuntimeUnavailableError, describeError } from '../errors.js';
+import { ConditionTimeoutError, ContainerGoneError, DrillError, RuntimeUnavailableError } from '../errors.js';
+import { blockDeviceOf, throttleWrites, type WriteLimit } from './blkio.js';
 import { waitFor } from '../wait.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecResult, FileToCopy, ImageDetails, LabelledObjects, ResourceUsage, Resources, StartedContainer, VolumeMount } from './runtime.js';
 
@@ -430,38 +431,9 @@ export class DockerRuntime implements ContainerRuntime {
     return child.pid;
   }
 
-  async throttleDiskWrites(containerId: string, limit: { iops: number; bytesPerSecond: number } | undefined): Promise<void> {
-    const pid = await this.runningPid(containerId);
-    const device = await this.dataDevice();
-    const cgroups = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
-    const v1 = /^\d+:[^:]*\bblkio\b[^:]*:(.*)$/m.exec(cgroups)?.[1];
-    const v2 = /^0::(.*)$/m.exec(cgroups)?.[1];
-    const unsupported = (why: string) =>
-      new RuntimeUnavailableError(`disk I/O throttling is not available here: ${why}`, { hint: 'use cpu or latency faults to slow the member instead' });
-    try {
-      if (v1 !== undefined) {
-        const dir = `/sys/fs/cgroup/blkio${v1}`;
-        await writeFile(`${dir}/blkio.throttle.write_iops_device`, `${device} ${limit?.iops ?? 0}`);
-        await writeFile(`${dir}/blkio.throttle.write_bps_device`, `${device} ${limit?.bytesPerSecond ?? 0}`);
-      } else if (v2 !== undefined) {
-        const value = limit ? `wiops=${limit.iops} wbps=${limit.bytesPerSecond}` : 'wiops=max wbps=max';
-        await writeFile(`/sys/fs/cgroup${v2}/io.max`, `${device} ${value}`);
-      } else {
-        throw unsupported('the container has no block-I/O cgroup');
-      }
-    } catch (err) {
-      if (err instanceof RuntimeUnavailableError) throw err;
-      throw unsupported(describeError(err));
-    }
-  }
-
-  /** major:minor of the block device under the engine's data root, as the I/O cgroup names it. */
-  private async dataDevice(): Promise<string> {
+  async throttleDiskWrites(containerId: string, limit: WriteLimit | undefined): Promise<void> {
     const info = (await this.docker.info()) as { DockerRootDir?: string };
-    const { dev } = await stat(info.DockerRootDir ?? '/var/lib/docker');
-    const major = (dev >> 8) & 0xfff;
-    const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-    return `${major}:${minor}`;
+    await throttleWrites(await this.runningPid(containerId), await blockDeviceOf(info.DockerRootDir ?? '/var/lib/docker'), limit);
   }
 
   private async runningPid(containerId: string): Promise<number> {

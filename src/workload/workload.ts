@@ -1,16 +1,16 @@
 import type { Etcd3, IKeyValue } from 'etcd3';
-import { percentiles } from '../checks/latency.js';
 import { describeError } from '../errors.js';
-import type { Timestamped, WorkloadSample } from '../events.js';
+import type { Timestamped } from '../events.js';
 import { Random } from '../random.js';
 import type { Cluster } from '../topology/cluster.js';
-import { createClient, memberIdHex } from '../topology/client.js';
-import { leaderOf, type LeadershipClaim } from '../topology/leadership.js';
 import { delay } from '../wait.js';
 import { DEFAULT_KEYS, DEFAULT_RATE_PER_SECOND } from './defaults.js';
+import { EVENTS_PREFIX, EVENT_TTL_SECONDS, LIST_EVERY_TICKS, LIST_PAGE, OBJECTS_PREFIX, WORKLOAD_PREFIX, prefixEnd, workFor, type Work } from './mix.js';
+import { LeaderWatch } from './leader-watch.js';
 import { MemberClients } from './member-clients.js';
+import { sampleWrites } from './samples.js';
 import { Informer, type Listing } from './informer.js';
-import { classifyError, isWrite, showsAvailability, type FaultWindow, type History, type KeyValue, type LeaderSample, type OpKind, type Operation } from './history.js';
+import { classifyError, isWrite, showsAvailability, type FaultWindow, type History, type KeyValue, type OpKind, type Operation } from './history.js';
 
 /**
  * The workload: what Kubernetes API servers do to etcd, recorded in full. On a shared set of keys it
@@ -18,7 +18,7 @@ import { classifyError, isWrite, showsAvailability, type FaultWindow, type Histo
  * GuaranteedUpdate does), reads them linearizably and member by member, lists them, attaches
  * events to leases, and keeps an informer on its prefix (and on each preloaded prefix it lists)
  * that resumes after a broken stream and re-lists after a compaction. Every read of a key is of a
- * key the workload also writes, so the checks can compare it. It also polls every member for who leads, and once a second tells a face
+ * key the workload also writes, so the checks can compare it. Its LeaderWatch follows who leads, and once a second it tells a face
  * how writes fare.
  */
 export interface WorkloadOptions {
@@ -36,13 +36,6 @@ export interface WorkloadOptions {
   listPrefixes?: readonly string[];
 }
 
-/** Everything the workload writes lives under here; the watch covers all of it. */
-export const WORKLOAD_PREFIX = '/registry/drill/';
-/** The objects it guards, reads and lists. */
-export const OBJECTS_PREFIX = `${WORKLOAD_PREFIX}objects/`;
-/** Events, attached to leases two at a time in one transaction, as the API server writes them. */
-export const EVENTS_PREFIX = `${WORKLOAD_PREFIX}events/`;
-const EVENT_TTL_SECONDS = 30;
 /** How an abandoned call is recorded (errorKind `abandoned`: outcome unknown, and no sign of unavailability). */
 const ABANDONED = 'the API servers stopped while this call was outstanding: it gave no answer';
 
@@ -52,17 +45,11 @@ interface KeyKnowledge {
   asOf: number;
 }
 
-/** A member's last answer to the status poll, as a claim about who leads. */
-interface MemberSeen {
-  at: number;
-  claim: LeadershipClaim;
-}
-
 type Answer = Pick<Operation, 'ok' | 'value' | 'revision' | 'term' | 'modRevision' | 'kvs' | 'listed'> & { conflict?: string };
 
 export class Workload {
   private readonly operations: Operation[] = [];
-  private readonly leaders: LeaderSample[] = [];
+  private readonly leaderWatch: LeaderWatch;
   private readonly faults = new Map<string, FaultWindow>();
   private readonly informer: Informer;
   private readonly preloadedInformers: Informer[];
@@ -71,9 +58,7 @@ export class Workload {
   private readonly busyKeys = new Set<string>();
   private readonly knowledge = new Map<string, KeyKnowledge>();
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
-  private readonly seen = new Map<string, MemberSeen>();
   private readonly memberClients: MemberClients;
-  private readonly polled = new Set<string>();
   private readonly random: Random;
   private client: Etcd3 | undefined;
   private isRunning = false;
@@ -98,6 +83,7 @@ export class Workload {
     options: WorkloadOptions = {},
   ) {
     this.memberClients = new MemberClients(cluster);
+    this.leaderWatch = new LeaderWatch(cluster);
     this.random = new Random(options.seed ?? 1);
     this.options = {
       ratePerSecond: options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
@@ -115,7 +101,7 @@ export class Workload {
   get history(): Pick<History, 'operations' | 'leaders' | 'faults' | 'watch' | 'informers'> {
     return {
       operations: [...this.operations],
-      leaders: [...this.leaders],
+      leaders: [...this.leaderWatch.samples],
       faults: [...this.faults.values()],
       watch: this.informer.recorded(),
       informers: this.preloadedInformers.map((i) => i.recorded()),
@@ -151,8 +137,8 @@ export class Workload {
     await this.informer.start(this.client);
     // Lists of preloaded prefixes are large: the API servers serve while they run.
     this.informerStarts = this.preloadedInformers.map((i) => i.start(this.client as Etcd3));
-    this.loops = [this.workloadLoop(), this.leaderLoop(), this.samplingLoop()];
-    this.followMembership();
+    this.loops = [this.workloadLoop(), this.samplingLoop()];
+    this.leaderWatch.start(signal);
     this.cluster.eventBus.emit({ type: 'workload.started', cluster: this.cluster.name, ratePerSecond: this.options.ratePerSecond, endpoints: this.options.endpoints });
   }
 
@@ -164,6 +150,7 @@ export class Workload {
     // what is still outstanding is abandoned, its outcome unknown, as a timeout's is.
     this.halt.abort();
     await Promise.all(this.loops);
+    await this.leaderWatch.stopped();
     await Promise.all([...this.inFlight.values()].flatMap((set) => [...set]));
     await Promise.all(this.informerStarts);
     await Promise.all([this.informer, ...this.preloadedInformers].map((i) => i.stop()));
@@ -171,7 +158,6 @@ export class Workload {
     this.client?.close();
     this.memberClients.closeAll();
     // Stopped API servers can be started again (after a restore): the history and the write sequence go on.
-    this.seen.clear();
     const failed = this.operations.filter((o) => !o.ok).length;
     this.cluster.eventBus.emit({ type: 'workload.stopped', cluster: this.cluster.name, operations: this.operations.length, failed });
     return this.history;
@@ -408,75 +394,9 @@ export class Workload {
     }
   }
 
-  /** One status loop per current member: replace-member adds some and removes others while we watch. */
-  private followMembership(): void {
-    for (const member of this.cluster.members) {
-      if (this.polled.has(member.name)) continue;
-      this.polled.add(member.name);
-      this.loops.push(this.memberLoop(member.name).finally(() => this.polled.delete(member.name)));
-    }
-  }
-
-  /** Each member is asked on its own, so a frozen one does not stall the view of the others. */
-  private async memberLoop(name: string): Promise<void> {
-    const { pollMs, requestMs } = this.cluster.timeouts;
-    while (this.isRunning) {
-      const member = this.cluster.members.find((m) => m.name === name);
-      if (!member) {
-        this.seen.delete(name);
-        return;
-      }
-      const client = createClient({ hosts: [member.endpoint], tls: this.clientTls(), requestTimeoutMs: requestMs, faultHandling: 'none' });
-      try {
-        while (this.isRunning) {
-          const status = await Promise.race([client.maintenance.status(), this.stopped]).catch(() => undefined);
-          if (status) {
-            const leaderId = status.leader === '0' ? undefined : memberIdHex(status.leader);
-            this.seen.set(name, { at: Date.now(), claim: { name, answered: true, claimsLead: status.leader === status.header.member_id, leaderId, term: Number(status.raftTerm) } });
-          }
-          else this.seen.delete(name);
-          await this.pause(pollMs);
-          if (status === undefined) break; // a new connection after a failure: the member may have come back on a fresh socket
-        }
-      } finally {
-        client.close();
-      }
-    }
-  }
-
   /** Waits `ms` (none if negative), or until the API servers stop. */
   private pause(ms: number): Promise<void> {
     return delay(Math.max(0, ms), this.halt.signal).catch(() => undefined);
-  }
-
-  private clientTls() {
-    const tls = this.cluster.clientTls;
-    return tls ? { ca: tls.ca, client: { cert: tls.cert, key: tls.key } } : undefined;
-  }
-
-  /** Samples who leads: `leaderOf` the members' fresh answers. */
-  private async leaderLoop(): Promise<void> {
-    const { pollMs, requestMs } = this.cluster.timeouts;
-    /** The last leader seen, and when it last answered as leader: an election lasts from then to the first sight of the next. */
-    let lastLeader: { name: string; seenAt: number } | undefined;
-    while (this.isRunning) {
-      this.followMembership();
-      const now = Date.now();
-      const fresh = [...this.seen.values()].filter((view) => now - view.at <= requestMs);
-      const leader = leaderOf(fresh.map((view) => view.claim));
-      const best = leader && { name: leader.name, term: leader.term, at: this.seen.get(leader.name)?.at ?? now };
-      const previous = this.leaders[this.leaders.length - 1];
-      if (!previous || previous.leader !== best?.name || previous.term !== best?.term) {
-        this.leaders.push({ at: now, leader: best?.name, term: best?.term });
-        if (previous?.leader !== best?.name) {
-          // The same member can win again after a leaderless spell (quorum back): that was an election too.
-          const electionMs = best && lastLeader ? best.at - lastLeader.seenAt : undefined;
-          this.cluster.eventBus.emit({ type: 'leader.changed', cluster: this.cluster.name, from: previous?.leader, to: best?.name, term: best?.term, electionMs });
-        }
-      }
-      if (best) lastLeader = { name: best.name, seenAt: best.at };
-      await this.pause(pollMs);
-    }
   }
 
   /** Once a second, the writes of the last second, for a face's availability and latency sparklines. */
@@ -486,58 +406,10 @@ export class Workload {
     while (this.isRunning) {
       await this.pause(from + windowMs - Date.now());
       const to = Date.now();
-      this.cluster.eventBus.emit({ type: 'workload.sampled', cluster: this.cluster.name, sample: this.sampleWrites(from, to) });
+      this.cluster.eventBus.emit({ type: 'workload.sampled', cluster: this.cluster.name, sample: sampleWrites(this.operations, this.writesInFlight.values(), this.cluster.timeouts.requestMs, from, to) });
       from = to;
     }
   }
-
-  private sampleWrites(from: number, to: number): WorkloadSample {
-    const finished: Operation[] = [];
-    for (let i = this.operations.length - 1; i >= 0; i -= 1) {
-      const op = this.operations[i] as Operation;
-      if (op.end < from) break;
-      if (isWrite(op) && op.end < to) finished.push(op);
-    }
-    const latencies = finished.filter((o) => o.ok).map((o) => o.end - o.start);
-    const p = latencies.length ? percentiles(latencies, [50, 99]) : undefined;
-    const answered = latencies.length + finished.filter((o) => o.errorKind === 'conflict').length;
-    const stalledWrites = [...this.writesInFlight.values()].filter((start) => to - start > this.cluster.timeouts.requestMs).length;
-    const counted = finished.length + stalledWrites;
-    return {
-      windowMs: to - from,
-      puts: finished.length,
-      okPuts: latencies.length,
-      stalledPuts: stalledWrites,
-      availability: counted ? answered / counted : undefined,
-      p50Ms: p?.p50,
-      p99Ms: p?.p99,
-    };
-  }
-}
-
-type Work = 'write' | 'get' | 'get-serializable' | 'range' | 'events' | 'list';
-/** With preloaded state, one linearizable get in 40 ticks (under a second at the default rate) becomes a paginated list. */
-const LIST_EVERY_TICKS = 40;
-const LIST_PAGE = 500;
-
-/** The end of the range of keys under `prefix`: its last byte plus one. */
-function prefixEnd(prefix: string): Buffer {
-  const end = Buffer.from(prefix);
-  end[end.length - 1] = (end[end.length - 1] as number) + 1;
-  return end;
-}
-
-/**
- * The API server's mix over 20 ticks (0.4 s at the default rate): 8 guarded writes, 4
- * linearizable gets, 6 member-local reads (two or more a member, so each member's own order is
- * judged), a list of every object, and events on a lease.
- */
-function workFor(tick: number): Work {
-  const phase = tick % 20;
-  if (phase === 0) return 'events';
-  if (phase === 10) return 'range';
-  if (phase === 5 || phase === 15 || phase % 4 === 2) return 'get-serializable';
-  return phase % 2 === 1 ? 'write' : 'get';
 }
 
 function termOf(response: { header: { raft_term: string } }): number {
@@ -546,10 +418,4 @@ function termOf(response: { header: { raft_term: string } }): number {
 
 function keyValue(kv: IKeyValue): KeyValue {
   return { key: kv.key.toString(), value: kv.value.toString(), modRevision: Number(kv.mod_revision) };
-}
-
-/** Milliseconds from `since` until a leader other than `previous` (or any, if `previous` is undefined) was seen. */
-export function timeToNewLeader(leaders: LeaderSample[], since: number, previous: string | undefined): number | undefined {
-  const sample = leaders.find((s) => s.at >= since && s.leader !== undefined && s.leader !== previous);
-  return sample ? sample.at - since : undefined;
 }

@@ -3,7 +3,8 @@ import { judge, percentiles, unavailabilityWindows } from '../../src/checks/inde
 import { gatherHistory } from '../../src/checks/snapshots.js';
 import { isWrite } from '../../src/workload/history.js';
 import { faultContext, healAll, injectFault } from '../../src/faults/inject.js';
-import { Workload, timeToNewLeader } from '../../src/workload/workload.js';
+import { Workload } from '../../src/workload/workload.js';
+import { timeToNewLeader } from '../../src/workload/samples.js';
 import { readLedger } from '../../src/faults/ledger.js';
 import { startCluster, type Cluster } from '../../src/index.js';
 import { processRuns } from '../../src/topology/lifecycle.js';

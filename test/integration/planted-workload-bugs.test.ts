@@ -9,7 +9,8 @@ import { parseScenario } from '../../src/scenarios/scenario-file.js';
 import type { Report } from '../../src/scenarios/types.js';
 import type { Operation } from '../../src/workload/history.js';
 import { Informer } from '../../src/workload/informer.js';
-import { OBJECTS_PREFIX, Workload } from '../../src/workload/workload.js';
+import { Workload } from '../../src/workload/workload.js';
+import { OBJECTS_PREFIX } from '../../src/workload/mix.js';
 
 /**
  * Bugs planted in the workload's real code path (its own methods, or the etcd3 client under them,

@@ -1,0 +1,37 @@
+import { percentiles } from '../checks/latency.js';
+import type { WorkloadSample } from '../events.js';
+import { isWrite, type LeaderSample, type Operation } from './history.js';
+
+/**
+ * What the load saw, summed up: how the writes of one window fared (the face's sparklines and
+ * availability; a write in flight past the request timeout counts as stalled), and how long until a
+ * new leader was seen.
+ */
+export function sampleWrites(operations: readonly Operation[], writesInFlight: Iterable<number>, requestMs: number, from: number, to: number): WorkloadSample {
+  const finished: Operation[] = [];
+  for (let i = operations.length - 1; i >= 0; i -= 1) {
+    const op = operations[i] as Operation;
+    if (op.end < from) break;
+    if (isWrite(op) && op.end < to) finished.push(op);
+  }
+  const latencies = finished.filter((o) => o.ok).map((o) => o.end - o.start);
+  const p = latencies.length ? percentiles(latencies, [50, 99]) : undefined;
+  const answered = latencies.length + finished.filter((o) => o.errorKind === 'conflict').length;
+  const stalledWrites = [...writesInFlight].filter((start) => to - start > requestMs).length;
+  const counted = finished.length + stalledWrites;
+  return {
+    windowMs: to - from,
+    puts: finished.length,
+    okPuts: latencies.length,
+    stalledPuts: stalledWrites,
+    availability: counted ? answered / counted : undefined,
+    p50Ms: p?.p50,
+    p99Ms: p?.p99,
+  };
+}
+
+/** Milliseconds from `since` until a leader other than `previous` (or any, if `previous` is undefined) was seen. */
+export function timeToNewLeader(leaders: LeaderSample[], since: number, previous: string | undefined): number | undefined {
+  const sample = leaders.find((s) => s.at >= since && s.leader !== undefined && s.leader !== previous);
+  return sample ? sample.at - since : undefined;
+}
