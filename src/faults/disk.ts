@@ -67,6 +67,15 @@ async function putThrough(cluster: Cluster, member: MemberInfo, key: string): Pr
   }
 }
 
+async function deleteThrough(cluster: Cluster, member: MemberInfo, key: string): Promise<void> {
+  const client = cluster.client({ hosts: [member.endpoint], faultHandling: 'none' });
+  try {
+    await client.delete().key(key);
+  } finally {
+    client.close();
+  }
+}
+
 const SLOW_DISK_KEY = `${LOAD_PREFIX}slow-disk`;
 
 export const slowDisk = defineFault({
@@ -105,8 +114,9 @@ export const slowDisk = defineFault({
           { timeoutMs: leaderElectionMs + 10 * (ms + jitterMs), intervalMs: pollMs, description: `a put through ${member.name} to take ${least} ms or more` },
         );
       }
-      // The probe's key goes while quorum surely holds (the last put just committed).
-      await ctx.cluster.etcdctl(['del', SLOW_DISK_KEY]);
+      // The probe's key goes the way its puts came, while quorum surely holds (the last put just committed);
+      // etcdctl could pick a member another fault has cut off.
+      await deleteThrough(ctx.cluster, members[members.length - 1] as MemberInfo, SLOW_DISK_KEY);
     } catch (err) {
       // Not recorded, so nobody could heal it later: undo it now.
       await detachTracers(ctx, tracers);
