@@ -10,9 +10,20 @@ export interface WaitOptions {
 }
 
 /**
+ * Thrown by a probe that learned waiting cannot help: ends the wait at once with `reason` itself
+ * (any other error a probe throws counts as "not yet" and is retried until the deadline).
+ */
+export class WaitEnded extends ConditionViolatedError {
+  constructor(readonly reason: Error) {
+    super(reason.message);
+  }
+}
+
+/**
  * Polls `probe` until it returns a value other than undefined, or throws a ConditionTimeoutError
  * naming the condition and the last error seen. A probe that knows the condition can never hold
- * throws ConditionViolatedError, which ends the wait at once. The only way etcd-drill waits: no fixed sleeps.
+ * throws ConditionViolatedError, which ends the wait at once (WaitEnded: with the error it carries).
+ * The only way etcd-drill waits: no fixed sleeps.
  */
 export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
@@ -25,6 +36,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, options: W
       const value = await untilAborted(probe(), options.signal);
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof WaitEnded) throw err.reason;
       if (err instanceof ConditionViolatedError || options.signal?.aborted) throw err;
       lastError = err;
     }

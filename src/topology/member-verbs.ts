@@ -1,9 +1,9 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ConditionViolatedError, DrillError, InvalidInputError } from '../errors.js';
+import { ConditionTimeoutError, DrillError, InvalidInputError } from '../errors.js';
 import { formatBytes } from '../event-lines.js';
 import type { ContainerState } from '../runtime/runtime.js';
-import { waitFor } from '../wait.js';
+import { WaitEnded, waitFor } from '../wait.js';
 import { memberIdHex } from './client.js';
 import { ETCD_BIN_DIR } from './image.js';
 import { memberContainer, memberFiles, memberVolumes } from './member-container.js';
@@ -173,7 +173,7 @@ async function serving(handle: VerbHandle, member: MemberState, sinceMs?: number
       const container = await handle.runtime.inspect(member.containerId);
       const logs = await handle.runtime.logs(member.containerId, sinceMs === undefined ? {} : { sinceMs });
       if (!container.running) {
-        throw new ConditionViolatedError(`${member.name} exited (code ${container.exitCode}): ${lastWords(logs.trim().split('\n'))}`, { hint: `\`etcd-drill member logs ${member.name}\` shows all it printed` });
+        throw new WaitEnded(new DrillError(`${member.name} exited (code ${container.exitCode}): ${lastWords(logs.trim().split('\n'))}`, { hint: `\`etcd-drill member logs ${member.name}\` shows all it printed` }));
       }
       if (SERVES_CLIENTS.test(logs)) return `it serves on ${endpoint}`;
       if (!RAFT_RUNNING.test(logs)) return undefined;
@@ -182,7 +182,7 @@ async function serving(handle: VerbHandle, member: MemberState, sinceMs?: number
     },
     { timeoutMs: handle.timeouts.leaderElectionMs, intervalMs: handle.timeouts.pollMs, description: `${member.name} to serve` },
   ).catch((err: unknown) => {
-    if (err instanceof ConditionViolatedError) throw new DrillError(err.message, { hint: err.hint });
+    if (err instanceof DrillError && !(err instanceof ConditionTimeoutError)) throw err;
     return `its process runs but neither serves nor says its raft node started; see \`etcd-drill member logs ${member.name}\``;
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConditionTimeoutError, ConditionViolatedError } from '../../src/errors.js';
-import { waitFor, withTimeout } from '../../src/wait.js';
+import { CommandFailedError, ConditionTimeoutError, ConditionViolatedError } from '../../src/errors.js';
+import { WaitEnded, waitFor, withTimeout } from '../../src/wait.js';
 
 const fast = { timeoutMs: 1000, intervalMs: 5, description: 'the test condition' };
 
@@ -43,6 +43,20 @@ describe('waitFor', () => {
       { timeoutMs: 10_000, intervalMs: 5, description: 'a refused put' },
     ).catch((e: unknown) => e);
     expect(err).toBe(violation);
+    expect(calls).toBe(1);
+  });
+
+  it('ends at once with the very error a probe hands over when waiting cannot help', async () => {
+    let calls = 0;
+    const refusal = new CommandFailedError('etcdctl member add member4', 1, 'etcdserver: permission denied');
+    const err = await waitFor(
+      async () => {
+        calls += 1;
+        throw new WaitEnded(refusal);
+      },
+      { timeoutMs: 10_000, intervalMs: 5, description: 'etcd to accept a member add' },
+    ).catch((e: unknown) => e);
+    expect(err).toBe(refusal);
     expect(calls).toBe(1);
   });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CommandFailedError, ConditionTimeoutError, DrillError, InvalidInputError } from '../../errors.js';
-import { waitFor } from '../../wait.js';
+import { WaitEnded, waitFor } from '../../wait.js';
 import { quorumSize } from '../../topology/leadership.js';
 import { PEER_PORT, nextMemberName } from '../../topology/plan.js';
 import { MEMBER_GONE, type Cluster } from '../../topology/cluster.js';
@@ -61,9 +61,9 @@ async function reconfigure(ctx: RunbookContext, via: string, args: string[], exp
     async () => {
       const result = await ctx.cluster.etcdctl(args, { member: via, allowFailure: true });
       if (result.exitCode === 0) return result.stdout;
-      if (!PASSING_REFUSAL.test(result.stderr + result.stdout)) throw new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout);
+      if (!PASSING_REFUSAL.test(result.stderr + result.stdout)) throw new WaitEnded(new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout));
       const cannotPass = await hopeless();
-      if (cannotPass) throw cannotPass;
+      if (cannotPass) throw new WaitEnded(cannotPass);
       return undefined;
     },
     { timeoutMs: 2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs, intervalMs: 500, description: `etcd to accept \`${args.join(' ')}\`` },
