@@ -60,8 +60,15 @@ function containerClass(): Promise<new (spec: ContainerSpec) => GenericContainer
           this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.spec.network]: endpoint } };
         }
 
+        private containerId = '';
+
+        protected override async containerCreated(containerId: string): Promise<void> {
+          this.containerId = containerId;
+          await this.spec.beforeStart?.();
+        }
+
         protected override async containerStarting(): Promise<void> {
-          this.spec.onProcessStarted?.();
+          this.spec.onProcessStarted?.(this.containerId);
         }
       },
   );

@@ -41,8 +41,10 @@ export interface ContainerSpec {
   ready: (container: StartedContainer) => Promise<void>;
   /** How long `ready` may take before the start counts as failed. */
   readyTimeoutMs: number;
+  /** Awaited once the container exists, right before its process starts: when a start must wait its turn. */
+  beforeStart?: () => Promise<void>;
   /** Called once the engine has started the process, before `ready` is awaited. */
-  onProcessStarted?: () => void;
+  onProcessStarted?: (containerId: string) => void;
 }
 
 export interface StartedContainer {

@@ -10,7 +10,7 @@ import { BOOT_KEY, Cluster } from './cluster.js';
 import { removeCluster } from './existing.js';
 import { ensureLoadBalancerImage, resolveEtcdImage } from './image.js';
 import { onInterrupt, processOwner } from './lifecycle.js';
-import { memberContainer, START_LANES, startInLanes } from './member-container.js';
+import { RAFT_RUNNING, memberContainer, START_LANES, startInLanes } from './member-container.js';
 import { CLIENT_PORT, DETACHED_OWNER, HAPROXY_CONFIG, labelKeys, addressPlan, planCluster, type ClusterPlan, type MemberPlan } from './plan.js';
 import { pinHostPorts } from './ports.js';
 import { validateSpec, type ClusterSpecInput } from './spec.js';
@@ -113,16 +113,17 @@ async function boot_(unaddressed: ClusterPlan, ctx: BootContext): Promise<Cluste
   if (tls) await writeTls(tlsDir(plan.cluster, home), tls);
   signal.throwIfAborted();
 
-  const { starts, processStarted } = startInLanes(plan.members.length, (i, onProcessStarted) => {
+  const { starts, processStarted } = startInLanes(plan.members.length, (i, hooks) => {
     signal.throwIfAborted();
     const member = plan.members[i] as MemberPlan;
     const spec = memberContainer(
       { cluster: plan.cluster, scheme: plan.scheme, network: plan.network, image: image.ref, labels, tls, spec: plan.spec, signal },
       member,
       {
-        onProcessStarted: () => {
+        beforeStart: hooks.beforeStart,
+        onProcessStarted: (containerId) => {
           events.emit({ type: 'member.started', cluster: plan.cluster, member: member.name });
-          onProcessStarted();
+          hooks.onProcessStarted(containerId);
         },
       },
     );
@@ -130,7 +131,7 @@ async function boot_(unaddressed: ClusterPlan, ctx: BootContext): Promise<Cluste
       events.emit({ type: 'member.ready', cluster: plan.cluster, member: member.name });
       return container;
     });
-  });
+  }, (containerId) => raftRuns(runtime, containerId, timeouts, signal));
   // The load balancer takes the lane the last members leave.
   const lbStart = plan.loadBalancer && lbImage ? (processStarted[processStarted.length - START_LANES] ?? Promise.resolve()).then(() => startLoadBalancer(plan, lbImage, ctx, timeouts, signal)) : Promise.resolve(undefined);
   const [containers, lb] = await allOrAbort([Promise.all(starts), lbStart], boot);
@@ -218,6 +219,17 @@ async function startLoadBalancer(plan: ClusterPlan, image: string, ctx: BootCont
         signal,
       });
     },
+  });
+}
+
+/** Once the member's raft node runs (its bootstrap check behind it), or its process has ended. */
+async function raftRuns(runtime: ContainerRuntime, containerId: string, timeouts: Timeouts, signal: AbortSignal): Promise<void> {
+  await waitFor(async () => (RAFT_RUNNING.test(await runtime.logs(containerId)) || !(await runtime.inspect(containerId)).running ? true : undefined), {
+    timeoutMs: timeouts.bootMs,
+    // The next member's process waits on this: poll faster than the conditions do.
+    intervalMs: 20,
+    description: `container ${containerId.slice(0, 12)}'s raft node to run`,
+    signal,
   });
 }
 

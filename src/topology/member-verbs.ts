@@ -6,7 +6,7 @@ import type { ContainerState } from '../runtime/runtime.js';
 import { WaitEnded, waitFor } from '../wait.js';
 import { memberIdHex } from './client.js';
 import { ETCD_BIN_DIR } from './image.js';
-import { memberContainer, memberFiles, memberVolumes } from './member-container.js';
+import { RAFT_RUNNING, memberContainer, memberFiles, memberVolumes } from './member-container.js';
 import { addressOf, forgetMember, issueCertificates, removeContainersOf, type MembershipHandle } from './membership.js';
 import type { CopyEnd } from './copy-end.js';
 import { CLIENT_PORT, PKI_DIR, planMember } from './plan.js';
@@ -45,8 +45,6 @@ export interface ToolRun {
 const TOOLS = ['etcdctl', 'etcdutl', 'etcd'] as const;
 /** How long a stop lets etcd shut down before Docker kills it, as `docker stop` does: the verb's and the `stop` fault's. */
 export const STOP_GRACE_SECONDS = 10;
-/** What etcd's raft logs once the member's node runs (3.4 and 3.5 alike). */
-const RAFT_RUNNING = /became (follower|pre-candidate|candidate|leader) at term/;
 /** What etcd logs once it has joined a quorum and serves clients (3.4 and 3.5; the older plain-text form too). */
 const SERVES_CLIENTS = /serving client traffic (securely|insecurely)|ready to serve client requests/;
 const MEMBER_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;

@@ -96,10 +96,10 @@ export async function startRestoredMembers(handle: MembershipHandle, volumes: Re
     if (!volumes[old.name]) throw new DrillError(`no restored data for ${old.name}`, { hint: 'restore every member from the same snapshot' });
   }
   state.token = token;
-  const { starts } = startInLanes(state.members.length, async (i, onProcessStarted) => {
+  const { starts } = startInLanes(state.members.length, async (i, hooks) => {
     const old = state.members[i] as MemberState;
     const member = planMember(state.spec, { name: old.name, scheme, initialCluster, initialClusterState: 'new', token, hostPort: old.hostPort, address: old.address, dataDir });
-    const spec = memberContainer(handle.container, member, { onProcessStarted, volumes: [{ name: volumes[old.name] as string, target: dataDir.replace(/\/[^/]+$/, '') }] });
+    const spec = memberContainer(handle.container, member, { ...hooks, volumes: [{ name: volumes[old.name] as string, target: dataDir.replace(/\/[^/]+$/, '') }] });
     const container = await runtime.startContainer(spec);
     // Recorded as each comes up: the cluster is used while the last members still start.
     state.members[i] = { ...old, containerId: container.id, containerName: container.name };
