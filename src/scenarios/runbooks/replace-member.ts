@@ -10,6 +10,11 @@ import { defineRunbook, type RunbookContext } from './runbook.js';
  * §3 of the runbooks: find the failed member's ID from the healthy ones, `member remove` it,
  * `member add` a new one under a new unique name, start it with `initial-cluster-state=existing`
  * and the list etcd printed, then update the load balancer. Several failed: one at a time.
+ *
+ * The new member joins as a learner where etcd has them (3.4 and later): `member add --learner`,
+ * start it, then `member promote` once it has caught up with the leader. Until then it does not
+ * vote, so a new member that never starts or lags does not weigh on the quorum, as an added voting
+ * member does (`path: voting`, the older way).
  */
 
 interface ListedMember {
@@ -50,6 +55,15 @@ export function refuseAddFirst(size: number, healthy: number, failed: string): v
  */
 const ETCD_HEALTH_INTERVAL_MS = 5_000;
 const PASSING_REFUSAL = /unhealthy cluster|not enough started members/;
+/** etcd refuses to promote a learner that has not caught up with the leader (90 % of its log): it passes as the learner catches up. */
+const NOT_CAUGHT_UP = /can only promote a learner member which is in sync with leader/;
+const TOO_MANY_LEARNERS = /too many learner members in cluster/;
+
+/** Learners came with etcd 3.4. */
+export function hasLearners(etcdVersion: string): boolean {
+  const [major = 0, minor = 0] = etcdVersion.replace(/^v/, '').split('.').map(Number);
+  return major > 3 || (major === 3 && minor >= 4);
+}
 
 /**
  * Runs one `member add|remove` through `via`, retried while etcd refuses it for a reason that
@@ -61,7 +75,11 @@ async function reconfigure(ctx: RunbookContext, via: string, args: string[], exp
     async () => {
       const result = await ctx.cluster.etcdctl(args, { member: via, allowFailure: true });
       if (result.exitCode === 0) return result.stdout;
-      if (!PASSING_REFUSAL.test(result.stderr + result.stdout)) throw new WaitEnded(new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout));
+      const said = result.stderr + result.stdout;
+      if (TOO_MANY_LEARNERS.test(said)) {
+        throw new WaitEnded(new DrillError(`etcd refuses \`${args.join(' ')}\`: the cluster already has a learner (etcd admits one at a time)`, { hint: 'promote that learner (`member promote ID`) or remove it, then replace again' }));
+      }
+      if (!PASSING_REFUSAL.test(said)) throw new WaitEnded(new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout));
       const cannotPass = await hopeless();
       if (cannotPass) throw new WaitEnded(cannotPass);
       return undefined;
@@ -85,8 +103,43 @@ async function unreachableMembers(ctx: RunbookContext, via: string): Promise<{ u
   return { unreachable: listed.map(named), gone: listed.filter((m) => !statuses.has(m.name) || statuses.get(m.name)?.error === MEMBER_GONE).map(named) };
 }
 
+/** `member add` prints "Member 8e9e05c52164694d added to cluster …". */
+export function addedMemberId(output: string): string {
+  const found = /Member\s+([0-9a-f]+)\s+added/.exec(output)?.[1];
+  if (!found) throw new DrillError('`member add` printed no member ID', { hint: 'see its output in the timeline' });
+  return found;
+}
+
+/**
+ * `member promote` of the learner, retried while etcd says it has not caught up yet, for as long as
+ * a member may take to boot (a large store reaches it as a snapshot): what it took, and how often
+ * etcd refused it as not in sync.
+ */
+async function promoteLearner(ctx: RunbookContext, via: string, name: string, id: string): Promise<{ ms: number; refusals: number }> {
+  const started = Date.now();
+  let refusals = 0;
+  await waitFor(
+    async () => {
+      const result = await ctx.cluster.etcdctl(['member', 'promote', id], { member: via, allowFailure: true });
+      if (result.exitCode === 0) return true;
+      if (!NOT_CAUGHT_UP.test(result.stderr + result.stdout)) throw new WaitEnded(new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout));
+      refusals += 1;
+      return undefined;
+    },
+    { timeoutMs: ctx.cluster.timeouts.bootMs, intervalMs: 500, description: `the learner ${name} to catch up with the leader and be promoted` },
+  ).catch((err: unknown) => {
+    if (!(err instanceof ConditionTimeoutError)) throw err;
+    throw new DrillError(`etcd refused \`member promote ${id}\` (${name}) ${refusals} times in ${Math.round((Date.now() - started) / 1000)} s: the learner never caught up with the leader ("can only promote a learner member which is in sync with leader")`, {
+      hint: `see \`etcd-drill member logs ${name}\`: a learner that cannot reach its peers or keep up never catches up; remove it (\`member remove ${id}\`) and add it again`,
+    });
+  });
+  return { ms: Date.now() - started, refusals };
+}
+
+type AddPath = 'learner' | 'voting';
+
 /** `member add`; when etcd refuses it for a member that cannot come back, or never accepts it, the error names the members that block it. */
-async function addMember(ctx: RunbookContext, via: string, name: string): Promise<void> {
+async function addMember(ctx: RunbookContext, via: string, name: string, path: AddPath): Promise<string> {
   const scheme = ctx.cluster.spec.tls ? 'https' : 'http';
   const blockedBy = (members: string[]) =>
     new DrillError(
@@ -96,7 +149,7 @@ async function addMember(ctx: RunbookContext, via: string, name: string): Promis
   const stdout = await reconfigure(
     ctx,
     via,
-    ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`],
+    ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`, ...(path === 'learner' ? ['--learner'] : [])],
     async (refusal) => {
       const { unreachable } = await unreachableMembers(ctx, via);
       return unreachable.length === 0 ? refusal : blockedBy(unreachable);
@@ -107,8 +160,10 @@ async function addMember(ctx: RunbookContext, via: string, name: string): Promis
     },
   );
   await ctx.cluster.startAddedMember(name, initialClusterFrom(stdout));
+  const promoted = path === 'learner' ? await promoteLearner(ctx, via, name, addedMemberId(stdout)) : undefined;
   // One at a time: the next change waits until this member counts toward quorum.
   await ctx.cluster.waitForMemberToFollow(name);
+  return promoted ? `as a learner, promoted after ${(promoted.ms / 1000).toFixed(1)} s${promoted.refusals ? ` (${promoted.refusals} refused as not yet in sync)` : ''}` : 'as a voting member';
 }
 
 /** `member remove`; when etcd never accepts it, the error says which members it counts as unreachable. */
@@ -124,9 +179,21 @@ async function removeMember(ctx: RunbookContext, via: string, name: string, id: 
 
 export const replaceMember = defineRunbook({
   name: 'replace-member',
-  summary: 'member remove the failed member, member add a new one, start it with initial-cluster-state=existing, update the load balancer',
-  options: z.object({ member: z.string().optional(), order: z.enum(['remove-first', 'add-first']).default('remove-first') }).strict(),
+  summary: 'member remove the failed member, member add a new one (a learner, promoted once caught up, where etcd has learners; path: voting adds a voting member), start it with initial-cluster-state=existing, update the load balancer',
+  options: z
+    .object({
+      member: z.string().optional(),
+      order: z.enum(['remove-first', 'add-first']).default('remove-first'),
+      /** learner: `member add --learner`, then `member promote` once caught up (etcd ≥ 3.4, the default there); voting: `member add` as a voting member. */
+      path: z.enum(['learner', 'voting']).optional(),
+    })
+    .strict(),
   run: async (ctx, options) => {
+    const etcdVersion = ctx.cluster.image.version;
+    if (options.path === 'learner' && !hasLearners(etcdVersion)) {
+      throw new InvalidInputError(`path: learner needs etcd 3.4 or later; this image runs etcd ${etcdVersion}`, { hint: 'use path: voting, or an image of etcd 3.4+' });
+    }
+    const path: AddPath = options.path ?? (hasLearners(etcdVersion) ? 'learner' : 'voting');
     // Right after the leader fails its followers still name it until their election timeout, so
     // they look healthy while `member remove` cannot commit: wait for a leader first.
     await ctx.cluster.waitForLeader();
@@ -135,7 +202,9 @@ export const replaceMember = defineRunbook({
     const via = healthy[0];
     if (!via) throw new DrillError('no healthy member left to run the replacement from', { hint: 'with quorum lost for good, restore from a backup instead' });
     const failed = options.member ? [options.member] : statuses.filter((s) => !s.healthy).map((s) => s.name);
-    if (failed.length === 0) return { summary: 'no member has failed: nothing to replace' };
+    // A replacement cut short after its removal (etcd refused the add) is finished by the next one.
+    const removedEarlier = Math.max(0, ctx.cluster.spec.members - statuses.length);
+    if (failed.length === 0 && removedEarlier === 0) return { summary: 'no member has failed: nothing to replace' };
     if (healthy.length < quorumSize(statuses.length)) {
       throw new DrillError(`only ${healthy.length} of ${statuses.length} members are healthy: membership cannot change without quorum`, { hint: 'restore from a backup instead' });
     }
@@ -151,8 +220,7 @@ export const replaceMember = defineRunbook({
     const addNext = async (name: string) => {
       const newName = nextMemberName(taken);
       taken.push(newName);
-      await addMember(ctx, via, newName);
-      replaced.push(`${name} → ${newName}`);
+      replaced.push(`${name} → ${newName} ${await addMember(ctx, via, newName, path)}`);
     };
     if (options.order === 'add-first') {
       for (const name of failed) {
@@ -166,6 +234,7 @@ export const replaceMember = defineRunbook({
       for (const name of failed) await remove(name);
       for (const name of failed) await addNext(name);
     }
+    for (let i = 0; i < removedEarlier; i += 1) await addNext('a member removed earlier');
     await ctx.cluster.waitForLeader();
     await ctx.cluster.reloadLoadBalancer();
     return { summary: `replaced ${replaced.join(', ')}` };
