@@ -35,3 +35,33 @@ export function timeToNewLeader(leaders: LeaderSample[], since: number, previous
   const sample = leaders.find((s) => s.at >= since && s.leader !== undefined && s.leader !== previous);
   return sample ? sample.at - since : undefined;
 }
+
+/** How the writes of a window fared: what a runbook run under load reports of its impact. */
+export interface WriteImpact {
+  acknowledged: number;
+  /** Writes that failed (a compare that lost counts as answered, not failed). */
+  failed: number;
+  /** p99 latency of the acknowledged writes; undefined without any. */
+  p99Ms: number | undefined;
+  /** The longest stretch without an acknowledged write: from the window's start, between them, to its end. */
+  longestGapMs: number;
+}
+
+/** The writes that overlapped [from, to]: how many were acknowledged or failed, their p99, the longest gap between acknowledgements. */
+export function writeImpact(operations: readonly Operation[], from: number, to: number): WriteImpact {
+  const writes = operations.filter((o) => isWrite(o) && o.end >= from && o.start <= to);
+  const acknowledged = writes.filter((o) => o.ok).sort((a, b) => a.end - b.end);
+  let longestGapMs = 0;
+  let last = from;
+  for (const write of acknowledged) {
+    longestGapMs = Math.max(longestGapMs, write.end - last);
+    last = Math.max(last, write.end);
+  }
+  longestGapMs = Math.max(longestGapMs, to - last);
+  return {
+    acknowledged: acknowledged.length,
+    failed: writes.filter((o) => !o.ok && o.errorKind !== 'conflict').length,
+    p99Ms: acknowledged.length ? percentiles(acknowledged.map((o) => o.end - o.start)).p99 : undefined,
+    longestGapMs,
+  };
+}

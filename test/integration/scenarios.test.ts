@@ -39,7 +39,20 @@ describe('every shipped scenario passes on real etcd', () => {
       expect(Number(informers?.[1]?.replace(/,/g, ''))).toBeGreaterThan(1_000);
     }
     if (scenario.name === 'replace-two-failed-members') {
-      expect(report.steps.find((s) => s.name.startsWith('remove both'))?.message).toMatch(/^replaced member\d → member6, member\d → member7$/);
+      // One learner at a time, each promoted once etcd said it had caught up.
+      const joined = 'as a learner, promoted after \\d+\\.\\d s( \\(\\d+ refused as not yet in sync\\))?';
+      expect(report.steps.find((s) => s.name.startsWith('remove both'))?.message).toMatch(new RegExp(`^replaced member\\d → member6 ${joined}, member\\d → member7 ${joined}$`));
+    }
+    if (scenario.name === 'defrag-under-load') {
+      // Every strategy defragmented every member under load; move-leader handed leadership over, and etcd saw it.
+      for (const strategy of ['all-at-once', 'followers-first', 'move-leader']) {
+        expect(report.metrics[`defrag.${strategy}.ms`], strategy).toBeGreaterThan(0);
+        expect(report.metrics[`defrag.${strategy}.writeP99Ms`], strategy).toBeGreaterThan(0);
+      }
+      const moved = / then leadership (member\d) → (member\d), then \1 /.exec(report.steps.find((s) => s.name.startsWith('the followers, then move-leader'))?.message ?? '');
+      expect(moved).not.toBeNull();
+      expect(report.timeline.some((e) => e.type === 'leader.changed' && e.to === moved?.[2])).toBe(true);
+      expect(report.metrics['defrag.move-leader.elections']).toBe(0);
     }
   });
 });

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../../errors.js';
+import { defrag } from './defrag.js';
 import { exec } from './exec.js';
 import { nospaceRecovery, verifyBackup } from './operations.js';
 import { replaceMember } from './replace-member.js';
@@ -8,7 +9,7 @@ import { encryptedBackup, snapshot, volumeSnapshot } from './snapshot.js';
 
 /** Every runbook by name: scenario files, the CLI and the UI look them up here. */
 export const RUNBOOKS: ReadonlyMap<string, AnyRunbook> = new Map(
-  [replaceMember, snapshot, encryptedBackup, volumeSnapshot, restore, nospaceRecovery, verifyBackup, exec].map((r) => [r.name, r]),
+  [replaceMember, snapshot, encryptedBackup, volumeSnapshot, restore, nospaceRecovery, verifyBackup, defrag, exec].map((r) => [r.name, r]),
 );
 
 export function lookupRunbook(name: string, registry: ReadonlyMap<string, AnyRunbook> = RUNBOOKS): AnyRunbook {

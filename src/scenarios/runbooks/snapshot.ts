@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { z } from 'zod';
 import { DrillError } from '../../errors.js';
-import { percentiles } from '../../checks/latency.js';
-import { isWrite } from '../../workload/history.js';
+import { writeImpact } from '../../workload/samples.js';
 import { DATA_DIR, SCRATCH_DIR } from '../../topology/plan.js';
 import { defineRunbook, type RunbookContext, type SnapshotArtifact } from './runbook.js';
 
@@ -53,8 +52,8 @@ async function saveSnapshot(ctx: RunbookContext, memberName: string | undefined)
   const status = JSON.parse((await ctx.cluster.snapshotTool(['snapshot', 'status', remote, '-w', 'json'], { member })).stdout) as SnapshotStatus;
   const [hashKV, keys] = await Promise.all([ctx.cluster.hashKV(member, status.revision), keyCount(ctx.cluster, member, status.revision)]);
   // "Without disturbing the workload": what the API servers saw while the snapshot was taken.
-  const during = ctx.workload?.history.operations.filter((o) => isWrite(o) && o.ok && o.end >= started && o.start <= ended).map((o) => o.end - o.start) ?? [];
-  return { member, remote, status, table, hashKV, keys, workloadP99Ms: during.length ? percentiles(during).p99 : undefined };
+  const workloadP99Ms = ctx.workload ? writeImpact(ctx.workload.history.operations, started, ended).p99Ms : undefined;
+  return { member, remote, status, table, hashKV, keys, workloadP99Ms };
 }
 
 /** Copies the snapshot out of the member and overwrites it there, so no plaintext stays behind. */
