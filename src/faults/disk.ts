@@ -6,6 +6,7 @@ import { DrillError, InvalidInputError, RuntimeUnavailableError, describeError }
 import type { Cluster, MemberInfo } from '../topology/cluster.js';
 import { quorumSize } from '../topology/leadership.js';
 import { waitFor } from '../wait.js';
+import { scrapeMember, syncsOver } from '../workload/operator-signals.js';
 import { defineFault, type FaultContext } from './fault.js';
 import { delayOptions, refuseJitterOverDelay } from './delay-options.js';
 import { endHelpers, helperCommand } from './helper-process.js';
@@ -67,15 +68,6 @@ async function putThrough(cluster: Cluster, member: MemberInfo, key: string): Pr
   }
 }
 
-async function deleteThrough(cluster: Cluster, member: MemberInfo, key: string): Promise<void> {
-  const client = cluster.client({ hosts: [member.endpoint], faultHandling: 'none' });
-  try {
-    await client.delete().key(key);
-  } finally {
-    client.close();
-  }
-}
-
 const SLOW_DISK_KEY = `${LOAD_PREFIX}slow-disk`;
 
 export const slowDisk = defineFault({
@@ -99,34 +91,45 @@ export const slowDisk = defineFault({
     const seed = ctx.random.int(2 ** 31);
     const tracers = await attachTracers(ctx, members, (pid) => ({ pid, syscalls: DISK_SYSCALLS.sync, delayMs: ms, jitterMs, seed }));
     const least = ms - jitterMs;
-    const during: Record<string, number> = {};
+    const during: Record<string, string> = {};
     const seen: number[] = [];
     try {
       for (const member of members) {
         seen.length = 0;
+        const counted = await scrapeMember(ctx.cluster, member.endpoint);
+        // In force once etcd itself measures a WAL fsync that slow: a put through the member shows
+        // it too unless leadership has moved on (a stall past the election timeout moves it).
         during[member.name] = await waitFor(
           async () => {
-            const took = await putThrough(ctx.cluster, member, SLOW_DISK_KEY);
-            seen.push(took);
-            return took >= least ? took : undefined;
+            seen.push(await putThrough(ctx.cluster, member, SLOW_DISK_KEY).catch(() => Number.NaN));
+            const slow = syncsOver((await scrapeMember(ctx.cluster, member.endpoint)).walFsync, least);
+            const slowBefore = syncsOver(counted.walFsync, least).count;
+            return slow.count > slowBefore ? `etcd measured ${slow.count - slowBefore} WAL fsyncs over ${Math.round(slow.boundMs)} ms` : undefined;
           },
-          // strace attaches within a moment; a put under a delayed sync takes the delay at least.
-          { timeoutMs: leaderElectionMs + 10 * (ms + jitterMs), intervalMs: pollMs, description: `a put through ${member.name} to take ${least} ms or more` },
+          // strace attaches within a moment; every commit then syncs its WAL.
+          { timeoutMs: leaderElectionMs + 10 * (ms + jitterMs), intervalMs: pollMs, description: `etcd on ${member.name} to measure a WAL fsync of ${least} ms or more` },
         );
       }
-      // The probe's key goes the way its puts came, while quorum surely holds (the last put just committed);
-      // etcdctl could pick a member another fault has cut off.
-      await deleteThrough(ctx.cluster, members[members.length - 1] as MemberInfo, SLOW_DISK_KEY);
     } catch (err) {
       // Not recorded, so nobody could heal it later: undo it now.
       await detachTracers(ctx, tracers);
-      throw new DrillError(`slow-disk is not in force: ${describeError(err)}; puts through it took ${seen.join(', ') || 'no answer'} ms`, { hint: 'the syscall tracer could not hold the syncs: may root ptrace the member (`strace -p PID`)?' });
+      throw new DrillError(`slow-disk is not in force: ${describeError(err)}; puts through it took ${seen.map((t) => (Number.isNaN(t) ? 'failed' : t)).join(', ') || 'no answer'} ms`, { hint: 'the syscall tracer could not hold the syncs: may root ptrace the member (`strace -p PID`)?' });
     }
-    const puts = members.map((m) => `${m.name} ${before[m.name]} → ${during[m.name]} ms`).join(', ');
-    return { undo: { tracers }, effect: `syncs delayed ${ms} ms${jitterMs ? ` ± ${jitterMs}` : ''}; a put through ${puts}` };
+    const puts = members.map((m) => `${m.name}: ${during[m.name]}; a put through it ${before[m.name]} → ${seen.filter((t) => !Number.isNaN(t)).at(-1) ?? '?'} ms`).join('; ');
+    return { undo: { tracers }, effect: `syncs delayed ${ms} ms${jitterMs ? ` ± ${jitterMs}` : ''}; ${puts}` };
   },
   heal: async (ctx, record) => {
     await detachTracers(ctx, record.undo.tracers as Record<string, number>);
+    // The probe's key goes once the disk is fast again: under a stall past a request's deadline no
+    // delete would commit in time. Through every endpoint, as another fault may have cut off one;
+    // a key of ours that no check reads, so a cluster that cannot take the delete now keeps it.
+    const client = ctx.cluster.client();
+    try {
+      const { leaderElectionMs, pollMs } = ctx.cluster.timeouts;
+      await waitFor(async () => (await client.delete().key(SLOW_DISK_KEY), true), { timeoutMs: leaderElectionMs, intervalMs: pollMs, description: `the probe key ${SLOW_DISK_KEY} to be deleted` }).catch(() => undefined);
+    } finally {
+      client.close();
+    }
     return undefined;
   },
 });

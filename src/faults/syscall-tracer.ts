@@ -8,8 +8,10 @@
  *   node syscall-tracer-main.js --pid PID --syscalls fdatasync,fsync --delay-ms MS [--jitter-ms MS --seed N]
  *   node syscall-tracer-main.js --pid PID --syscalls fdatasync,fsync --error EIO [--after N]
  *
- * strace applies one delay to every call, so a jitter is drawn anew every REDRAW_MS by a fresh
- * strace: between two of them a call or two may go undelayed, as on a disk whose stalls come and go.
+ * strace applies one delay to every call, so a jitter is drawn anew by a fresh strace every
+ * REDRAW_MS, or four of the longest delays when those are longer (ending strace ends the delay of
+ * the call it holds: a 2.5 s stall redrawn every second would never last 2.5 s): between two of
+ * them a call or two may go undelayed, as on a disk whose stalls come and go.
  * Ending this process (SIGTERM) ends strace, which detaches and leaves etcd running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +26,11 @@ export const DISK_SYSCALLS = { sync: ['fdatasync', 'fsync'], write: ['write', 'p
 export type DiskSyscalls = keyof typeof DISK_SYSCALLS;
 
 export const REDRAW_MS = 1000;
+
+/** How long one strace (one drawn delay) holds: long enough that it seldom cuts a delayed call short. */
+export function redrawPeriodMs(delayMs: number, jitterMs: number): number {
+  return Math.max(REDRAW_MS, 4 * (delayMs + jitterMs));
+}
 
 export type TracerPlan =
   | { pid: number; syscalls: readonly string[]; delayMs: number; jitterMs: number; seed: number }
@@ -83,7 +90,7 @@ export async function runTracer(plan: TracerPlan): Promise<void> {
   const redraws = 'jitterMs' in plan && plan.jitterMs > 0;
   while (!stopping && processRuns(plan.pid)) {
     child = spawn('strace', straceArgs(plan, 'delayMs' in plan ? drawDelay(plan, random) : undefined), { stdio: ['ignore', 'ignore', 'inherit'] });
-    const redraw = redraws ? setTimeout(() => child?.kill('SIGTERM'), REDRAW_MS) : undefined;
+    const redraw = redraws && 'delayMs' in plan ? setTimeout(() => child?.kill('SIGTERM'), redrawPeriodMs(plan.delayMs, plan.jitterMs)) : undefined;
     await once(child, 'exit');
     clearTimeout(redraw);
     // Without a jitter strace ends only when its tracee does, or when it could not attach: either way, done.

@@ -8,6 +8,8 @@ import type { Workload } from '../workload/workload.js';
 import { claimOf, type Cluster } from '../topology/cluster.js';
 import { leaderOf } from '../topology/leadership.js';
 import { keyHolds, keyHoldsArgs, putArgs, putCondition, quorumLeader } from './kv-conditions.js';
+import { operatorSignals, signalArgs } from './signal-conditions.js';
+import type { MemberCounters } from '../workload/operator-signals.js';
 
 /**
  * Conditions a scenario waits for or expects. Each is polled until it holds or its timeout (derived
@@ -20,6 +22,8 @@ export interface ConditionContext {
   since: number;
   /** Who led before the latest fault, for `new-leader`. */
   leaderBeforeLastFault: string | undefined;
+  /** Each member's counters as the run began, for `operator-signals`. */
+  signalsBaseline?: Map<string, MemberCounters> | undefined;
 }
 
 /** `true` when the condition holds, else a short reason. */
@@ -210,6 +214,7 @@ export const CONDITIONS: ReadonlyMap<string, DefinedCondition> = new Map([
   ['workload-progress', defineCondition(workloadProgress, z.object({ writes: z.number().int().min(0).optional(), reads: z.number().int().min(0).optional() }).strict(), 'since the step began the workload had `writes` writes acknowledged and `reads` linearizable reads answered')],
   ['put', defineCondition(putCondition, putArgs, 'a put of `key` = `value` is acknowledged through the leader, or with `outcome: refused` no member acknowledges it')],
   ['key-holds', defineCondition(keyHolds, keyHoldsArgs, 'a linearizable read of `key` finds one of `values` (null: absent)')],
+  ['operator-signals', defineCondition(operatorSignals, signalArgs as unknown as z.ZodType<Record<string, unknown>>, 'what etcd itself reports since the run began (its /metrics: wal-fsync-p99-ms, backend-commit-p99-ms, leader-changes, slow-applies, heartbeat-failures) is `atLeast` / `atMost` a bound, on the member showing the most (or `member`)')],
   ['quorum-leader', defineCondition(quorumLeader, NO_ARGS, 'a leader that a majority follows and no fault has cut off')],
 ]);
 
@@ -217,7 +222,7 @@ export const CONDITIONS: ReadonlyMap<string, DefinedCondition> = new Map([
  * Conditions on data: under `expect` they are judged on their first answer (once a leader can give one) — `expect` means now,
  * and a stale read must not be retried away. `wait-for` still polls them.
  */
-export const JUDGED_ON_FIRST_ANSWER: ReadonlySet<string> = new Set(['put', 'key-holds']);
+export const JUDGED_ON_FIRST_ANSWER: ReadonlySet<string> = new Set(['put', 'key-holds', 'operator-signals']);
 
 export function lookupCondition(name: string, registry: ReadonlyMap<string, Condition> = CONDITIONS): Condition {
   const condition = registry.get(name);

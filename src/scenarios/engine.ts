@@ -13,6 +13,7 @@ import { emptyHistory, isWrite, type History } from '../workload/history.js';
 import { ClusterMonitor } from '../workload/monitor.js';
 import { Workload } from '../workload/workload.js';
 import { LISTED_PREFIXES, preloadState } from '../workload/preload.js';
+import { scrapeCounters, signalsSince, type MemberCounters, type MemberSignals } from '../workload/operator-signals.js';
 import { randomSeed } from '../random.js';
 import { startCluster, type Cluster } from '../topology/cluster.js';
 import { waitFor } from '../wait.js';
@@ -46,6 +47,8 @@ export interface RunState {
   conditions: ReadonlyMap<string, Condition>;
   /** What the runbooks measured (snapshot size and keys, keys restored, database size…), later ones overwriting earlier: the report's figures. */
   metrics: Record<string, number | string>;
+  /** Each member's etcd counters as the run began: what the operator's signals are measured from. */
+  signalsBaseline?: Map<string, MemberCounters>;
 }
 
 export function describeStep(step: Step): string {
@@ -91,7 +94,7 @@ function clusterNameFor(scenario: Scenario): string {
 
 async function pollCondition(state: RunState, step: Extract<Step, { kind: 'wait-for' | 'expect' }>, since: number): Promise<string> {
   const condition = lookupCondition(step.condition, state.conditions);
-  const ctx: ConditionContext = { cluster: state.cluster, workload: state.runbook.workload, since, leaderBeforeLastFault: state.leaderBeforeLastFault };
+  const ctx: ConditionContext = { cluster: state.cluster, workload: state.runbook.workload, since, leaderBeforeLastFault: state.leaderBeforeLastFault, signalsBaseline: state.signalsBaseline };
   if (step.kind === 'expect' && JUDGED_ON_FIRST_ANSWER.has(step.condition)) {
     // `expect` means now: a stale read retried until it looks fresh would hide the very bug.
     const answer = await condition(ctx, step.args).catch((err: unknown) => {
@@ -190,6 +193,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let metrics: Record<string, number | string> = {};
   let workload: Workload | undefined;
   let history: History = emptyHistory();
+  let signals: MemberSignals[] = [];
   let cluster: Cluster | undefined;
   let monitor: ClusterMonitor | undefined;
   /** The run's own phase under way, named in the report if it fails; none while the scenario's steps run (each records itself). */
@@ -206,6 +210,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const loaded = scenario.state ? await preloadState(cluster, scenario.state, seed) : undefined;
     workload = scenario.workload ? new Workload(cluster, { ratePerSecond: scenario.workload.ratePerSecond, keys: scenario.workload.keys, seed, ...(loaded ? { listPrefixes: LISTED_PREFIXES } : {}) }) : undefined;
     await workload?.start();
+    const signalsBaseline = await scrapeCounters(cluster);
     const state: RunState = {
       scenario,
       cluster,
@@ -216,6 +221,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       runbooks: options.runbooks ?? RUNBOOKS,
       conditions: options.conditions ?? CONDITIONS,
       metrics: loaded ? { statePreset: loaded.preset, stateKeys: loaded.keys, stateValueBytes: loaded.valueBytes, stateLoadMs: loaded.durationMs } : {},
+      signalsBaseline,
     };
     phase = undefined;
     let failed = false;
@@ -234,6 +240,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // The API servers stop before the checks' own reads, so the final read follows every operation.
     await workload?.stop();
     history = await historyOf(state);
+    signals = await signalsSince(cluster, signalsBaseline);
     for (const check of checksOf(scenario, state.runbooks)) {
       const verdict = judge(check, history, scenario.floors);
       checks.push(verdict);
@@ -279,6 +286,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     steps,
     checks,
     metrics,
+    signals,
     floors: scenario.floors,
     history: workload && history.operations.length === 0 ? { ...history, ...workload.history } : history,
     timeline,

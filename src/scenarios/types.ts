@@ -1,3 +1,4 @@
+import type { MemberSignals } from '../workload/operator-signals.js';
 import type { Floors, Verdict } from '../checks/verdict.js';
 import type { Timestamped } from '../events.js';
 import type { History } from '../workload/history.js';
@@ -67,6 +68,8 @@ export interface Report {
   checks: Verdict[];
   /** Recovery figures when a restore ran: RTO ms (fault → first acknowledged write after restore), RPO writes lost. */
   metrics: Record<string, number | string>;
+  /** What etcd itself reported per member over the run (its /metrics): the operator’s signals; absent in reports of older versions. */
+  signals?: MemberSignals[];
   /** The floors in force where the scenario changed them (each verdict's evidence shows every floor). */
   floors: Floors;
   /** Everything the checks judged: `etcd-drill check` judges it again (docs/HISTORY.md). */

@@ -43,6 +43,13 @@ describe('every shipped scenario passes on real etcd', () => {
       const joined = 'as a learner, promoted after \\d+\\.\\d s( \\(\\d+ refused as not yet in sync\\))?';
       expect(report.steps.find((s) => s.name.startsWith('remove both'))?.message).toMatch(new RegExp(`^replaced member\\d → member6 ${joined}, member\\d → member7 ${joined}$`));
     }
+    if (scenario.name === 'slow-disk-on-leader') {
+      // What the operator sees, as etcd itself reported it over the run: the stalled member's fsyncs, and the election.
+      const stalled = report.signals?.find((s) => (s.walFsyncP99Ms ?? 0) >= 1_000);
+      console.log(`slow-disk-on-leader signals: ${JSON.stringify(report.signals)}`);
+      expect(stalled, JSON.stringify(report.signals)).toBeDefined();
+      expect(Math.max(...(report.signals ?? []).map((s) => s.leaderChanges))).toBeGreaterThanOrEqual(1);
+    }
     if (scenario.name === 'defrag-under-load') {
       // Every strategy defragmented every member under load; move-leader handed leadership over, and etcd saw it.
       for (const strategy of ['all-at-once', 'followers-first', 'move-leader']) {

@@ -92,4 +92,16 @@ describe('metrics in words and units', () => {
     expect(html).toContain('rtoMs = 8628');
     expect(html).not.toMatch(/<b>rtoMs<\/b>/);
   });
+
+  it('shows what etcd itself reported per member, a stalled disk in red; a report without signals leaves the table out', () => {
+    const signals = [
+      { member: 'member1', walFsyncP99Ms: 2_900, walFsyncs: 12, backendCommitP99Ms: 3_100, leaderChanges: 2, slowApplies: 5, heartbeatFailures: 3 },
+      { member: 'member2', walFsyncP99Ms: 3.2, walFsyncs: 1_204, backendCommitP99Ms: 9, leaderChanges: 2, slowApplies: 0, heartbeatFailures: 0 },
+    ];
+    const html = htmlReport({ ...outageReport(), signals });
+    expect(html).toContain('<h2>What etcd reported</h2>');
+    expect(html).toContain('<tr><td>member1</td><td><span class="slow">2.9 s</span> <span class="small">of 12</span></td><td><span class="slow">3.1 s</span></td><td>2</td><td>5</td><td>3</td></tr>');
+    expect(html).toContain('<tr><td>member2</td><td><span class="">3 ms</span> <span class="small">of 1,204</span></td>');
+    expect(htmlReport(outageReport())).not.toContain('What etcd reported');
+  });
 });

@@ -161,6 +161,11 @@ export function htmlReport(report: Report): string {
       return `<div class="metric${recovery}" title="${esc(tooltip)}" data-key="${esc(m.key)}"><span class="label">${esc(m.label)}:</span> <span class="value">${esc(m.value)}</span></div>`;
     })
     .join('');
+  // etcd's guidance: WAL fsync p99 under 10 ms, backend commit p99 under 25 ms.
+  const ms = (value: number | undefined, slow: number) => (value === undefined ? '—' : `<span class="${value > slow ? 'slow' : ''}">${formatDuration(value)}</span>`);
+  const signals = (report.signals ?? [])
+    .map((s) => `<tr><td>${esc(s.member)}</td><td>${ms(s.walFsyncP99Ms, 10)} <span class="small">of ${formatCount(s.walFsyncs)}</span></td><td>${ms(s.backendCommitP99Ms, 25)}</td><td>${s.leaderChanges}</td><td>${s.slowApplies}</td><td>${s.heartbeatFailures}</td></tr>`)
+    .join('');
   const steps = report.steps
     .map(
       (s) =>
@@ -190,7 +195,7 @@ h1{margin:0 0 4px}.verdict{display:inline-block;padding:4px 12px;border-radius:4
 .step{stroke:#6b7280;stroke-dasharray:3 3}.step.failed{stroke:#dc2626}
 table{border-collapse:collapse;width:100%;margin-top:8px}td,th{border-bottom:1px solid #e5e7eb;padding:6px;text-align:left;vertical-align:top}
 tr.failed td{background:#fef2f2}tr.skipped td{color:#9ca3af}pre{background:#f9fafb;padding:6px;white-space:pre-wrap;font-size:12px;margin:4px 0 0}
-.key{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:middle}
+.slow{color:#dc2626;font-weight:600}.key{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:middle}
 </style></head><body>
 <h1>${esc(report.scenario)}</h1>
 <p>${esc(report.description)}</p>
@@ -200,6 +205,9 @@ ${metrics ? `<div class="metrics">${metrics}</div>` : ''}
 <h2>Timeline</h2>
 <p class="small">seconds since the start · faults in red · leader by colour:${legend || ' none seen'} · writes acknowledged per second, green to red · latency of acknowledged writes, broken (pink) where none was acknowledged · dashed lines: steps</p>
 ${svg}
+${signals ? `<h2>What etcd reported</h2>
+<p class="small">each member's own /metrics over the run, as an operator watches them (etcd's guidance: WAL fsync p99 under 10 ms, backend commit p99 under 25 ms; slower in red)</p>
+<table><tr><th>member</th><th>WAL fsync p99</th><th>backend commit p99</th><th>leader changes seen</th><th>slow applies</th><th>heartbeat send failures</th></tr>${signals}</table>` : ''}
 <h2>Steps</h2>
 <table><tr><th>#</th><th>step</th><th>state</th><th>took</th><th>what happened</th></tr>${steps}</table>
 <h2>Checks</h2>
