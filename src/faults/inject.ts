@@ -78,7 +78,11 @@ export async function healFault(ctx: FaultContext, id: string): Promise<FaultRec
     throw new InvalidInputError(`no fault '${id}' is in force on '${ctx.cluster.name}'`, { hint: known.length ? `in force: ${known.join(', ')}` : 'nothing to heal' });
   }
   const healStartedAt = Date.now();
-  const note = await lookupFault(record.kind).heal(ctx, record);
+  // A member replaced since (replace-member took it out of the cluster) has nothing left to heal.
+  const present = record.members.filter((name) => ctx.cluster.members.some((m) => m.name === name));
+  const replaced = record.members.filter((name) => !present.includes(name));
+  const gone = replaced.length ? `${replaced.join(', ')} replaced since: nothing to heal there` : undefined;
+  const note = present.length === 0 && replaced.length > 0 ? gone : [await lookupFault(record.kind).heal(ctx, { ...record, members: present }), gone].filter(Boolean).join('; ') || undefined;
   await removeFromLedger(ctx.cluster, id);
   ctx.events.emit({ type: 'fault.healed', cluster: ctx.cluster.name, id, kind: record.kind, members: record.members, note, healStartedAt });
   return record;

@@ -98,6 +98,26 @@ describe('runbooks on three members with TLS', () => {
     expect((await etcdMembers()).filter((m) => m.isLearner)).toEqual([]);
   });
 
+  it('a promote that never reached etcd (planted at the seam): the replacement says the new member is still a learner', async () => {
+    const etcdctl = Cluster.prototype.etcdctl;
+    const spy = vi.spyOn(Cluster.prototype, 'etcdctl').mockImplementation(function (this: Cluster, args, options) {
+      if (args[0] === 'member' && args[1] === 'promote') return Promise.resolve({ command: `etcdctl ${args.join(' ')}`, exitCode: 0, stdout: 'answered by the planted bug', stderr: '', durationMs: 0 });
+      return etcdctl.call(this, args, options);
+    });
+    onTestFinished(() => spy.mockRestore());
+    const leader = (await cluster.waitForLeader()).name;
+    const doomed = cluster.members.map((m) => m.name).find((name) => name !== leader)!;
+    await injectFault(ctx.faults, { kind: 'destroy', target: `member:${doomed}` });
+    const error = await runRunbook(ctx, 'replace-member').catch((err: Error) => err);
+    expect(String(error)).toMatch(/member\d+ is still a learner after `member promote`: etcd lists it with isLearner/);
+    spy.mockRestore();
+    // The learner is left as etcd has it; promoting it by hand finishes the replacement.
+    const learner = (await etcdMembers()).find((m) => m.isLearner)!;
+    const id = (await cluster.etcdctl(['member', 'list'])).stdout.split('\n').find((l) => l.includes(`, ${learner.name},`))!.split(',')[0]!;
+    await waitFor(async () => ((await cluster.etcdctl(['member', 'promote', id], { allowFailure: true })).exitCode === 0 ? true : undefined), { timeoutMs: 15_000, intervalMs: 500, description: `${learner.name} to be promoted` });
+    expect((await etcdMembers()).filter((m) => m.isLearner)).toEqual([]);
+  });
+
   it('replace-member explains etcd refusing a second learner; the next one (path: voting) adds the member the refused one had removed', async () => {
     // A learner somebody added and never started or promoted: etcd admits one learner at a time.
     // Right after the replacement etcd's strict reconfiguration check refuses it for a few seconds.

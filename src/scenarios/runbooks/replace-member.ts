@@ -21,13 +21,14 @@ interface ListedMember {
   ID: string | number;
   name: string;
   peerURLs: string[];
+  isLearner?: boolean;
 }
 
 /** `member list` as the healthy members see it (the IDs in hex, as etcdctl prints them in tables). */
-export async function listMembers(cluster: Cluster, via: string): Promise<{ id: string; name: string }[]> {
+export async function listMembers(cluster: Cluster, via: string): Promise<{ id: string; name: string; isLearner: boolean }[]> {
   const { stdout } = await cluster.etcdctl(['member', 'list', '-w', 'json'], { member: via });
   const { members } = JSON.parse(stdout.replace(/"ID":(\d+)/g, '"ID":"$1"')) as { members: ListedMember[] };
-  return members.map((m) => ({ id: BigInt(m.ID).toString(16), name: m.name }));
+  return members.map((m) => ({ id: BigInt(m.ID).toString(16), name: m.name, isLearner: m.isLearner === true }));
 }
 
 /** `member add` prints ETCD_INITIAL_CLUSTER="…" for the new member to start with. */
@@ -161,6 +162,11 @@ async function addMember(ctx: RunbookContext, via: string, name: string, path: A
   );
   await ctx.cluster.startAddedMember(name, initialClusterFrom(stdout));
   const promoted = path === 'learner' ? await promoteLearner(ctx, via, name, addedMemberId(stdout)) : undefined;
+  // Promoted as etcd itself lists it, not as a command's exit said: a learner never votes, and the
+  // cluster would be a member short of the quorum it seems to have.
+  if ((await listMembers(ctx.cluster, via)).find((m) => m.name === name)?.isLearner) {
+    throw new DrillError(`${name} is still a learner after \`member promote\`: etcd lists it with isLearner, so it does not vote`, { hint: `promote it (\`member promote ${addedMemberId(stdout)}\`) once it has caught up` });
+  }
   // One at a time: the next change waits until this member counts toward quorum.
   await ctx.cluster.waitForMemberToFollow(name);
   return promoted ? `as a learner, promoted after ${(promoted.ms / 1000).toFixed(1)} s${promoted.refusals ? ` (${promoted.refusals} refused as not yet in sync)` : ''}` : 'as a voting member';
