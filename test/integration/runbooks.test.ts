@@ -139,6 +139,21 @@ describe('runbooks on three members with TLS', () => {
     expect((await cluster.status()).filter((s) => s.healthy)).toHaveLength(3);
   });
 
+  it('defrag: move-leader hands leadership over before the leader’s turn; one that never reached etcd (planted) stops the defrag, naming who still leads', async () => {
+    const outcome = await runRunbook(ctx, 'defrag', { strategy: 'move-leader', bounds: { elections: 0 } });
+    const moved = /then leadership (member\d+) → (member\d+), then \1 in/.exec(outcome.summary);
+    expect(moved, outcome.summary).not.toBeNull();
+    expect((await cluster.leader())?.name).toBe(moved?.[2]);
+    const etcdctl = Cluster.prototype.etcdctl;
+    const spy = vi.spyOn(Cluster.prototype, 'etcdctl').mockImplementation(function (this: Cluster, args, options) {
+      if (args[0] === 'move-leader') return Promise.resolve({ command: `etcdctl ${args.join(' ')}`, exitCode: 0, stdout: 'answered by the planted bug', stderr: '', durationMs: 0 });
+      return etcdctl.call(this, args, options);
+    });
+    onTestFinished(() => spy.mockRestore());
+    const leader = moved?.[2];
+    await expect(runRunbook(ctx, 'defrag', { strategy: 'move-leader' })).rejects.toThrow(new RegExp(`${leader} still leads \\d+ s after \`move-leader\` from ${leader} to member\\d+: ${leader} was not defragmented`));
+  });
+
   /** etcd's own member list: names, and which are learners. */
   async function etcdMembers(): Promise<{ name: string; isLearner: boolean }[]> {
     const { stdout } = await cluster.etcdctl(['member', 'list', '-w', 'json']);

@@ -53,10 +53,18 @@ async function compact(cluster: Cluster, via: string): Promise<void> {
 /** `etcdctl move-leader` through the leader, then waits until the members follow `to`. */
 async function moveLeader(ctx: RunbookContext, from: string, to: string): Promise<void> {
   await ctx.cluster.etcdctl(['move-leader', ctx.cluster.member(to).id], { member: from });
-  await waitFor(async () => ((await ctx.cluster.leader())?.name === to ? true : undefined), {
-    timeoutMs: ctx.cluster.timeouts.leaderElectionMs,
-    intervalMs: ctx.cluster.timeouts.pollMs,
-    description: `${to} to lead after \`move-leader\` from ${from}`,
+  let leading: string | undefined;
+  await waitFor(
+    async () => {
+      leading = (await ctx.cluster.leader())?.name;
+      return leading === to ? true : undefined;
+    },
+    { timeoutMs: ctx.cluster.timeouts.leaderElectionMs, intervalMs: ctx.cluster.timeouts.pollMs, description: `${to} to lead after \`move-leader\` from ${from}` },
+  ).catch(() => {
+    // Defragmenting the member that still leads would stall every write: stop here instead.
+    throw new DrillError(`${leading ?? 'no member'} still leads ${Math.round(ctx.cluster.timeouts.leaderElectionMs / 1000)} s after \`move-leader\` from ${from} to ${to}: ${from} was not defragmented, as it would stall every write while leading`, {
+      hint: 'see the timeline for move-leader\'s answer; etcd moves leadership only to a follower that has caught up',
+    });
   });
 }
 
