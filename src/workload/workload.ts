@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { describeError } from '../errors.js';
 import type { Timestamped } from '../events.js';
@@ -126,6 +127,8 @@ export class Workload {
     this.isRunning = true;
     this.halt = new AbortController();
     const { signal } = this.halt;
+    // Every loop, informer and wait of the API servers listens on it: more than Node's default ten.
+    setMaxListeners(0, signal);
     this.stopped = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(ABANDONED)), { once: true }));
     this.stopped.catch(() => undefined);
     // Like an API server: a call that cannot reach one member tries the next, but only once more,
