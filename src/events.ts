@@ -1,3 +1,4 @@
+import type { MemberSignals } from './workload/operator-signals.js';
 import { EventEmitter } from 'node:events';
 
 /**
@@ -62,6 +63,8 @@ export interface MemberSample {
   /** Kinds of the faults in force on this member (from the cluster's fault ledger). */
   faults: string[];
   error: string | undefined;
+  /** What etcd itself reported (its /metrics) over the last few samples; absent until two were read. */
+  signals?: Omit<MemberSignals, 'member'> | undefined;
 }
 
 /** The API servers' writes over the last sampling window. */

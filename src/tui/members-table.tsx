@@ -17,7 +17,7 @@ export function healthOf(member: MemberSample): Health {
 
 const orDash = (value: number | undefined, show: (n: number) => string = String) => (value === undefined ? '-' : show(value));
 
-type ColumnKey = 'marker' | 'name' | 'role' | 'health' | 'term' | 'index' | 'db' | 'cpu' | 'memory' | 'faults';
+type ColumnKey = 'marker' | 'name' | 'role' | 'health' | 'term' | 'index' | 'db' | 'fsync' | 'commit' | 'elections' | 'cpu' | 'memory' | 'faults';
 
 interface Column {
   key: ColumnKey;
@@ -26,7 +26,7 @@ interface Column {
 }
 
 /** Given up first to last as the terminal narrows; the marker, NAME and HEALTH always stay. */
-const dropOrder: readonly ColumnKey[] = ['memory', 'cpu', 'db', 'term', 'index', 'role', 'faults'];
+const dropOrder: readonly ColumnKey[] = ['commit', 'elections', 'memory', 'fsync', 'cpu', 'db', 'term', 'index', 'role', 'faults'];
 /** FAULTS takes what is left of the line, but is not worth showing in fewer cells than this. */
 const faultsMinWidth = 12;
 
@@ -44,6 +44,9 @@ export function tableColumns(members: readonly MemberSample[], width: number): C
     { key: 'term', header: 'TERM', width: 7 },
     { key: 'index', header: 'INDEX', width: 10 },
     { key: 'db', header: 'DB SIZE', width: 10 },
+    { key: 'fsync', header: 'FSYNC p99', width: 11 },
+    { key: 'commit', header: 'COMMIT p99', width: 12 },
+    { key: 'elections', header: 'LDR CHG', width: 9 },
     { key: 'cpu', header: 'CPU', width: 8 },
     { key: 'memory', header: 'MEMORY', width: 10 },
     { key: 'faults', header: 'FAULTS', width: faultsMinWidth },
@@ -56,6 +59,12 @@ export function tableColumns(members: readonly MemberSample[], width: number): C
   const last = columns.at(-1) as Column;
   last.width = Math.max(1, last.width + width - used());
   return columns;
+}
+
+/** A latency from etcd's own metrics, red past its guidance. */
+function SlowMs({ value, over }: { value: number | undefined; over: number }) {
+  if (value === undefined) return <Text dimColor>-</Text>;
+  return <Text color={value > over ? 'red' : undefined}>{value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`}</Text>;
 }
 
 export function membersTableHeight(members: readonly MemberSample[]): number {
@@ -101,6 +110,10 @@ export function MembersTable({ members, selected, width }: { members: readonly M
               term: orDash(member.raftTerm),
               index: orDash(member.raftIndex),
               db: formatBytes(member.dbSizeBytes),
+              // etcd's guidance: WAL fsync p99 under 10 ms, backend commit p99 under 25 ms.
+              fsync: <SlowMs value={member.signals?.walFsyncP99Ms} over={10} />,
+              commit: <SlowMs value={member.signals?.backendCommitP99Ms} over={25} />,
+              elections: orDash(member.signals?.leaderChanges),
               cpu: orDash(member.cpuPercent, (cpu) => `${cpu.toFixed(1)}%`),
               memory: formatBytes(member.memoryBytes),
               faults: <Text color="yellow">{member.faults.join(', ')}</Text>,

@@ -6,6 +6,10 @@ import { memberIdHex } from '../topology/client.js';
 import { delay, withTimeout } from '../wait.js';
 import { readLedger } from '../faults/ledger.js';
 import { MemberClients } from './member-clients.js';
+import { scrapeMember, signalsBetween, type MemberCounters } from './operator-signals.js';
+
+/** How many samples back the members table's signals reach (about ten seconds): one second holds too few syncs for a p99. */
+const SIGNALS_WINDOW = 10;
 
 export interface MonitorOptions {
   /** Time between samples; the dashboard's refresh of the members table. */
@@ -25,6 +29,7 @@ interface CpuReading {
 export class ClusterMonitor {
   private readonly clients: MemberClients;
   private readonly cpu = new Map<string, CpuReading>();
+  private readonly counters = new Map<string, MemberCounters[]>();
   private loop: Promise<void> | undefined;
   private running = false;
   private readonly stopping = new AbortController();
@@ -75,12 +80,13 @@ export class ClusterMonitor {
   private async sampleMember(member: MemberInfo, faults: string[]): Promise<MemberSample> {
     const { requestMs } = this.cluster.timeouts;
     const runtime = this.cluster.containers;
-    const [status, state] = await Promise.all([
+    const [status, state, counters] = await Promise.all([
       withTimeout(this.clients.of(member).maintenance.status(), requestMs, `status of ${member.name}`).catch((err: unknown) => {
         this.clients.drop(member.name); // a fresh connection next time: the member may come back on a new socket
         return describeError(err);
       }),
       withTimeout(runtime.inspect(member.containerId), requestMs, `inspect ${member.name}`).catch(() => undefined),
+      withTimeout(scrapeMember(this.cluster, member.endpoint), requestMs, `metrics of ${member.name}`).catch(() => undefined),
     ]);
     const container = state === undefined ? 'missing' : state.paused ? 'paused' : state.running ? 'running' : 'stopped';
     const usage = container === 'running' || container === 'paused' ? await withTimeout(runtime.usage(member.containerId), requestMs, `usage of ${member.name}`).catch(() => undefined) : undefined;
@@ -100,7 +106,18 @@ export class ClusterMonitor {
       memoryBytes: usage?.memoryBytes,
       faults,
       error: !answered ? status.split('\n')[0] : leaderId ? undefined : 'no leader',
+      signals: this.recentSignals(member.name, counters),
     };
+  }
+
+  /** The member's signals over its last SIGNALS_WINDOW scrapes, once it has two. */
+  private recentSignals(name: string, latest: MemberCounters | undefined): MemberSample['signals'] {
+    if (!latest) return undefined;
+    const window = [...(this.counters.get(name) ?? []), latest].slice(-SIGNALS_WINDOW);
+    this.counters.set(name, window);
+    if (window.length < 2) return undefined;
+    const { member: _member, ...signals } = signalsBetween(name, window[0], latest);
+    return signals;
   }
 
   /** Percent of one core between this reading and the previous one. */

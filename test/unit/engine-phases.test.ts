@@ -21,7 +21,7 @@ vi.mock('../../src/checks/snapshots.js', () => ({ gatherHistory: () => phases.ga
 
 const { runScenario } = await import('../../src/scenarios/engine.js');
 
-const cluster = { name: 'c', timeouts: { bootMs: 1, leaderElectionMs: 1, pollMs: 1 }, waitForLeader: async () => ({ name: 'member1' }), stop: async () => undefined };
+const cluster = { name: 'c', members: [], timeouts: { bootMs: 1, leaderElectionMs: 1, pollMs: 1 }, waitForLeader: async () => ({ name: 'member1' }), stop: async () => undefined };
 const scenario: Scenario = {
   name: 'phases',
   description: 'a step, then the history',

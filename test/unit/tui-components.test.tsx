@@ -70,12 +70,24 @@ describe('the members table', () => {
 
   it('shows role, health, raft position, size and use, and the faults in force on each member', () => {
     expect(rows()).toEqual([
-      'NAME ROLE HEALTH TERM INDEX DB SIZE CPU MEMORY FAULTS',
-      'member1 leader healthy 5 1234 20 kB 2.5% 30 MB',
-      'member2 - paused 5 1234 20 kB - 30 MB pause',
-      '▶ member3 - no leader 5 1234 20 kB 2.5% 30 MB isolate',
-      'member4 - stopped 5 1234 20 kB 2.5% - kill',
-      'member5 - down 5 1234 20 kB 2.5% 30 MB cpu, latency',
+      'NAME ROLE HEALTH TERM INDEX DB SIZE FSYNC p99 CPU MEMORY FAULTS',
+      'member1 leader healthy 5 1234 20 kB - 2.5% 30 MB',
+      'member2 - paused 5 1234 20 kB - - 30 MB pause',
+      '▶ member3 - no leader 5 1234 20 kB - 2.5% 30 MB isolate',
+      'member4 - stopped 5 1234 20 kB - 2.5% - kill',
+      'member5 - down 5 1234 20 kB - 2.5% 30 MB cpu, latency',
+    ]);
+  });
+
+  it('shows what etcd itself reports: the WAL fsync p99 from 100 columns, red past etcd’s guidance', () => {
+    const signals = (walFsyncP99Ms: number) => ({ walFsyncP99Ms, walFsyncs: 40, backendCommitP99Ms: 10.2, leaderChanges: 1, slowApplies: 0, heartbeatFailures: 0 });
+    const rendered = frame(<MembersTable members={[member('member1', { role: 'leader', signals: signals(1_780) }), member('member2', { signals: signals(3.49) })]} selected={undefined} width={100} />)
+      .split('\n')
+      .map((row) => row.replace(/\s+/g, ' ').trim());
+    expect(rendered).toEqual([
+      'NAME ROLE HEALTH TERM INDEX DB SIZE FSYNC p99 CPU MEMORY FAULTS',
+      'member1 leader healthy 5 1234 20 kB 1780 ms 2.5% 30 MB',
+      'member2 follower healthy 5 1234 20 kB 3.5 ms 2.5% 30 MB',
     ]);
   });
 

@@ -48,7 +48,8 @@ describe('the dashboard fits the terminal it is given', () => {
       expect(log.at(-1)).toContain('tick 119:');
       expect(log.length).toBeGreaterThanOrEqual(3);
       // Every column shown is whole: a header never broken across two lines.
-      expect(headerRow(frame())).toMatch(/NAME\s+ROLE\s+HEALTH\s+TERM\s+INDEX\s+DB SIZE\s+CPU\s+/);
+      // etcd's own signals where the width allows them: FSYNC p99 from 100 columns, COMMIT p99 and LDR CHG wider still.
+      expect(headerRow(frame())).toMatch(/NAME\s+ROLE\s+HEALTH\s+TERM\s+INDEX\s+DB SIZE\s+(FSYNC p99\s+(COMMIT p99\s+LDR CHG\s+)?)?CPU\s+/);
       expect(frame()).toMatch(/member3 +follower +healthy .*cpu, latency/);
       expect(frame()).not.toMatch(/\n\s*(LTS|ULTS|AULTS)\b/);
     });
@@ -117,7 +118,8 @@ describe('the dashboard fits the terminal it is given', () => {
 describe('the layout’s arithmetic', () => {
   it('drops the members table’s columns least useful first', () => {
     const keys = (width: number) => tableColumns(drillMembers(), width).map((c) => c.key);
-    expect(keys(200)).toEqual(['marker', 'name', 'role', 'health', 'term', 'index', 'db', 'cpu', 'memory', 'faults']);
+    expect(keys(200)).toEqual(['marker', 'name', 'role', 'health', 'term', 'index', 'db', 'fsync', 'commit', 'elections', 'cpu', 'memory', 'faults']);
+    expect(keys(100)).toEqual(['marker', 'name', 'role', 'health', 'term', 'index', 'db', 'fsync', 'cpu', 'memory', 'faults']);
     expect(keys(80)).toEqual(['marker', 'name', 'role', 'health', 'term', 'index', 'db', 'cpu', 'faults']);
     expect(keys(60)).toEqual(['marker', 'name', 'role', 'health', 'index', 'faults']);
     expect(keys(45)).toEqual(['marker', 'name', 'role', 'health', 'faults']);
