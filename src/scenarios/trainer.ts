@@ -186,6 +186,9 @@ export class TrainerSession implements TrainerControl {
       { id: 'undo', key: 'u', label: 'undo last fault', usesSelection: false, warning: () => undefined, run: () => this.undo() },
       { id: 'replace-member', key: 'r', label: 'replace failed member', usesSelection: false, warning: () => undefined, run: () => this.runbook('replace-member') },
       { id: 'snapshot', key: 's', label: 'take snapshot', usesSelection: false, warning: () => undefined, run: () => this.runbook('snapshot') },
+      // The safe way and the way that stalls the cluster, to show side by side on the sparklines.
+      { id: 'defrag', key: 'g', label: 'defrag (followers, move-leader)', usesSelection: false, warning: () => undefined, run: () => this.runbook('defrag') },
+      { id: 'defrag-all-at-once', key: 'G', label: 'defrag all at once', usesSelection: false, warning: () => undefined, run: () => this.runbook('defrag', { strategy: 'all-at-once' }) },
       {
         id: 'restore',
         key: 'R',
