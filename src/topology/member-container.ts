@@ -140,7 +140,8 @@ export function startInLanes<T>(
       },
       onProcessStarted: (containerId) => {
         ran();
-        if (!settled) return;
+        // The last member's process holds up nobody: no need to watch it settle.
+        if (!settled || i === count - 1) return;
         // One that never settles holds nobody up for long: the boot fails on it anyway.
         const past: Promise<void> = settled(containerId)
           .catch(() => undefined)
