@@ -4,7 +4,7 @@
  * run (BENCH_REPS rounds, default 3, strategies interleaved so that a slower minute hurts all
  * alike): how long it took, what the writes saw meanwhile (p99, the longest gap between
  * acknowledged writes, failures) and the elections nobody asked for. Prints the table of medians
- * and writes it into the README.
+ * and writes it into the README's latest figures.
  */
 import { EventBus, log, startCluster } from '../src/index.js';
 import { formatBytes } from '../src/event-lines.js';

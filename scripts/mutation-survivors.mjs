@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The second half of `npm run mutate`: reads Stryker's JSON report (reports/mutation/mutation.json,
 // the mutation-testing-report-schema) and writes docs/mutation-survivors.md — the score, the
-// per-file figures and every mutant the unit tests let through — so the README's figures can be
+// per-file figures and every mutant the unit tests let through — so the figures in docs/VERDICTS.md can be
 // checked in the repository. It runs after Stryker even when Stryker failed the 90% threshold.
 // Usage: node scripts/mutation-survivors.mjs [report.json] [out.md]
 import { readFileSync, statSync, writeFileSync } from 'node:fs';

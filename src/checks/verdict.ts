@@ -40,7 +40,7 @@ export type Floors = Record<string, Record<string, number>>;
 /** A check: a pure function of a History and the floors in force, with its floors' defaults. */
 export interface CheckDefinition {
   name: string;
-  /** One line for `etcd-drill check --help` and the README. */
+  /** One line for `etcd-drill check --help` and docs/VERDICTS.md. */
   description: string;
   /** Floor name → default least count. */
   floors: Record<string, number>;

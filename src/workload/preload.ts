@@ -47,7 +47,7 @@ export interface StatePreset {
   nodes: number;
 }
 
-/** Sized for a database of about 5, 50 and 300 MB (measured sizes in the README). */
+/** Sized for a database of about 5, 50 and 300 MB (measured sizes in docs/STATE.md). */
 export const STATE_PRESETS: Readonly<Record<StatePresetName, StatePreset>> = {
   small: { name: 'small', namespaces: 14, nodes: 10 },
   medium: { name: 'medium', namespaces: 140, nodes: 100 },
@@ -81,7 +81,7 @@ export function* presetObjects(preset: StatePreset): Generator<StateObject> {
   for (let i = 0; i < preset.nodes; i += 1) yield { key: `/registry/minions/node-${i}`, valueBytes: NODE_BYTES, leased: false };
 }
 
-/** What a preset holds, counted without loading it: for the README, `--help` and progress. */
+/** What a preset holds, counted without loading it: for docs/STATE.md, `--help` and progress. */
 export function describePreset(preset: StatePreset): { objects: number; valueBytes: number } {
   let objects = 0;
   let valueBytes = 0;

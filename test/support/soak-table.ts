@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 
 /**
  * The planted bugs' per-seed record: `npm run soak:planted` writes each test file's rows into its own
- * section of docs/planted-soak.md, the file the README's "caught on N of 20 seeds" comes from.
+ * section of docs/planted-soak.md, the file docs/VERDICTS.md's "caught on N of 20 seeds" comes from.
  * A run of one seed (CI) writes nothing: its seed and outcome are in its log.
  */
 export interface CatchRow {
