@@ -43,6 +43,7 @@ interface JsonSchemaProperty {
   minItems?: number;
   minLength?: number;
   items?: JsonSchemaProperty;
+  properties?: Record<string, JsonSchemaProperty>;
 }
 
 /** One row per option, read from the schema as the parser reads it (zod's own JSON Schema of its input). */
@@ -64,6 +65,8 @@ function typeOf(p: JsonSchemaProperty): string {
 
 function allowedOf(p: JsonSchemaProperty): string {
   if (p.enum) return p.enum.map((v) => String(v)).join(' | ');
+  // An option that is itself a set of fields (a runbook's `bounds`): each with its type and bounds.
+  if (p.properties) return `{ ${Object.entries(p.properties).map(([name, field]) => [`${name}: ${typeOf(field)}`, allowedOf(field)].filter(Boolean).join(' ')).join('; ')} }`;
   // zod bounds every integer by the safe range: only a bound the schema itself sets is news.
   const set = (n: number | undefined) => (n === undefined || Math.abs(n) === Number.MAX_SAFE_INTEGER ? undefined : n);
   const low = set(p.minimum ?? p.exclusiveMinimum);
