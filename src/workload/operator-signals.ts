@@ -35,7 +35,7 @@ export interface MemberSignals {
 const METRIC_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s+(\S+)/;
 
 /** The Prometheus text format's samples: name → [labels, value][] (comments skipped). */
-export function parseMetrics(text: string): Map<string, { labels: Record<string, string>; value: number }[]> {
+function parseMetrics(text: string): Map<string, { labels: Record<string, string>; value: number }[]> {
   const samples = new Map<string, { labels: Record<string, string>; value: number }[]>();
   for (const line of text.split('\n')) {
     const match = METRIC_LINE.exec(line);
@@ -144,9 +144,4 @@ export async function scrapeCounters(cluster: Cluster): Promise<Map<string, Memb
 export async function signalsSince(cluster: Cluster, baseline: Map<string, MemberCounters>): Promise<MemberSignals[]> {
   const now = await scrapeCounters(cluster);
   return [...now].map(([member, after]) => signalsBetween(member, baseline.get(member), after));
-}
-
-/** The cluster's leader changes over a window: as the member that saw the most. */
-export function leaderChangesOf(signals: MemberSignals[]): number {
-  return Math.max(0, ...signals.map((s) => s.leaderChanges));
 }

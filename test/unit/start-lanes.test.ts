@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startInLanes, type StartHooks } from '../../src/topology/member-container.js';
 
 /** A start as the runtime makes it: the container exists, waits its turn, then its process runs. */
@@ -10,6 +10,9 @@ function fakeStart(log: string[]) {
     return i;
   };
 }
+
+/** Lets every promise continuation already queued run (not a timed sleep: one turn of the event loop). */
+const drained = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('startInLanes', () => {
   it('starts no process while one that started is not past its bootstrap check', async () => {
@@ -23,11 +26,13 @@ describe('startInLanes', () => {
         });
       });
     const { starts } = startInLanes(3, fakeStart(log), settled);
-    await new Promise((r) => setTimeout(r, 10));
-    // The second lane's start was already under way when the first process ran; the third waits.
+    // The second lane's start was already under way when the first process ran; the third waits
+    // for both to settle, which neither has: it cannot have started, whenever this is looked at.
+    await vi.waitFor(() => expect(release.has('c1')).toBe(true));
     expect(log).toEqual(['start 0', 'start 1']);
     release.get('c0')!();
-    await new Promise((r) => setTimeout(r, 10));
+    await drained();
+    // With the first settled and every continuation run, the third still waits for the second.
     expect(log).toEqual(['start 0', 'start 1', 'settled c0']);
     release.get('c1')!();
     expect(await Promise.all(starts)).toEqual([0, 1, 2]);

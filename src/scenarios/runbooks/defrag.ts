@@ -69,14 +69,14 @@ async function moveLeader(ctx: RunbookContext, from: string, to: string): Promis
 }
 
 /** Defragments every member by `strategy`; what it cost the load is measured over exactly its span. */
-export async function defragment(ctx: RunbookContext, strategy: DefragStrategy, options: { compact: boolean }): Promise<DefragOutcome> {
+async function defragment(ctx: RunbookContext, strategy: DefragStrategy, options: { compact: boolean }): Promise<DefragOutcome> {
   const { cluster } = ctx;
   const leader = (await cluster.waitForLeader()).name;
   if (options.compact) await compact(cluster, leader);
   const before = await cluster.status();
-  const followers = before.filter((s) => s.name !== leader && s.healthy).map((s) => s.name);
   const unhealthy = before.filter((s) => !s.healthy).map((s) => s.name);
   if (unhealthy.length > 0) throw new DrillError(`cannot defragment ${unhealthy.join(', ')}: not healthy`, { hint: 'heal or replace those members first' });
+  const followers = before.filter((s) => s.name !== leader).map((s) => s.name);
   // A defrag holds the member until it is done: its etcdctl may wait far longer than a request.
   const commandTimeoutMs = cluster.timeouts.bootMs;
   const order: string[] = [];
@@ -112,7 +112,7 @@ export async function defragment(ctx: RunbookContext, strategy: DefragStrategy, 
 }
 
 /** "312 writes acknowledged (0 failed), p99 45 ms, longest gap 210 ms". */
-export function describeWrites(writes: WriteImpact): string {
+function describeWrites(writes: WriteImpact): string {
   return `${writes.acknowledged} writes acknowledged (${writes.failed} failed), p99 ${writes.p99Ms === undefined ? '-' : `${Math.round(writes.p99Ms)} ms`}, longest gap ${writes.longestGapMs} ms`;
 }
 

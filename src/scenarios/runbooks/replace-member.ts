@@ -66,12 +66,19 @@ export function hasLearners(etcdVersion: string): boolean {
   return major > 3 || (major === 3 && minor >= 4);
 }
 
-/**
- * Runs one `member add|remove` through `via`, retried while etcd refuses it for a reason that
- * passes; `explain` turns a refusal that outlasted the bound into an error that says why, and
- * `hopeless` (asked at each refusal) ends the wait at once with its error when waiting cannot help.
- */
-async function reconfigure(ctx: RunbookContext, via: string, args: string[], explain: (refusal: ConditionTimeoutError) => Promise<Error>, hopeless: () => Promise<Error | undefined> = async () => undefined): Promise<string> {
+/** How one membership change is retried: which refusals pass by themselves, for how long, and what to say when they outlast it. */
+interface Retry {
+  /** Refusals that pass by themselves; any other ends the wait at once. */
+  passing: RegExp;
+  timeoutMs: number;
+  /** Turns a refusal that outlasted the bound into an error that says why. */
+  explain: (refusal: ConditionTimeoutError) => Promise<Error>;
+  /** Asked at each passing refusal: an error ends the wait at once, when waiting cannot help. */
+  atRefusal?: () => Promise<Error | undefined>;
+}
+
+/** Runs one `member add|remove|promote` through `via`, retried while etcd refuses it for a reason that passes. */
+async function reconfigure(ctx: RunbookContext, via: string, args: string[], retry: Retry): Promise<string> {
   return waitFor(
     async () => {
       const result = await ctx.cluster.etcdctl(args, { member: via, allowFailure: true });
@@ -80,15 +87,20 @@ async function reconfigure(ctx: RunbookContext, via: string, args: string[], exp
       if (TOO_MANY_LEARNERS.test(said)) {
         throw new WaitEnded(new DrillError(`etcd refuses \`${args.join(' ')}\`: the cluster already has a learner (etcd admits one at a time)`, { hint: 'promote that learner (`member promote ID`) or remove it, then replace again' }));
       }
-      if (!PASSING_REFUSAL.test(said)) throw new WaitEnded(new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout));
-      const cannotPass = await hopeless();
+      if (!retry.passing.test(said)) throw new WaitEnded(new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout));
+      const cannotPass = await retry.atRefusal?.();
       if (cannotPass) throw new WaitEnded(cannotPass);
       return undefined;
     },
-    { timeoutMs: 2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs, intervalMs: 500, description: `etcd to accept \`${args.join(' ')}\`` },
+    { timeoutMs: retry.timeoutMs, intervalMs: 500, description: `etcd to accept \`${args.join(' ')}\`` },
   ).catch(async (err: unknown) => {
-    throw err instanceof ConditionTimeoutError ? await explain(err) : err;
+    throw err instanceof ConditionTimeoutError ? await retry.explain(err) : err;
   });
+}
+
+/** How long etcd's strict reconfiguration check may refuse a change that will pass: its health interval, twice, and an election. */
+function reconfigureBoundMs(ctx: RunbookContext): number {
+  return 2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs;
 }
 
 /**
@@ -119,20 +131,17 @@ export function addedMemberId(output: string): string {
 async function promoteLearner(ctx: RunbookContext, via: string, name: string, id: string): Promise<{ ms: number; refusals: number }> {
   const started = Date.now();
   let refusals = 0;
-  await waitFor(
-    async () => {
-      const result = await ctx.cluster.etcdctl(['member', 'promote', id], { member: via, allowFailure: true });
-      if (result.exitCode === 0) return true;
-      if (!NOT_CAUGHT_UP.test(result.stderr + result.stdout)) throw new WaitEnded(new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout));
+  await reconfigure(ctx, via, ['member', 'promote', id], {
+    passing: NOT_CAUGHT_UP,
+    timeoutMs: ctx.cluster.timeouts.bootMs,
+    atRefusal: async () => {
       refusals += 1;
       return undefined;
     },
-    { timeoutMs: ctx.cluster.timeouts.bootMs, intervalMs: 500, description: `the learner ${name} to catch up with the leader and be promoted` },
-  ).catch((err: unknown) => {
-    if (!(err instanceof ConditionTimeoutError)) throw err;
-    throw new DrillError(`etcd refused \`member promote ${id}\` (${name}) ${refusals} times in ${Math.round((Date.now() - started) / 1000)} s: the learner never caught up with the leader ("can only promote a learner member which is in sync with leader")`, {
-      hint: `see \`etcd-drill member logs ${name}\`: a learner that cannot reach its peers or keep up never catches up; remove it (\`member remove ${id}\`) and add it again`,
-    });
+    explain: async () =>
+      new DrillError(`etcd refused \`member promote ${id}\` (${name}) ${refusals} times in ${Math.round((Date.now() - started) / 1000)} s: the learner never caught up with the leader ("can only promote a learner member which is in sync with leader")`, {
+        hint: `see \`etcd-drill member logs ${name}\`: a learner that cannot reach its peers or keep up never catches up; remove it (\`member remove ${id}\`) and add it again`,
+      }),
   });
   return { ms: Date.now() - started, refusals };
 }
@@ -147,19 +156,18 @@ async function addMember(ctx: RunbookContext, via: string, name: string, path: A
       `etcd refuses \`member add ${name}\` ("unhealthy cluster") while ${members.join(', ')} ${members.length === 1 ? 'is' : 'are'} unreachable: its strict reconfiguration check admits no new member until every voting member is connected`,
       { hint: `\`member remove\` ${members.join(', ')} first (order: remove-first), then add` },
     );
-  const stdout = await reconfigure(
-    ctx,
-    via,
-    ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`, ...(path === 'learner' ? ['--learner'] : [])],
-    async (refusal) => {
+  const stdout = await reconfigure(ctx, via, ['member', 'add', name, `--peer-urls=${scheme}://${name}:${PEER_PORT}`, ...(path === 'learner' ? ['--learner'] : [])], {
+    passing: PASSING_REFUSAL,
+    timeoutMs: reconfigureBoundMs(ctx),
+    explain: async (refusal) => {
       const { unreachable } = await unreachableMembers(ctx, via);
       return unreachable.length === 0 ? refusal : blockedBy(unreachable);
     },
-    async () => {
+    atRefusal: async () => {
       const { gone } = await unreachableMembers(ctx, via);
       return gone.length === 0 ? undefined : blockedBy(gone);
     },
-  );
+  });
   await ctx.cluster.startAddedMember(name, initialClusterFrom(stdout));
   const promoted = path === 'learner' ? await promoteLearner(ctx, via, name, addedMemberId(stdout)) : undefined;
   // Promoted as etcd itself lists it, not as a command's exit said: a learner never votes, and the
@@ -174,12 +182,16 @@ async function addMember(ctx: RunbookContext, via: string, name: string, path: A
 
 /** `member remove`; when etcd never accepts it, the error says which members it counts as unreachable. */
 async function removeMember(ctx: RunbookContext, via: string, name: string, id: string): Promise<void> {
-  await reconfigure(ctx, via, ['member', 'remove', id], async () => {
-    const { unreachable } = await unreachableMembers(ctx, via);
-    return new DrillError(
-      `etcd refused \`member remove ${id}\` (${name}) for ${Math.round((2 * ETCD_HEALTH_INTERVAL_MS + ctx.cluster.timeouts.leaderElectionMs) / 1000)} s as "unhealthy cluster": removing it would leave fewer than a quorum of the other members connected to ${via}${unreachable.length ? ` (unreachable: ${unreachable.join(', ')})` : ''}`,
-      { hint: 'bring the unreachable members back (heal) or restore from a backup; then replace' },
-    );
+  await reconfigure(ctx, via, ['member', 'remove', id], {
+    passing: PASSING_REFUSAL,
+    timeoutMs: reconfigureBoundMs(ctx),
+    explain: async () => {
+      const { unreachable } = await unreachableMembers(ctx, via);
+      return new DrillError(
+        `etcd refused \`member remove ${id}\` (${name}) for ${Math.round(reconfigureBoundMs(ctx) / 1000)} s as "unhealthy cluster": removing it would leave fewer than a quorum of the other members connected to ${via}${unreachable.length ? ` (unreachable: ${unreachable.join(', ')})` : ''}`,
+        { hint: 'bring the unreachable members back (heal) or restore from a backup; then replace' },
+      );
+    },
   });
 }
 
