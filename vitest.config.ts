@@ -11,6 +11,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.{ts,tsx}'],
           sequence: { groupOrder: 0 },
+          // Unit files are CPU-bound and share nothing: both cores (vitest's default leaves one idle here).
+          maxWorkers: 2,
         },
       },
       {

@@ -11,7 +11,7 @@ import { formatBytes } from '../src/event-lines.js';
 import { faultContext } from '../src/faults/inject.js';
 import { DEFRAG_STRATEGIES, defrag, type DefragStrategy } from '../src/scenarios/runbooks/defrag.js';
 import { carryOut, type RunbookContext } from '../src/scenarios/runbooks/runbook.js';
-import { percentiles } from '../src/checks/latency.js';
+import { percentiles } from '../src/percentiles.js';
 import { LISTED_PREFIXES, preloadState, STATE_PRESET_NAMES, type StatePresetName } from '../src/workload/preload.js';
 import { Workload } from '../src/workload/workload.js';
 import { writeReadmeSection } from './readme-section.js';

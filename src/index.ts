@@ -29,5 +29,6 @@ export { timeToNewLeader } from './workload/samples.js';
 export type { WorkloadOptions } from './workload/workload.js';
 export type { History, Operation, LeaderSample, FaultWindow } from './workload/history.js';
 export * from './checks/index.js';
-export { memberSnapshots, gatherHistory } from './checks/snapshots.js';
+export { percentiles } from './percentiles.js';
+export { memberSnapshots, gatherHistory } from './workload/gather-history.js';
 export { Random } from './random.js';

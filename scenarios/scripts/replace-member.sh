@@ -34,9 +34,9 @@ for name in "${failed[@]}"; do
   new="member$highest"
   # 3. `member add`. etcd refuses it ("unhealthy cluster") until its leader has been connected to
   # every voting member for 5 s: retry for twice that, then give up with etcd's reason.
-  for attempt in $(seq 20); do
-    if added=$(etcdctl --endpoints "$ENDPOINT" member add "$new" --peer-urls="$scheme://$new:2380" 2>&1); then break; fi
-    grep -q 'unhealthy cluster' <<<"$added" && [ "$attempt" -lt 20 ] || { echo "member add $new refused: $(tail -n1 <<<"$added")" >&2; exit 1; }
+  deadline=$((SECONDS + 10))
+  until added=$(etcdctl --endpoints "$ENDPOINT" member add "$new" --peer-urls="$scheme://$new:2380" 2>&1); do
+    grep -q 'unhealthy cluster' <<<"$added" && [ "$SECONDS" -lt "$deadline" ] || { echo "member add $new refused: $(tail -n1 <<<"$added")" >&2; exit 1; }
     sleep 0.5
   done
   echo "$added"

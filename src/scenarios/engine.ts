@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { judge, judgeRestore, WORKLOAD_CHECKS, type Verdict } from '../checks/index.js';
-import { gatherHistory } from '../checks/snapshots.js';
+import { gatherHistory } from '../workload/gather-history.js';
 import { ConditionViolatedError, describeError } from '../errors.js';
 import { EventBus, type Timestamped } from '../events.js';
 import { log } from '../log.js';

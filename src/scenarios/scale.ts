@@ -1,4 +1,4 @@
-import { percentiles } from '../checks/latency.js';
+import { percentiles } from '../percentiles.js';
 import type { EventBus } from '../events.js';
 import { startCluster } from '../topology/cluster.js';
 

@@ -52,10 +52,12 @@ export interface MemberStatus {
   error: string | undefined;
 }
 
-/** The status of a member that did not answer (or cannot: its process is frozen or stopped), and why. */
 /** The status error of a member whose container no longer exists: it will not answer again by itself. */
 export const MEMBER_GONE = 'gone: its container no longer exists';
+/** The status error of a member whose container is stopped: it will not answer again until started. */
+export const MEMBER_STOPPED = 'not running';
 
+/** The status of a member that did not answer (or cannot: its process is frozen or stopped), and why. */
 export function unansweredStatus(name: string, endpoint: string, error: string): MemberStatus {
   return { name, endpoint, healthy: false, isLeader: false, leaderId: undefined, raftTerm: undefined, raftIndex: undefined, revision: undefined, dbSizeBytes: undefined, version: undefined, clusterId: undefined, error };
 }
@@ -210,7 +212,7 @@ export class Cluster implements AsyncDisposable {
       const container = await this.containers.inspect(member.containerId).catch((err: unknown) => (err instanceof ContainerGoneError ? 'gone' : undefined));
       if (container === 'gone') return down(MEMBER_GONE);
       if (container?.paused) return down('paused');
-      if (container && !container.running) return down('not running');
+      if (container && !container.running) return down(MEMBER_STOPPED);
       const s = await answer;
       const leaderId = s.leader === '0' ? undefined : memberIdHex(s.leader);
       this.lastClusterId = memberIdHex(s.header.cluster_id);

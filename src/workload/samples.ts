@@ -1,4 +1,4 @@
-import { percentiles } from '../checks/latency.js';
+import { percentiles } from '../percentiles.js';
 import type { WorkloadSample } from '../events.js';
 import { isWrite, type LeaderSample, type Operation } from './history.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { judge, percentiles, unavailabilityWindows } from '../../src/checks/index.js';
-import { gatherHistory } from '../../src/checks/snapshots.js';
+import { judge, unavailabilityWindows } from '../../src/checks/index.js';
+import { percentiles } from '../../src/percentiles.js';
+import { gatherHistory } from '../../src/workload/gather-history.js';
 import { isWrite } from '../../src/workload/history.js';
 import { faultContext, healAll, injectFault } from '../../src/faults/inject.js';
 import { Workload } from '../../src/workload/workload.js';

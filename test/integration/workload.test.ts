@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judge } from '../../src/checks/registry.js';
-import { gatherHistory } from '../../src/checks/snapshots.js';
+import { gatherHistory } from '../../src/workload/gather-history.js';
 import { faultContext, healAll, injectFault } from '../../src/faults/inject.js';
 import { startCluster, type Cluster } from '../../src/index.js';
 import { waitFor } from '../../src/wait.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ackedWritesDurable } from '../../src/checks/acked-writes-durable.js';
 import { converged } from '../../src/checks/converged.js';
-import { percentiles, unavailabilityWindows } from '../../src/checks/latency.js';
+import { unavailabilityWindows } from '../../src/checks/latency.js';
+import { percentiles } from '../../src/percentiles.js';
 import { noStaleReads } from '../../src/checks/no-stale-reads.js';
 import { downStretches, quorumSemantics } from '../../src/checks/quorum-semantics.js';
 import { judgeRestore, restoreRpo } from '../../src/checks/restore-rpo.js';

@@ -17,7 +17,7 @@ vi.mock('../../src/faults/inject.js', async (importOriginal) => ({
   faultContext: () => ({}),
   healAll: async () => ({ healed: [], failed: [] }),
 }));
-vi.mock('../../src/checks/snapshots.js', () => ({ gatherHistory: () => phases.gather() }));
+vi.mock('../../src/workload/gather-history.js', () => ({ gatherHistory: () => phases.gather() }));
 
 const { runScenario } = await import('../../src/scenarios/engine.js');
 

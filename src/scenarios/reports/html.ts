@@ -1,4 +1,4 @@
-import { percentiles } from '../../checks/latency.js';
+import { percentiles } from '../../percentiles.js';
 import { formatCount } from '../../checks/verdict.js';
 import { showsAvailability } from '../../workload/history.js';
 import type { Report } from '../types.js';

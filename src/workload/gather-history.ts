@@ -1,27 +1,28 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Cluster, MemberStatus } from '../topology/cluster.js';
+import { MEMBER_GONE, MEMBER_STOPPED, type Cluster, type MemberStatus } from '../topology/cluster.js';
 import { memberIdHex } from '../topology/client.js';
 import { waitFor } from '../wait.js';
-import { emptyHistory, type BackupFacts, type History, type RestoreFacts } from '../workload/history.js';
-import type { Workload } from '../workload/workload.js';
-import type { MemberSnapshot } from './converged.js';
+import { emptyHistory, type BackupFacts, type History, type MemberSnapshot, type RestoreFacts } from './history.js';
+import type { Workload } from './workload.js';
 
 /**
  * Each member's own account, for the converged check: its revision, the hash of its key space at a
  * revision all members have reached, its member list and its leader. Etcd promises agreement once
  * the members have had the election bound to settle, so it waits (twice the leader-election time)
- * for them to follow one leader at one revision; if they still do not, the snapshots say so and
- * the check names who lags or follows another.
+ * for them to follow one leader at one revision — unless they cannot come to agree, which
+ * `settledApart` tells — and the snapshots then say who lags or follows another.
  */
 export async function memberSnapshots(cluster: Cluster): Promise<MemberSnapshot[]> {
   let statuses: MemberStatus[] = [];
+  const apart = settledApart(cluster.spec.etcd.electionTimeoutMs);
   await waitFor(
     async () => {
       statuses = await cluster.status();
       const revisions = new Set(statuses.map((s) => s.revision));
       const leaders = new Set(statuses.map((s) => s.leaderId));
-      return statuses.every((s) => s.healthy) && revisions.size === 1 && leaders.size === 1 ? true : undefined;
+      const agree = statuses.every((s) => s.healthy) && revisions.size === 1 && leaders.size === 1;
+      return agree || apart(statuses) ? true : undefined;
     },
     { timeoutMs: 2 * cluster.timeouts.leaderElectionMs, intervalMs: cluster.timeouts.pollMs, description: 'every member to reach the same revision' },
   ).catch(() => undefined);
@@ -50,6 +51,29 @@ export async function memberSnapshots(cluster: Cluster): Promise<MemberSnapshot[
       }
     }),
   );
+}
+
+/**
+ * Whether members that do not agree never will, so that waiting out the bound would only cost
+ * time: one whose container is gone or stopped (nothing restarts it), members of different clusters
+ * (a restore one of them missed), or members that have followed one leader at one raft index with
+ * unchanged revisions for an election timeout while their revisions differ — they applied the same
+ * log to different stores (a member started empty beside restored ones), and etcd never repairs that.
+ */
+export function settledApart(electionTimeoutMs: number, now: () => number = Date.now): (statuses: MemberStatus[]) => boolean {
+  let seen: { state: string; since: number } | undefined;
+  return (statuses) => {
+    if (statuses.some((s) => s.error === MEMBER_GONE || s.error === MEMBER_STOPPED)) return true;
+    if (new Set(statuses.map((s) => s.clusterId).filter((id) => id !== undefined)).size > 1) return true;
+    const sameLog = statuses.every((s) => s.healthy) && new Set(statuses.map((s) => s.leaderId)).size === 1 && new Set(statuses.map((s) => s.raftIndex)).size === 1;
+    if (!sameLog || new Set(statuses.map((s) => s.revision)).size === 1) {
+      seen = undefined;
+      return false;
+    }
+    const state = statuses.map((s) => `${s.name}@${s.revision}/${s.raftIndex}`).join(' ');
+    if (seen?.state !== state) seen = { state, since: now() };
+    return now() - seen.since >= electionTimeoutMs;
+  };
 }
 
 /** What the run's runbooks left: the restores they did, and the encrypted backups they wrote (file and revision). */
