@@ -106,7 +106,7 @@ const fieldsOf = <T>(fields: { [K in keyof Required<T>]: true }): string[] => Ob
 /** The cluster spec's fields a scenario may set, by the section they sit in, for "did you mean" on a misspelt one. */
 const SPEC_FIELDS = {
   top: fieldsOf<Omit<ClusterSpecInput, 'name'>>({ topology: true, members: true, allowEven: true, tls: true, image: true, basePort: true, etcd: true, resources: true }),
-  etcd: fieldsOf<NonNullable<ClusterSpecInput['etcd']>>({ heartbeatIntervalMs: true, electionTimeoutMs: true, quotaBackendBytes: true, snapshotCount: true, logLevel: true }),
+  etcd: fieldsOf<NonNullable<ClusterSpecInput['etcd']>>({ heartbeatIntervalMs: true, electionTimeoutMs: true, quotaBackendBytes: true, snapshotCount: true, corruptCheckMs: true, logLevel: true }),
   resources: fieldsOf<NonNullable<ClusterSpecInput['resources']>>({ cpus: true, memoryMb: true }),
 };
 

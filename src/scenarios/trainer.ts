@@ -174,6 +174,7 @@ export class TrainerSession implements TrainerControl {
       { id: 'isolate', key: 'i', label: 'isolate member', usesSelection: true, warning: selectedDown, run: (s) => this.inject('isolate', onSelected(s)) },
       { id: 'slow-disk', key: 'd', label: 'slow disk', usesSelection: true, warning: () => undefined, run: (s) => this.inject('slow-disk', onSelected(s)) },
       { id: 'fail-disk', key: 'x', label: 'fail disk', usesSelection: true, warning: selectedDown, run: (s) => this.inject('disk-failure', onSelected(s)) },
+      { id: 'rot-data', key: 'b', label: 'rot data (bit flip)', usesSelection: true, warning: selectedDown, run: (s) => this.inject('corrupt', onSelected(s)) },
       {
         id: 'lose-quorum',
         key: 'l',

@@ -188,6 +188,7 @@ export function planMember(spec: ClusterSpec, flags: MemberFlags): MemberPlan {
   ];
   if (spec.etcd.quotaBackendBytes !== undefined) args.push(`--quota-backend-bytes=${spec.etcd.quotaBackendBytes}`);
   if (spec.etcd.snapshotCount !== undefined) args.push(`--snapshot-count=${spec.etcd.snapshotCount}`);
+  if (spec.etcd.corruptCheckMs !== undefined) args.push(`--experimental-corrupt-check-time=${spec.etcd.corruptCheckMs}ms`);
   if (spec.tls) {
     const pki = (file: string) => `${PKI_DIR}/${file}`;
     args.push(

@@ -37,6 +37,8 @@ const specSchema = z
         electionTimeoutMs: positiveInt('election timeout').max(MAX_ELECTION_TIMEOUT_MS, `etcd allows at most ${MAX_ELECTION_TIMEOUT_MS} ms`).default(1000),
         quotaBackendBytes: positiveInt('quota').optional(),
         snapshotCount: positiveInt('snapshot count').optional(),
+        /** `--experimental-corrupt-check-time`: how often the leader compares its hash with the followers' and raises CORRUPT on a mismatch. */
+        corruptCheckMs: positiveInt('corruption check period').min(1000, 'must be at least 1000 ms: each check hashes the whole store').optional(),
         logLevel: z.enum(ETCD_LOG_LEVELS, { error: `must be one of ${ETCD_LOG_LEVELS.join(', ')}` }).default('info'),
       })
       .strict()

@@ -10,6 +10,7 @@ import { readLedger } from '../../src/faults/ledger.js';
 import { startCluster, type Cluster } from '../../src/index.js';
 import { processRuns } from '../../src/topology/lifecycle.js';
 import { waitFor } from '../../src/wait.js';
+import { compareHashes } from '../../src/topology/corruption.js';
 import { expectClusterGone, runtime } from './helpers.js';
 
 /**
@@ -39,7 +40,7 @@ describe('faults on five members with TLS', () => {
   });
 
   async function observe(): Promise<Workload> {
-    workload = new Workload(cluster, { ratePerSecond: 20, seed });
+    workload = new Workload(cluster, { ratePerSecond: 50, seed });
     await workload.start();
     await waitFor(async () => (workload!.history.operations.some((o) => isWrite(o) && o.ok) ? true : undefined), {
       timeoutMs: cluster.timeouts.requestMs * 3,
@@ -274,6 +275,32 @@ describe('faults on five members with TLS', () => {
       intervalMs: 100,
       description: `${member} back after its disk failed`,
     });
+  });
+
+  it('corrupt: a bit flipped in a value of the db is served and found by endpoint hashkv; one in the WAL stops etcd at start; heal puts both back', async () => {
+    const ctx = faultContext(cluster, { seed });
+    const rotten = await injectFault(ctx, { kind: 'corrupt', target: 'follower' });
+    const member = rotten.members[0]!;
+    console.log(`corrupt (db): ${rotten.effect}`);
+    // Served, rotten, and found by the hash comparison an operator runs: the odd member named, the others agreeing.
+    expect((await runtime.inspect(cluster.member(member).containerId)).running).toBe(true);
+    expect(rotten.effect).toMatch(new RegExp(`flipped 1 bit of ${member}'s /var/lib/etcd/member/snap/db .*found — ${member}: endpoint hashkv at revision \\d+: ${member} hashes to \\d+, the others to \\d+`));
+    const probe = `/etcd-drill/corrupt-probe/${member}`;
+    // The rotten member serves its own copy, even to a linearizable read; a healthy one serves what was written.
+    const through = (name: string) => cluster.client({ hosts: [cluster.member(name).endpoint], faultHandling: 'none' });
+    const [own, healthy] = [through(member), through(cluster.members.find((m) => m.name !== member)!.name)];
+    const [served, written] = await Promise.all([own.get(probe).string(), healthy.get(probe).string()]).finally(() => [own, healthy].forEach((c) => c.close()));
+    expect(served).toHaveLength(written!.length);
+    expect(served).not.toBe(written);
+    expect((await compareHashes(cluster))?.odd).toEqual([member]);
+    await healAll(ctx);
+    expect((await compareHashes(cluster))?.odd).toEqual([]);
+
+    const broken = await injectFault(ctx, { kind: 'corrupt', target: 'follower', options: { file: 'wal', bits: 8 } });
+    const walMember = broken.members[0]!;
+    console.log(`corrupt (wal): ${broken.effect}`);
+    expect((await runtime.inspect(cluster.member(walMember).containerId)).running).toBe(false);
+    expect(broken.effect).toMatch(new RegExp(`flipped 8 bits of ${walMember}'s /var/lib/etcd/member/wal/.*\\.wal .*found — ${walMember}: etcd refused to start: `));
   });
 
   it('stop and pause take a follower out while writes go on; heal brings it back in', async () => {

@@ -27,11 +27,11 @@ const CLUSTER = 'prop-drills';
  */
 const SCALE = Number(process.env.ETCD_DRILL_PROPERTY_SCALE ?? 1);
 const BUDGET: Record<string, { ms: number; atLeast: number }> = {
-  'quorum-writes': { ms: 15_000, atLeast: 8 },
-  durability: { ms: 20_000, atLeast: 12 },
-  convergence: { ms: 15_000, atLeast: 3 },
+  'quorum-writes': { ms: 10_000, atLeast: 6 },
+  durability: { ms: 14_000, atLeast: 8 },
+  convergence: { ms: 10_000, atLeast: 3 },
   replace: { ms: 35_000, atLeast: 2 },
-  'snapshot-restore': { ms: 35_000, atLeast: 2 },
+  'snapshot-restore': { ms: 25_000, atLeast: 2 },
 };
 const budgetOf = (property: DrillProperty) => (BUDGET[property.name]?.ms ?? 30_000) * SCALE;
 

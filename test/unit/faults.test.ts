@@ -101,7 +101,7 @@ describe('packet loss rules', () => {
 
 describe('the fault registry', () => {
   it('has every fault the seed names, each with a summary and a default target', () => {
-    expect([...FAULTS.keys()]).toEqual(['kill', 'stop', 'pause', 'restart', 'destroy', 'cpu', 'memory', 'nospace', 'disk-io', 'slow-disk', 'disk-failure', 'isolate', 'partition', 'loss', 'latency', 'quorum-loss']);
+    expect([...FAULTS.keys()]).toEqual(['kill', 'stop', 'pause', 'restart', 'destroy', 'cpu', 'memory', 'nospace', 'disk-io', 'slow-disk', 'disk-failure', 'corrupt', 'isolate', 'partition', 'loss', 'latency', 'quorum-loss']);
     for (const fault of FAULTS.values()) expect(fault.summary.length).toBeGreaterThan(10);
   });
 

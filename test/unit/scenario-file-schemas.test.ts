@@ -89,7 +89,7 @@ const REFUSED: [string, string[]][] = [
     'topology-key-typo.yaml',
     [
       "5: topology.member: unknown field; did you mean 'members'? allowed: topology, members, allowEven, tls, image, basePort, etcd, resources",
-      "7: topology.etcd.electionTimeout: unknown field; did you mean 'electionTimeoutMs'? allowed: heartbeatIntervalMs, electionTimeoutMs, quotaBackendBytes, snapshotCount, logLevel",
+      "7: topology.etcd.electionTimeout: unknown field; did you mean 'electionTimeoutMs'? allowed: heartbeatIntervalMs, electionTimeoutMs, quotaBackendBytes, snapshotCount, corruptCheckMs, logLevel",
     ],
   ],
   ['workload-key-typo.yaml', ["3: workload.key: unknown field; did you mean 'keys'? allowed: rate, keys"]],

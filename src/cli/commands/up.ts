@@ -15,6 +15,7 @@ interface UpFlags {
   electionTimeout?: number;
   quotaBackendBytes?: number;
   snapshotCount?: number;
+  corruptCheck?: number;
   etcdLogLevel?: string;
   cpus?: number;
   memory?: number;
@@ -35,6 +36,7 @@ const flagFor: Record<string, string> = {
   'etcd.electionTimeoutMs': '--election-timeout',
   'etcd.quotaBackendBytes': '--quota-backend-bytes',
   'etcd.snapshotCount': '--snapshot-count',
+  'etcd.corruptCheckMs': '--corrupt-check',
   'etcd.logLevel': '--etcd-log-level',
   'resources.cpus': '--cpus',
   'resources.memoryMb': '--memory',
@@ -53,6 +55,7 @@ function specFromFlags(flags: UpFlags): ClusterSpecInput {
       electionTimeoutMs: flags.electionTimeout,
       quotaBackendBytes: flags.quotaBackendBytes,
       snapshotCount: flags.snapshotCount,
+      corruptCheckMs: flags.corruptCheck,
       logLevel: flags.etcdLogLevel,
     },
     resources: { cpus: flags.cpus, memoryMb: flags.memory },
@@ -84,6 +87,7 @@ export function upCommand(): Command {
     .option('--election-timeout <ms>', 'etcd --election-timeout (default 1000)', wholeNumber('--election-timeout'))
     .option('--quota-backend-bytes <bytes>', 'etcd --quota-backend-bytes', wholeNumber('--quota-backend-bytes'))
     .option('--snapshot-count <n>', 'etcd --snapshot-count', wholeNumber('--snapshot-count'))
+    .option('--corrupt-check <ms>', "etcd --experimental-corrupt-check-time: the leader compares members' hashes this often and raises CORRUPT", wholeNumber('--corrupt-check'))
     .addOption(new Option('--etcd-log-level <level>', 'etcd --log-level').choices(ETCD_LOG_LEVELS))
     .option('--cpus <n>', 'CPU limit per member', positiveNumber('--cpus'))
     .option('--memory <mb>', 'memory limit per member, MB', wholeNumber('--memory'))

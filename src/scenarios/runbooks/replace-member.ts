@@ -4,6 +4,7 @@ import { WaitEnded, waitFor } from '../../wait.js';
 import { quorumSize } from '../../topology/leadership.js';
 import { PEER_PORT, nextMemberName } from '../../topology/plan.js';
 import { MEMBER_GONE, type Cluster } from '../../topology/cluster.js';
+import { compareHashes, corruptAlarms } from '../../topology/corruption.js';
 import { defineRunbook, type RunbookContext } from './runbook.js';
 
 /**
@@ -195,6 +196,20 @@ async function removeMember(ctx: RunbookContext, via: string, name: string, id: 
   });
 }
 
+/**
+ * etcd refuses every write while its CORRUPT alarm is raised, also once the rotten member is gone:
+ * the operator disarms it, but only when every member's hash now agrees.
+ */
+async function disarmCorruptAlarm(ctx: RunbookContext): Promise<string> {
+  if ((await corruptAlarms(ctx.cluster)).length === 0) return '';
+  const hashes = await compareHashes(ctx.cluster);
+  if (hashes && hashes.odd.length > 0) {
+    throw new DrillError(`the CORRUPT alarm stays: endpoint hashkv at revision ${hashes.revision} still differs on ${hashes.odd.join(', ')}`, { hint: 'replace those members too (member: NAME), then `etcdctl alarm disarm`' });
+  }
+  await ctx.cluster.etcdctl(['alarm', 'disarm']);
+  return '; CORRUPT alarm disarmed, every hash agreeing';
+}
+
 export const replaceMember = defineRunbook({
   name: 'replace-member',
   summary: 'member remove the failed member, member add a new one (a learner, promoted once caught up, where etcd has learners; path: voting adds a voting member), start it with initial-cluster-state=existing, update the load balancer',
@@ -216,10 +231,12 @@ export const replaceMember = defineRunbook({
     // they look healthy while `member remove` cannot commit: wait for a leader first.
     await ctx.cluster.waitForLeader();
     const statuses = await ctx.cluster.status();
-    const healthy = statuses.filter((s) => s.healthy).map((s) => s.name);
+    // A member whose data rotted serves and looks healthy: `endpoint hashkv` against the others tells.
+    const corrupted = options.member ? [] : ((await compareHashes(ctx.cluster).catch(() => undefined))?.odd ?? []);
+    const healthy = statuses.filter((s) => s.healthy && !corrupted.includes(s.name)).map((s) => s.name);
     const via = healthy[0];
     if (!via) throw new DrillError('no healthy member left to run the replacement from', { hint: 'with quorum lost for good, restore from a backup instead' });
-    const failed = options.member ? [options.member] : statuses.filter((s) => !s.healthy).map((s) => s.name);
+    const failed = options.member ? [options.member] : statuses.filter((s) => !healthy.includes(s.name)).map((s) => s.name);
     // A replacement cut short after its removal (etcd refused the add) is finished by the next one.
     const removedEarlier = Math.max(0, ctx.cluster.spec.members - statuses.length);
     if (failed.length === 0 && removedEarlier === 0) return { summary: 'no member has failed: nothing to replace' };
@@ -255,6 +272,7 @@ export const replaceMember = defineRunbook({
     for (let i = 0; i < removedEarlier; i += 1) await addNext('a member removed earlier');
     await ctx.cluster.waitForLeader();
     await ctx.cluster.reloadLoadBalancer();
-    return { summary: `replaced ${replaced.join(', ')}` };
+    const disarmed = await disarmCorruptAlarm(ctx);
+    return { summary: `replaced ${replaced.join(', ')}${corrupted.length ? ` (${corrupted.join(', ')}: corrupted, its hash differed from the others')` : ''}${disarmed}` };
   },
 });
