@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { DrillError, InvalidInputError } from '../errors.js';
 import type { Random } from '../random.js';
 import type { MemberInfo } from '../topology/cluster.js';
-import { compareHashes, corruptAlarms } from '../topology/corruption.js';
+import { compareHashes, corruptAlarms, type HashComparison } from '../topology/corruption.js';
 import { STOP_GRACE_SECONDS } from '../topology/member-verbs.js';
 import { DATA_DIR } from '../topology/plan.js';
-import { waitFor } from '../wait.js';
+import { WaitEnded, waitFor } from '../wait.js';
 import { defineFault, type FaultContext } from './fault.js';
 import { refuseUnlessUp } from './member-loss.js';
 
@@ -107,38 +107,38 @@ function refusalLine(logs: string): string {
 
 /**
  * Waits for the damage to be found, the way it would be: etcd refusing to start, its CORRUPT alarm
- * (where the cluster runs the periodic check: wait out two check periods), or else `endpoint
- * hashkv` naming the member; says which found it. Not found: the fault is not in force.
+ * (where the cluster runs the periodic check: given two check periods and an election after
+ * `endpoint hashkv` first tells), or else `endpoint hashkv` naming the member; says which found it.
+ * Once the member serves with the same hash as the others, nothing will: the fault is not in force.
  */
 async function detect(ctx: FaultContext, member: MemberInfo): Promise<string> {
   const { corruptCheckMs } = ctx.cluster.spec.etcd;
   const { bootMs, leaderElectionMs, pollMs } = ctx.cluster.timeouts;
-  let hashes: Awaited<ReturnType<typeof compareHashes>>;
-  const found = await waitFor(
+  let hashes: HashComparison | undefined;
+  let hashkvToldAt: number | undefined;
+  const byHashkv = (h: HashComparison) => `endpoint hashkv at revision ${h.revision}: ${member.name} hashes to ${h.hashes[member.name]}, the others to ${h.hashes[Object.keys(h.hashes).find((n) => n !== member.name) as string]}`;
+  return waitFor(
     async () => {
       if (!(await ctx.runtime.inspect(member.containerId)).running) return `etcd refused to start: ${refusalLine(await ctx.runtime.logs(member.containerId))}`;
-      hashes = await compareHashes(ctx.cluster).catch(() => undefined);
+      hashes = (await compareHashes(ctx.cluster).catch(() => undefined)) ?? hashes;
       if (corruptCheckMs !== undefined) {
         const alarms = await corruptAlarms(ctx.cluster).catch(() => []);
-        if (alarms.length === 0) return undefined;
-        const named = alarms.flatMap((id) => ctx.cluster.members.find((m) => m.id === id)?.name ?? []);
-        return `etcd's corruption check raised the CORRUPT alarm${named.length ? ` (for ${named.join(', ')})` : ''}: every write is refused${hashes?.odd.length ? `; endpoint hashkv at revision ${hashes.revision} names ${hashes.odd.join(', ')}` : ''}`;
+        if (alarms.length > 0) {
+          const named = alarms.flatMap((id) => ctx.cluster.members.find((m) => m.id === id)?.name ?? []);
+          return `etcd's corruption check raised the CORRUPT alarm${named.length ? ` (for ${named.join(', ')})` : ''}: every write is refused${hashes?.odd.includes(member.name) ? `; ${byHashkv(hashes)}` : ''}`;
+        }
       }
-      if (hashes?.odd.includes(member.name)) return `endpoint hashkv at revision ${hashes.revision}: ${member.name} hashes to ${hashes.hashes[member.name]}, the others to ${hashes.hashes[Object.keys(hashes.hashes).find((n) => n !== member.name) as string]}`;
+      if (hashes?.odd.includes(member.name)) {
+        hashkvToldAt ??= Date.now();
+        if (corruptCheckMs === undefined) return byHashkv(hashes);
+        if (Date.now() - hashkvToldAt >= 2 * corruptCheckMs + leaderElectionMs) return `${byHashkv(hashes)} (etcd's corruption check raised no alarm in ${Math.round((Date.now() - hashkvToldAt) / 1000)} s)`;
+      } else if (hashes && member.name in hashes.hashes && hashes.odd.length === 0) {
+        throw new WaitEnded(new DrillError(`corrupt is not in force: ${member.name} serves with the same hash as every member (endpoint hashkv at revision ${hashes.revision}): no check can find its flipped bits`, { hint: 'flip more bits (bits: N), or corrupt the WAL (file: wal)' }));
+      }
       return undefined;
     },
-    {
-      timeoutMs: corruptCheckMs !== undefined ? bootMs + 2 * corruptCheckMs + leaderElectionMs : bootMs,
-      intervalMs: pollMs,
-      description: `the corruption of ${member.name} to be found`,
-    },
-  ).catch(() => undefined);
-  if (!found) {
-    throw new DrillError(`corrupt is not in force: ${member.name} started and no check found its flipped bits${hashes ? ` (endpoint hashkv at revision ${hashes.revision} agrees on every member)` : ''}`, {
-      hint: 'flip more bits (bits: N), or corrupt the WAL (file: wal)',
-    });
-  }
-  return found;
+    { timeoutMs: bootMs + (corruptCheckMs !== undefined ? 2 * corruptCheckMs + leaderElectionMs : 0), intervalMs: pollMs, description: `the corruption of ${member.name} to be found (etcd refusing to start, its CORRUPT alarm, or endpoint hashkv)` },
+  );
 }
 
 /** Stops the member, flips the bits in its copy of the file, starts it again. */

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import { ConditionTimeoutError, ContainerGoneError, DrillError, RuntimeUnavailableError } from '../errors.js';
+import { ConditionTimeoutError, ContainerGoneError, DrillError, RuntimeUnavailableError, describeError } from '../errors.js';
 import { blockDeviceOf, throttleWrites, type WriteLimit } from './blkio.js';
 import { ProbeWaitStrategy, containerClass, hostPortsOf, volumeMounts } from './container-start.js';
 import { waitFor } from '../wait.js';
@@ -15,6 +15,8 @@ const run = promisify(execFile);
 const PING_TIMEOUT_MS = 5_000;
 /** A forced removal is a SIGKILL and a delete: seconds even on a loaded engine; a minute means it is stuck. */
 const REMOVAL_TIMEOUT_MS = 60_000;
+/** Subnets the engine chose for this process's networks, in the order it chose them: tried first for the next one. */
+const ENGINE_CHOSEN_SUBNETS = new Set<string>();
 
 function isNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === 404;
@@ -183,13 +185,24 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<{ id: string; subnet: string }> {
+    const withSubnet = (subnet: string) => this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
+    // A subnet the engine chose for an earlier network of ours is clear of the host's routes; once
+    // that network is gone it is free again (else the engine says it overlaps): one create, not three calls.
+    for (const subnet of ENGINE_CHOSEN_SUBNETS) {
+      try {
+        return { id: (await withSubnet(subnet)).id, subnet };
+      } catch (err) {
+        if (!/overlap/i.test(describeError(err))) throw err;
+      }
+    }
     // Fixed addresses need a subnet given at creation: let the engine choose a free one first, then
     // make the network again with it.
     const chosen = await this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
     const subnet = ((await chosen.inspect()) as Docker.NetworkInspectInfo).IPAM?.Config?.[0]?.Subnet;
     await chosen.remove();
     if (!subnet) throw new DrillError(`the engine gave network ${name} no IPv4 subnet`, { hint: 'check the daemon\'s default-address-pools' });
-    const network = await this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
+    const network = await withSubnet(subnet);
+    ENGINE_CHOSEN_SUBNETS.add(subnet);
     return { id: network.id, subnet };
   }
 

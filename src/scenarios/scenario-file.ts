@@ -14,7 +14,7 @@
  *                                          #   any cluster spec field except name (the engine names the cluster)
  * state: medium                            # optional: a Kubernetes-shaped keyspace preloaded first,
  *                                          #   small | medium | large
- * workload: { rate: 50, keys: 32 }        # optional, default { rate: 50 } operations/s (1..500) on
+ * workload: { rate: 100, keys: 32 }       # optional, default { rate: 100 } operations/s (1..500) on
  *                                          #   `keys` objects (1..1000, default 32; fewer: hotter keys);
  *                                          #   `workload: none` runs no API servers
  * steps:                                   # required, at least one; each has exactly one of

@@ -40,7 +40,7 @@ describe('faults on five members with TLS', () => {
   });
 
   async function observe(): Promise<Workload> {
-    workload = new Workload(cluster, { ratePerSecond: 50, seed });
+    workload = new Workload(cluster, { seed });
     await workload.start();
     await waitFor(async () => (workload!.history.operations.some((o) => isWrite(o) && o.ok) ? true : undefined), {
       timeoutMs: cluster.timeouts.requestMs * 3,

@@ -35,7 +35,7 @@ const steady = (extra = '', checks = '[]', keys = 32) => `
 name: planted
 description: a workload on three members, long enough for every check's floor
 topology: { topology: cluster, members: 3 }
-workload: { rate: 50, keys: ${keys} }
+workload: { keys: ${keys} }
 steps:
   - wait-for: { condition: workload-progress, writes: 40, reads: 20 }
     timeout: 30s

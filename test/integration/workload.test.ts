@@ -25,7 +25,7 @@ describe('the workload on three members with TLS', () => {
 
   /** A workload that talks to member1 alone, so that member1's death breaks its watch for sure. */
   async function onMember1(): Promise<Workload> {
-    const workload = new Workload(cluster, { ratePerSecond: 50, seed: 3, endpoints: [cluster.member('member1').endpoint] });
+    const workload = new Workload(cluster, { seed: 3, endpoints: [cluster.member('member1').endpoint] });
     await workload.start();
     return workload;
   }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_KEYS, DEFAULT_RATE_PER_SECOND } from '../../src/workload/defaults.js';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { catalog as realCatalog } from '../../src/scenarios/catalog.js';
@@ -182,7 +183,7 @@ describe('parseScenario on a valid file', () => {
   it('fills the defaults and understands `workload: none`', () => {
     const minimal = parseScenario('name: m\ndescription: d\nsteps:\n  - expect: leader\n', 'm.yaml', catalog);
     expect(minimal.topology).toEqual({ topology: 'cluster' });
-    expect(minimal.workload).toEqual({ ratePerSecond: 50, keys: 32 });
+    expect(minimal.workload).toEqual({ ratePerSecond: DEFAULT_RATE_PER_SECOND, keys: DEFAULT_KEYS });
     expect(minimal.checks).toEqual([]);
     expect(minimal.floors).toEqual({});
     expect(minimal).not.toHaveProperty('state');

@@ -212,7 +212,7 @@ async function disarmCorruptAlarm(ctx: RunbookContext): Promise<string> {
 
 export const replaceMember = defineRunbook({
   name: 'replace-member',
-  summary: 'member remove the failed member, member add a new one (a learner, promoted once caught up, where etcd has learners; path: voting adds a voting member), start it with initial-cluster-state=existing, update the load balancer',
+  summary: 'member remove the failed member (down, or serving data whose endpoint hashkv differs from the majority), member add a new one on empty data (a learner, promoted once caught up, where etcd has learners; path: voting adds a voting member), start it with initial-cluster-state=existing, update the load balancer, disarm a CORRUPT alarm once every hash agrees',
   options: z
     .object({
       member: z.string().optional(),
