@@ -4,9 +4,12 @@ import { CHECKS, judge, lookupCheck } from '../checks/registry.js';
 import type { Floors, Verdict } from '../checks/verdict.js';
 import { DrillError, InvalidInputError } from '../errors.js';
 import { emptyHistory, OP_KINDS, type History } from '../workload/history.js';
+import { REPORT_FORMAT_VERSION } from '../scenarios/reports/json.js';
 
 /** Enough of a run file's shape to judge it; the rest passes through as the run wrote it (docs/HISTORY.md). */
 const runFile = z.object({
+  /** Absent in reports written before the format had a version: those read as version 1. */
+  formatVersion: z.number().int().optional(),
   checks: z.array(z.object({ check: z.string() }).passthrough()).optional(),
   floors: z.record(z.string(), z.record(z.string(), z.number().int().min(0))).optional(),
   history: z
@@ -40,6 +43,10 @@ export async function loadRun(path: string): Promise<{ history: History; floors:
     throw new InvalidInputError(`${path} is not a run report: ${issue ? `${issue.path.join('.') || '(top)'}: ${issue.message}` : 'unknown shape'}`, {
       hint: 'give the JSON report `etcd-drill run` wrote (reports/<scenario>.json); its format is in docs/HISTORY.md',
     });
+  }
+  const version = parsed.data.formatVersion ?? 1;
+  if (version > REPORT_FORMAT_VERSION) {
+    throw new InvalidInputError(`${path} is a report of format ${version}; this etcd-drill reads format ${REPORT_FORMAT_VERSION} and older`, { hint: 'judge that JSON report with the etcd-drill that wrote it, or upgrade this one' });
   }
   return {
     history: { ...emptyHistory(), ...(parsed.data.history as unknown as Partial<History>) },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS, WORKLOAD_CHECKS } from '../../src/checks/registry.js';
 import { checkRun, loadRun } from '../../src/cli/check.js';
+import { REPORT_FORMAT_VERSION } from '../../src/scenarios/reports/json.js';
 import { DrillError, InvalidInputError } from '../../src/errors.js';
 import { emptyHistory, type History, type Operation } from '../../src/workload/history.js';
 import { cleanRun, PREFIX } from './fixtures/history.js';
@@ -162,6 +163,16 @@ describe('loadRun', () => {
     expect((await refused(path)).message).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a run report: history: `));
     const old = await saved('old.json', report({ ...emptyHistory(), operations: [{ ...cleanRun().operations[0]!, kind: 'put' as never }] }));
     expect((await refused(old)).message).toContain('is not a run report: history.operations.0.kind: ');
+  });
+
+  it('refuses a report of a newer format than it reads, saying which it reads; reads its own and one without a version', async () => {
+    const newer = await saved('newer.json', { formatVersion: REPORT_FORMAT_VERSION + 1, ...report(cleanRun()) });
+    const refusal = await refused(newer);
+    expect(refusal.message).toBe(`${newer} is a report of format ${REPORT_FORMAT_VERSION + 1}; this etcd-drill reads format ${REPORT_FORMAT_VERSION} and older`);
+    expect(refusal.hint).toContain('upgrade');
+    for (const fields of [{ formatVersion: REPORT_FORMAT_VERSION }, {}]) {
+      expect((await loadRun(await saved('ours.json', { ...fields, ...report(cleanRun()) }))).judged.length).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('refuses a file it cannot read', async () => {

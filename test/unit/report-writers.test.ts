@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { htmlReport, jsonReport, junitXml, writeReports } from '../../src/scenarios/reports/index.js';
+import { REPORT_FORMAT_VERSION } from '../../src/scenarios/reports/json.js';
 import type { Report } from '../../src/scenarios/types.js';
 import { emptyHistory } from '../../src/workload/history.js';
 
@@ -97,8 +98,10 @@ describe('JUnit', () => {
 });
 
 describe('JSON', () => {
-  it('round-trips the whole report', () => {
-    expect(JSON.parse(jsonReport(report))).toEqual(JSON.parse(JSON.stringify(report)));
+  it('round-trips the whole report, its format version first', () => {
+    const written = JSON.parse(jsonReport(report)) as Record<string, unknown>;
+    expect(Object.keys(written)[0]).toBe('formatVersion');
+    expect(written).toEqual({ formatVersion: REPORT_FORMAT_VERSION, ...JSON.parse(JSON.stringify(report)) });
   });
 });
 
