@@ -32,7 +32,7 @@ const BUDGET: Record<string, { ms: number; atLeast: number }> = {
   durability: { ms: 14_000, atLeast: 6 },
   convergence: { ms: 10_000, atLeast: 2 },
   replace: { ms: 35_000, atLeast: 2 },
-  'snapshot-restore': { ms: 25_000, atLeast: 2 },
+  'snapshot-restore': { ms: 30_000, atLeast: 2 },
 };
 const budgetOf = (property: DrillProperty) => (BUDGET[property.name]?.ms ?? 30_000) * SCALE;
 

@@ -315,11 +315,11 @@ export type WriteOutcome =
   | { conflict: { value: string | undefined; modRevision: number; revision: number } };
 
 /** Applied at `revision`. */
-export const ok = (revision: number): WriteOutcome => ({ revision });
+export const applied = (revision: number): WriteOutcome => ({ revision });
 /** The client gave up: the write may have been applied, or not. */
-export const timedOut: WriteOutcome = { timeout: true };
+export const unanswered: WriteOutcome = { timeout: true };
 /** The compare failed; the answer shows the key as it was. */
-export const conflict = (value: string | undefined, modRevision: number, revision: number): WriteOutcome => ({ conflict: { value, modRevision, revision } });
+export const compareFailed = (value: string | undefined, modRevision: number, revision: number): WriteOutcome => ({ conflict: { value, modRevision, revision } });
 
 export type OperationDraft = Omit<Operation, 'id'>;
 
@@ -335,8 +335,8 @@ function readDraft(kind: OpKind, key: string, value: string | undefined, modRevi
   return { kind, key, value, modRevision, start, end, ok: true, error: undefined, errorKind: undefined, revision, member: undefined };
 }
 
-/** Operations by hand; `historyOf` numbers them in the order given. */
-export const op = {
+/** Operations by hand, as drafts with an outcome (`applied`, `unanswered`, `compareFailed`); `historyOf` numbers them in the order given. */
+export const draft = {
   create: (key: string, value: string, span: Span, outcome: WriteOutcome) => writeDraft({ kind: 'create', key, value }, span, outcome),
   update: (key: string, value: string, expectedModRevision: number, span: Span, outcome: WriteOutcome) =>
     writeDraft({ kind: 'update', key, value, expectedModRevision }, span, outcome),

@@ -7,7 +7,7 @@
  */
 import { EventBus } from '../../src/events.js';
 import { renderTui } from '../../src/tui/render.js';
-import { drillEvents, emitAll, idleControl } from '../unit/fixtures/drill-session.js';
+import { drillEvents, emitAll, idleControl } from '../support/drill-session.js';
 
 const events = new EventBus();
 const ui = renderTui({ events, control: idleControl(), cluster: 'drill', onQuit: () => ui.unmount() });

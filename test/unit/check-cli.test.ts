@@ -7,7 +7,7 @@ import { checkRun, loadRun } from '../../src/cli/check.js';
 import { REPORT_FORMAT_VERSION } from '../../src/scenarios/reports/json.js';
 import { DrillError, InvalidInputError } from '../../src/errors.js';
 import { emptyHistory, type History, type Operation } from '../../src/workload/history.js';
-import { cleanRun, PREFIX } from './fixtures/history.js';
+import { cleanRun, PREFIX } from '../support/history.js';
 
 let dir: string;
 beforeAll(async () => {

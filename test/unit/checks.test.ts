@@ -30,7 +30,7 @@ import {
   timedOut,
   txn,
   update,
-} from './fixtures/history.js';
+} from '../support/history.js';
 
 const K = `${PREFIX}3`;
 const K2 = `${PREFIX}4`;

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { exceededBounds, type DefragOutcome } from '../../src/scenarios/runbooks/defrag.js';
 import { writeImpact } from '../../src/workload/samples.js';
-import { conflict, historyOf, ok, op, timedOut } from '../support/kv-history.js';
+import { applied, compareFailed, draft, historyOf, unanswered } from '../support/kv-history.js';
 
 describe('writeImpact', () => {
   it('counts the writes of the window, their p99 and the longest stretch without an acknowledgement', () => {
     const { operations } = historyOf([
-      op.create('/k1', '1', [1_000, 1_010], ok(2)),
-      op.update('/k1', '2', 2, [1_100, 1_700], ok(3)),
-      op.update('/k1', '3', 2, [1_200, 1_250], conflict('2', 3, 3)),
-      op.create('/k2', '4', [1_300, 3_300], timedOut),
-      op.get('/k1', '2', 3, 3, [1_800, 1_810]),
-      op.create('/k3', '5', [5_000, 5_010], ok(4)),
+      draft.create('/k1', '1', [1_000, 1_010], applied(2)),
+      draft.update('/k1', '2', 2, [1_100, 1_700], applied(3)),
+      draft.update('/k1', '3', 2, [1_200, 1_250], compareFailed('2', 3, 3)),
+      draft.create('/k2', '4', [1_300, 3_300], unanswered),
+      draft.get('/k1', '2', 3, 3, [1_800, 1_810]),
+      draft.create('/k3', '5', [5_000, 5_010], applied(4)),
     ]);
     expect(writeImpact(operations, 1_000, 2_000)).toEqual({ acknowledged: 2, failed: 1, p99Ms: 600, longestGapMs: 690 });
     // The gap runs to the window's end when the last acknowledgement came early.

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability, linearizability, linearizabilityVerdict, type LinearizabilityOptions } from '../../src/checks/linearizability.js';
 import type { History } from '../../src/workload/history.js';
-import { DRILL_PREFIX, conflict, generateKvHistory, historyOf, ok, op, timedOut, type OperationDraft } from '../support/kv-history.js';
+import { DRILL_PREFIX, applied, compareFailed, draft, generateKvHistory, historyOf, unanswered, type OperationDraft } from '../support/kv-history.js';
 
 const K = `${DRILL_PREFIX}3`;
 const L = `${DRILL_PREFIX}4`;
@@ -23,62 +23,62 @@ const withoutRevision = (draft: OperationDraft): OperationDraft => ({ ...draft, 
 
 describe("linearizability: etcd's model, one step at a time", () => {
   const rows: [string, OperationDraft[], 'ok' | 'failed'][] = [
-    ['a read showing a mod revision above its own header revision', [op.create(K, '1', [1000, 1010], timedOut), op.get(K, '1', 7, 6, [1100, 1110])], 'failed'],
-    ['a read showing the value written, at another mod revision', [op.create(K, '1', [1000, 1010], ok(5)), op.get(K, '1', 6, 6, [1020, 1030])], 'failed'],
+    ['a read showing a mod revision above its own header revision', [draft.create(K, '1', [1000, 1010], unanswered), draft.get(K, '1', 7, 6, [1100, 1110])], 'failed'],
+    ['a read showing the value written, at another mod revision', [draft.create(K, '1', [1000, 1010], applied(5)), draft.get(K, '1', 6, 6, [1020, 1030])], 'failed'],
     [
       'a write whose response was lost, seen at a mod revision the key had already passed',
-      [op.get(K, undefined, 0, 10, [1000, 1010]), op.create(K, '1', [1020, 1030], timedOut), op.get(K, '1', 10, 12, [1100, 1110])],
+      [draft.get(K, undefined, 0, 10, [1000, 1010]), draft.create(K, '1', [1020, 1030], unanswered), draft.get(K, '1', 10, 12, [1100, 1110])],
       'failed',
     ],
     [
       'a failed compare that did not show the mod revision, against a lost write that may have landed past the one it asked for',
-      [op.get(K, undefined, 0, 4, [1000, 1010]), op.create(K, '1', [1020, 1030], timedOut), { ...op.update(K, '2', 5, [1100, 1110], conflict('1', 5, 7)), modRevision: undefined }],
+      [draft.get(K, undefined, 0, 4, [1000, 1010]), draft.create(K, '1', [1020, 1030], unanswered), { ...draft.update(K, '2', 5, [1100, 1110], compareFailed('1', 5, 7)), modRevision: undefined }],
       'ok',
     ],
     [
       'an update guarded below the least mod revision a lost write can have landed at',
-      [op.get(K, undefined, 0, 4, [1000, 1010]), op.create(K, '1', [1020, 1030], timedOut), op.update(K, '2', 4, [1100, 1110], ok(6))],
+      [draft.get(K, undefined, 0, 4, [1000, 1010]), draft.create(K, '1', [1020, 1030], unanswered), draft.update(K, '2', 4, [1100, 1110], applied(6))],
       'failed',
     ],
     [
       'an update guarded on exactly the least mod revision a lost write can have landed at',
-      [op.get(K, undefined, 0, 4, [1000, 1010]), op.create(K, '1', [1020, 1030], timedOut), op.update(K, '2', 5, [1100, 1110], ok(6))],
+      [draft.get(K, undefined, 0, 4, [1000, 1010]), draft.create(K, '1', [1020, 1030], unanswered), draft.update(K, '2', 5, [1100, 1110], applied(6))],
       'ok',
     ],
     [
       'a delete of an absent key answered at the revision it found: etcd does not advance it',
-      [op.get(K, undefined, 0, 7, [1000, 1010]), op.delete(K, 0, [1020, 1030], ok(7)), op.get(K, undefined, 0, 7, [1040, 1050])],
+      [draft.get(K, undefined, 0, 7, [1000, 1010]), draft.delete(K, 0, [1020, 1030], applied(7)), draft.get(K, undefined, 0, 7, [1040, 1050])],
       'ok',
     ],
-    ['a delete of an absent key answered below the revision already seen', [op.get(K, undefined, 0, 7, [1000, 1010]), op.delete(K, 0, [1020, 1030], ok(6))], 'failed'],
-    ['a delete of a present key answered at the revision it found', [op.create(K, '1', [1000, 1010], ok(5)), op.delete(K, 5, [1020, 1030], ok(5))], 'failed'],
-    ['a create answered at the revision it found', [op.get(K, undefined, 0, 5, [1000, 1010]), op.create(K, '1', [1020, 1030], ok(5))], 'failed'],
+    ['a delete of an absent key answered below the revision already seen', [draft.get(K, undefined, 0, 7, [1000, 1010]), draft.delete(K, 0, [1020, 1030], applied(6))], 'failed'],
+    ['a delete of a present key answered at the revision it found', [draft.create(K, '1', [1000, 1010], applied(5)), draft.delete(K, 5, [1020, 1030], applied(5))], 'failed'],
+    ['a create answered at the revision it found', [draft.get(K, undefined, 0, 5, [1000, 1010]), draft.create(K, '1', [1020, 1030], applied(5))], 'failed'],
     [
       'an update guarded on the mod revision the key had before it was deleted',
-      [op.create(K, '1', [1000, 1010], ok(5)), op.delete(K, 5, [1020, 1030], ok(6)), op.update(K, '2', 5, [1040, 1050], ok(7))],
+      [draft.create(K, '1', [1000, 1010], applied(5)), draft.delete(K, 5, [1020, 1030], applied(6)), draft.update(K, '2', 5, [1040, 1050], applied(7))],
       'failed',
     ],
     [
       'a delete guarded on a mod revision the key had left',
-      [op.create(K, '1', [1000, 1010], ok(5)), op.update(K, '2', 5, [1020, 1030], ok(6)), op.delete(K, 5, [1040, 1050], ok(7))],
+      [draft.create(K, '1', [1000, 1010], applied(5)), draft.update(K, '2', 5, [1020, 1030], applied(6)), draft.delete(K, 5, [1040, 1050], applied(7))],
       'failed',
     ],
-    ['a create of a key that exists', [op.create(K, '1', [1000, 1010], ok(5)), op.create(K, '2', [1020, 1030], ok(6))], 'failed'],
-    ['a read of a lost write called only after the read returned', [op.get(K, '1', 1, 1, [1000, 1010]), op.txn({ [K]: '1' }, [1100, 1105], timedOut)], 'failed'],
-    ['a read of a lost write called the instant the read returned', [op.get(K, '1', 1, 1, [1000, 1010]), op.txn({ [K]: '1' }, [1010, 1015], timedOut)], 'ok'],
+    ['a create of a key that exists', [draft.create(K, '1', [1000, 1010], applied(5)), draft.create(K, '2', [1020, 1030], applied(6))], 'failed'],
+    ['a read of a lost write called only after the read returned', [draft.get(K, '1', 1, 1, [1000, 1010]), draft.txn({ [K]: '1' }, [1100, 1105], unanswered)], 'failed'],
+    ['a read of a lost write called the instant the read returned', [draft.get(K, '1', 1, 1, [1000, 1010]), draft.txn({ [K]: '1' }, [1010, 1015], unanswered)], 'ok'],
     [
       'two lost writes that must land around a read, found after a first try that linearized the earliest read too soon',
       [
-        op.txn({ [K]: 'a' }, [1000, 1005], timedOut),
-        op.txn({ [K]: 'b' }, [1000, 1005], timedOut),
-        op.get(K, 'b', 2, 2, [1000, 1010]),
-        op.get(K, 'a', 3, 3, [1020, 1030]),
+        draft.txn({ [K]: 'a' }, [1000, 1005], unanswered),
+        draft.txn({ [K]: 'b' }, [1000, 1005], unanswered),
+        draft.get(K, 'b', 2, 2, [1000, 1010]),
+        draft.get(K, 'a', 3, 3, [1020, 1030]),
       ],
       'ok',
     ],
     [
       'lost writes recorded out of the order they were called',
-      [op.txn({ [K]: 'b' }, [1100, 1105], timedOut), op.txn({ [K]: 'a' }, [1000, 1005], timedOut), op.get(K, 'a', 1, 1, [1010, 1020])],
+      [draft.txn({ [K]: 'b' }, [1100, 1105], unanswered), draft.txn({ [K]: 'a' }, [1000, 1005], unanswered), draft.get(K, 'a', 1, 1, [1010, 1020])],
       'ok',
     ],
   ];
@@ -97,10 +97,10 @@ describe("linearizability: etcd's model, one step at a time", () => {
   it('two writes whose responses were lost, read in the order they landed: the states they leave are not confused', () => {
     // Either may land first; only b then a fits the reads. Both orders end at the same revisions.
     const history = historyOf([
-      op.txn({ [K]: 'a' }, [1000, 1005], timedOut),
-      op.txn({ [K]: 'b' }, [1000, 1005], timedOut),
-      op.get(K, 'b', 1, 1, [1010, 1020]),
-      op.get(K, 'a', 2, 2, [1030, 1040]),
+      draft.txn({ [K]: 'a' }, [1000, 1005], unanswered),
+      draft.txn({ [K]: 'b' }, [1000, 1005], unanswered),
+      draft.get(K, 'b', 1, 1, [1010, 1020]),
+      draft.get(K, 'a', 2, 2, [1030, 1040]),
     ]);
     const key = keyOf(history);
     expect(key.status).toBe('ok');
@@ -108,12 +108,12 @@ describe("linearizability: etcd's model, one step at a time", () => {
   });
 
   it('leaves out a key written with a lease: etcd may delete it unseen', () => {
-    const history = historyOf([{ ...op.create(K, '1', [1000, 1010], ok(5)), lease: '1a2b' }, op.get(K, undefined, 0, 6, [1100, 1110])]);
+    const history = historyOf([{ ...draft.create(K, '1', [1000, 1010], applied(5)), lease: '1a2b' }, draft.get(K, undefined, 0, 6, [1100, 1110])]);
     expect(checkLinearizability(history).keys).toEqual([]);
   });
 
   it('does not take the final read of one prefix for a read of a key outside it', () => {
-    const history = historyOf([op.create(K, '1', [1000, 1010], ok(5)), op.create(`${OTHER}x`, '2', [1000, 1010], ok(6))], {
+    const history = historyOf([draft.create(K, '1', [1000, 1010], applied(5)), draft.create(`${OTHER}x`, '2', [1000, 1010], applied(6))], {
       final: { at: 1100, revision: 6, prefix: DRILL_PREFIX, values: { [K]: '1' } },
     });
     expect(checkLinearizability(history).status).toBe('ok');
@@ -121,22 +121,22 @@ describe("linearizability: etcd's model, one step at a time", () => {
 
   it('after a restore, judges a key from what the restore left: absent, or a value at a mod revision nobody knows', () => {
     const restores = [{ startedAt: 1100, endedAt: 1200, snapshotRevision: 5, restoredValues: {} }];
-    const absent = historyOf([op.create(K, '1', [1000, 1010], ok(5)), op.update(K, '2', 5, [1300, 1310], ok(6))], { restores });
+    const absent = historyOf([draft.create(K, '1', [1000, 1010], applied(5)), draft.update(K, '2', 5, [1300, 1310], applied(6))], { restores });
     expect(failedSlice(absent).from).toBe(`from the restore before it (${K} absent)`);
     expect(judge(absent).message).toMatch(new RegExp(`^${K} cannot be linearized: the operation below, from the restore before it`));
 
     const kept = [{ ...restores[0]!, restoredValues: { [K]: '1' } }];
-    expect(judge(historyOf([op.create(K, '1', [1000, 1010], ok(5)), op.update(K, '2', 5, [1300, 1310], ok(6))], { restores: kept })).status).toBe('ok');
-    const wrong = historyOf([op.create(K, '1', [1000, 1010], ok(5)), op.get(K, '9', 9, 9, [1300, 1310])], { restores: kept });
+    expect(judge(historyOf([draft.create(K, '1', [1000, 1010], applied(5)), draft.update(K, '2', 5, [1300, 1310], applied(6))], { restores: kept })).status).toBe('ok');
+    const wrong = historyOf([draft.create(K, '1', [1000, 1010], applied(5)), draft.get(K, '9', 9, 9, [1300, 1310])], { restores: kept });
     expect(failedSlice(wrong).from).toBe(`from the restore before it (${K} = 1)`);
   });
 
   it('starts a key absent from the first list at the list’s revision: a create below it fails', () => {
-    const list = op.range(DRILL_PREFIX, {}, 4, [1000, 1005]);
+    const list = draft.range(DRILL_PREFIX, {}, 4, [1000, 1005]);
     const watch = { prefix: DRILL_PREFIX, sessions: [{ at: 1005, reason: 'start' as const, fromRevision: 5, listOp: 1 }], events: [] };
-    const history = historyOf([list, op.create(K, '1', [1010, 1020], ok(3))], { watch });
+    const history = historyOf([list, draft.create(K, '1', [1010, 1020], applied(3))], { watch });
     expect(keyOf(history).status).toBe('failed');
-    expect(keyOf(historyOf([list, op.create(K, '1', [1010, 1020], ok(5))], { watch })).status).toBe('ok');
+    expect(keyOf(historyOf([list, draft.create(K, '1', [1010, 1020], applied(5))], { watch })).status).toBe('ok');
   });
 });
 
@@ -144,7 +144,7 @@ describe('linearizability: the failing slice and how it reads', () => {
   const sliceOf = (drafts: OperationDraft[], extra: Partial<History> = {}) => keyOf(historyOf(drafts, extra)).slice!;
 
   it('cuts a write that runs past the slice’s end as in flight, and leaves out a read the cut falls inside', () => {
-    const history = historyOf([op.get(K, '1', 5, 5, [1000, 1010]), op.txn({ [K]: '2' }, [1005, 1100], ok(3)), op.get(K, '2', 3, 3, [1006, 1060])]);
+    const history = historyOf([draft.get(K, '1', 5, 5, [1000, 1010]), draft.txn({ [K]: '2' }, [1005, 1100], applied(3)), draft.get(K, '2', 3, 3, [1006, 1060])]);
     const verdict = judge(history);
     expect(verdict.message).toBe(`${K} cannot be linearized: no order of the 2 operations below, from the start of the history (${K} absent), fits etcd's model`);
     expect(verdict.details).toEqual([
@@ -155,7 +155,7 @@ describe('linearizability: the failing slice and how it reads', () => {
   });
 
   it('starts at the latest call it still fails from, keeping as in flight a write that returned at that very instant', () => {
-    const slice = sliceOf([op.create(K, '1', [1000, 1010], ok(5)), op.get(K, '1', 5, 5, [1010, 1020]), op.get(K, undefined, 0, 5, [1030, 1040])]);
+    const slice = sliceOf([draft.create(K, '1', [1000, 1010], applied(5)), draft.get(K, '1', 5, 5, [1010, 1020]), draft.get(K, undefined, 0, 5, [1030, 1040])]);
     expect(slice.from).toBe(`from any state of ${K} at 10 ms`);
     expect(slice.lines).toEqual([
       `op 1 create ${K} = 1 → ok rev 5 [0–10 ms] (cut short: judged as in flight)`,
@@ -166,10 +166,10 @@ describe('linearizability: the failing slice and how it reads', () => {
 
   it('lists a write the slice cuts short even when no read in it shows its value', () => {
     const slice = sliceOf([
-      op.create(K, '1', [1000, 1010], ok(5)),
-      op.txn({ [K]: 'x' }, [1005, 1100], ok(6)),
-      op.get(K, '1', 5, 5, [1020, 1030]),
-      op.get(K, '2', 5, 6, [1040, 1050]),
+      draft.create(K, '1', [1000, 1010], applied(5)),
+      draft.txn({ [K]: 'x' }, [1005, 1100], applied(6)),
+      draft.get(K, '1', 5, 5, [1020, 1030]),
+      draft.get(K, '2', 5, 6, [1040, 1050]),
     ]);
     expect(slice).toEqual({
       from: `from any state of ${K} at 20 ms`,
@@ -179,7 +179,7 @@ describe('linearizability: the failing slice and how it reads', () => {
   });
 
   it('may start at the key’s very first call, from any state', () => {
-    const slice = sliceOf([op.txn({ [K]: '1' }, [1000, 1040], ok(5)), op.get(K, '1', 5, 5, [1000, 1010]), op.get(K, '2', 5, 5, [1020, 1030])]);
+    const slice = sliceOf([draft.txn({ [K]: '1' }, [1000, 1040], applied(5)), draft.get(K, '1', 5, 5, [1000, 1010]), draft.get(K, '2', 5, 5, [1020, 1030])]);
     expect(slice.from).toBe(`from any state of ${K} at 0 ms`);
     expect(slice.lines).toEqual([
       `op 1 txn put ${K} = 1 → ok rev 5 [0–40 ms] (cut short: judged as in flight)`,
@@ -189,17 +189,17 @@ describe('linearizability: the failing slice and how it reads', () => {
   });
 
   it('lists the operations in the order they were called, a read before a write', () => {
-    const slice = sliceOf([op.create(K, '1', [1005, 1030], ok(5)), op.get(K, undefined, 0, 6, [1000, 1010])]);
+    const slice = sliceOf([draft.create(K, '1', [1005, 1030], applied(5)), draft.get(K, undefined, 0, 6, [1000, 1010])]);
     expect(slice.lines).toEqual([`op 2 get ${K} → absent rev 6 [0–10 ms]`, `op 1 create ${K} = 1 → ok rev 5 [5–30 ms]`]);
   });
 
   it('lists a lost write from before the slice only if a read in it shows its value, and counts the rest', () => {
     const history = historyOf([
-      op.txn({ [K]: 'a' }, [1000, 1005], timedOut),
-      op.txn({ [K]: 'b' }, [1000, 1005], timedOut),
-      op.txn({ [K]: 'c' }, [1100, 1105], timedOut),
-      op.get(K, 'a', 5, 5, [1100, 1110]),
-      op.get(K, undefined, 0, 6, [1120, 1130]),
+      draft.txn({ [K]: 'a' }, [1000, 1005], unanswered),
+      draft.txn({ [K]: 'b' }, [1000, 1005], unanswered),
+      draft.txn({ [K]: 'c' }, [1100, 1105], unanswered),
+      draft.get(K, 'a', 5, 5, [1100, 1110]),
+      draft.get(K, undefined, 0, 6, [1120, 1130]),
     ]);
     const verdict = judge(history);
     expect(verdict.details).toEqual([
@@ -214,7 +214,7 @@ describe('linearizability: the failing slice and how it reads', () => {
   });
 
   it('fails a lone read of a value no write carried, showing the lost write beside it', () => {
-    const verdict = judge(historyOf([op.txn({ [K]: '1' }, [1000, 1005], timedOut), op.get(K, '2', 4, 4, [1100, 1110])]));
+    const verdict = judge(historyOf([draft.txn({ [K]: '1' }, [1000, 1005], unanswered), draft.get(K, '2', 4, 4, [1100, 1110])]));
     expect(verdict.status).toBe('failed');
     expect(verdict.details).toEqual([
       `${K} cannot be linearized: no order of the 2 operations below, from the start of the history (${K} absent), fits etcd's model`,
@@ -224,13 +224,13 @@ describe('linearizability: the failing slice and how it reads', () => {
   });
 
   it('names a delete by its guard', () => {
-    const slice = sliceOf([op.create(K, '1', [1000, 1010], ok(5)), op.delete(K, 5, [1020, 1030], ok(6)), op.get(K, '1', 5, 6, [1040, 1050])]);
+    const slice = sliceOf([draft.create(K, '1', [1000, 1010], applied(5)), draft.delete(K, 5, [1020, 1030], applied(6)), draft.get(K, '1', 5, 6, [1040, 1050])]);
     expect(slice.from).toBe(`from any state of ${K} at 20 ms`);
     expect(slice.lines).toEqual([`op 2 delete ${K} if mod=5 → ok rev 6 [20–30 ms]`, `op 3 get ${K} → 1 mod 5 rev 6 [40–50 ms]`]);
   });
 
   it('shows a read with no header revision, and the final read, as they were answered', () => {
-    const slice = sliceOf([op.create(K, '1', [1000, 1010], ok(5)), withoutRevision(op.get(K, '1', 5, 5, [1020, 1030]))], {
+    const slice = sliceOf([draft.create(K, '1', [1000, 1010], applied(5)), withoutRevision(draft.get(K, '1', 5, 5, [1020, 1030]))], {
       final: { at: 1100, revision: 5, prefix: DRILL_PREFIX, values: { [K]: '2' } },
     });
     expect(slice.lines).toEqual([`op 2 get ${K} → 1 mod 5 [20–30 ms]`, `final read ${K} → 2 rev 5 [100 ms]`]);
@@ -244,54 +244,54 @@ describe('linearizability: a read never answers below a write acknowledged befor
   const rows: [string, OperationDraft[], Partial<History>, string[]][] = [
     [
       'writes recorded out of the order they were acknowledged',
-      [op.txn({ [L]: 'x' }, [1000, 1500], ok(7)), op.create(K, '1', [1000, 1010], ok(20)), op.get(M, undefined, 0, 15, [1100, 1110])],
+      [draft.txn({ [L]: 'x' }, [1000, 1500], applied(7)), draft.create(K, '1', [1000, 1010], applied(20)), draft.get(M, undefined, 0, 15, [1100, 1110])],
       {},
       [violation(M, 3, 'get', 15, 2, `create ${K}`, 20)],
     ],
     [
       'the highest revision acknowledged, not the last',
-      [op.create(K, '1', [1000, 1010], ok(30)), op.create(L, '2', [1000, 1020], ok(20)), op.get(M, undefined, 0, 25, [1100, 1110])],
+      [draft.create(K, '1', [1000, 1010], applied(30)), draft.create(L, '2', [1000, 1020], applied(20)), draft.get(M, undefined, 0, 25, [1100, 1110])],
       {},
       [violation(M, 3, 'get', 25, 1, `create ${K}`, 30)],
     ],
     [
       'the highest revision acknowledged, not the first',
-      [op.create(K, '1', [1000, 1010], ok(20)), op.create(L, '2', [1000, 1020], ok(30)), op.get(M, undefined, 0, 25, [1100, 1110])],
+      [draft.create(K, '1', [1000, 1010], applied(20)), draft.create(L, '2', [1000, 1020], applied(30)), draft.get(M, undefined, 0, 25, [1100, 1110])],
       {},
       [violation(M, 3, 'get', 25, 2, `create ${L}`, 30)],
     ],
     [
       'the first write acknowledged at that revision (a delete of an absent key answers at the one it found)',
-      [op.create(K, '1', [1000, 1010], ok(20)), op.delete(L, 0, [1000, 1020], ok(20)), op.get(M, undefined, 0, 15, [1100, 1110])],
+      [draft.create(K, '1', [1000, 1010], applied(20)), draft.delete(L, 0, [1000, 1020], applied(20)), draft.get(M, undefined, 0, 15, [1100, 1110])],
       {},
       [violation(M, 3, 'get', 15, 1, `create ${K}`, 20)],
     ],
     [
       'a write acknowledged with no revision binds nothing',
-      [withoutRevision(op.create(K, '1', [1000, 1010], ok(1))), op.create(L, '2', [1020, 1030], ok(20)), op.get(M, undefined, 0, 15, [1100, 1110])],
+      [withoutRevision(draft.create(K, '1', [1000, 1010], applied(1))), draft.create(L, '2', [1020, 1030], applied(20)), draft.get(M, undefined, 0, 15, [1100, 1110])],
       {},
       [violation(M, 3, 'get', 15, 2, `create ${L}`, 20)],
     ],
-    ['a list', [op.create(K, '1', [1000, 1010], ok(20)), op.range(OTHER, {}, 15, [1100, 1110])], {}, [violation(OTHER, 2, 'range', 15, 1, `create ${K}`, 20)]],
+    ['a list', [draft.create(K, '1', [1000, 1010], applied(20)), draft.range(OTHER, {}, 15, [1100, 1110])], {}, [violation(OTHER, 2, 'range', 15, 1, `create ${K}`, 20)]],
     [
       'a failed compare: the answer is a read',
-      [op.create(K, '1', [1000, 1010], ok(20)), op.update(L, '2', 3, [1100, 1110], conflict(undefined, 0, 15))],
+      [draft.create(K, '1', [1000, 1010], applied(20)), draft.update(L, '2', 3, [1100, 1110], compareFailed(undefined, 0, 15))],
       {},
       [violation(L, 2, 'update', 15, 1, `create ${K}`, 20)],
     ],
     [
       'the final read',
-      [op.create(K, '1', [1000, 1010], ok(20))],
+      [draft.create(K, '1', [1000, 1010], applied(20))],
       { final: { at: 1100, revision: 15, prefix: OTHER, values: {} } },
       [`the final read answered at revision 15, below revision 20 of op 1 (create ${K}) acknowledged before it started`],
     ],
     [
       'reads judged in the order they started, whatever order they were recorded in',
-      [op.get(M, undefined, 0, 20, [1100, 1110]), op.create(K, '1', [1000, 1050], ok(20)), op.get(M, undefined, 0, 5, [1000, 1010])],
+      [draft.get(M, undefined, 0, 20, [1100, 1110]), draft.create(K, '1', [1000, 1050], applied(20)), draft.get(M, undefined, 0, 5, [1000, 1010])],
       {},
       [],
     ],
-    ['a write acknowledged the instant the read started: concurrent, not before', [op.create(K, '1', [1000, 1100], ok(20)), op.get(M, undefined, 0, 15, [1100, 1110])], {}, []],
+    ['a write acknowledged the instant the read started: concurrent, not before', [draft.create(K, '1', [1000, 1100], applied(20)), draft.get(M, undefined, 0, 15, [1100, 1110])], {}, []],
   ];
 
   it.each(rows)('%s', (_, drafts, extra, expected) => {
@@ -305,7 +305,7 @@ describe('linearizability: a read never answers below a write acknowledged befor
     [200, 200],
     [201, 201],
   ])('caps a verdict of %i violation lines to 200, saying how many more', (reads, lines) => {
-    const drafts = [op.create(K, '1', [1000, 1010], ok(1000)), ...Array.from({ length: reads }, (_, i) => op.get(M, undefined, 0, 5, [1100 + i, 1101 + i]))];
+    const drafts = [draft.create(K, '1', [1000, 1010], applied(1000)), ...Array.from({ length: reads }, (_, i) => draft.get(M, undefined, 0, 5, [1100 + i, 1101 + i]))];
     const verdict = judge(historyOf(drafts));
     expect(verdict.status).toBe('failed');
     expect(verdict.details).toHaveLength(Math.min(lines, 200) + (lines > 200 ? 1 : 0));
@@ -315,7 +315,7 @@ describe('linearizability: a read never answers below a write acknowledged befor
 
 describe('linearizability: what the result counts', () => {
   it('judges a key whose only writes were lost with nothing, and counts only decided operations', () => {
-    const history = historyOf([op.txn({ [K]: '1' }, [1000, 1005], timedOut), op.create(L, '2', [1000, 1010], ok(5)), op.get(L, '2', 5, 5, [1020, 1030])], {
+    const history = historyOf([draft.txn({ [K]: '1' }, [1000, 1005], unanswered), draft.create(L, '2', [1000, 1010], applied(5)), draft.get(L, '2', 5, 5, [1020, 1030])], {
       final: { at: 1100, revision: 5, prefix: L, values: { [L]: '2' } },
     });
     const result = checkLinearizability(history);
@@ -328,7 +328,7 @@ describe('linearizability: what the result counts', () => {
 
   it('judges each stretch between restores only on the keys it touches', () => {
     const restores = [{ startedAt: 1100, endedAt: 1200, snapshotRevision: 5, restoredValues: {} }];
-    const history = historyOf([op.create(K, '1', [1000, 1010], ok(5)), op.create(L, '2', [1300, 1310], ok(6))], { restores });
+    const history = historyOf([draft.create(K, '1', [1000, 1010], applied(5)), draft.create(L, '2', [1300, 1310], applied(6))], { restores });
     expect(checkLinearizability(history).keys.map((k) => [k.key, k.operations])).toEqual([
       [K, 1],
       [L, 1],
@@ -344,8 +344,8 @@ describe('linearizability: what the result counts', () => {
   });
 
   it('refutes a contradiction among many lost writes without running out of budget', () => {
-    const lost = Array.from({ length: 8 }, (_, i) => op.txn({ [K]: `v${i}` }, [1000, 1005], timedOut));
-    const history = historyOf([...lost, op.get(K, 'v0', 20, 20, [1100, 1110]), op.get(K, undefined, 0, 21, [1200, 1210])]);
+    const lost = Array.from({ length: 8 }, (_, i) => draft.txn({ [K]: `v${i}` }, [1000, 1005], unanswered));
+    const history = historyOf([...lost, draft.get(K, 'v0', 20, 20, [1100, 1110]), draft.get(K, undefined, 0, 21, [1200, 1210])]);
     const key = keyOf(history, K, { maxStatesPerKey: 20_000 });
     expect(key.status).toBe('failed');
   });
@@ -382,7 +382,7 @@ describe('linearizability: budget and progress', () => {
   });
 
   it('is unknown, not ok, when a key needs exactly one state more than its budget', () => {
-    const drafts = [op.create(K, '1', [1000, 1010], ok(5)), op.update(K, '2', 5, [1020, 1030], ok(6)), op.get(K, '2', 6, 6, [1040, 1050]), op.get(K, '2', 6, 6, [1060, 1070])];
+    const drafts = [draft.create(K, '1', [1000, 1010], applied(5)), draft.update(K, '2', 5, [1020, 1030], applied(6)), draft.get(K, '2', 6, 6, [1040, 1050]), draft.get(K, '2', 6, 6, [1060, 1070])];
     expect(keyOf(historyOf(drafts), K, { maxStatesPerKey: 3 })).toMatchObject({ status: 'unknown', states: 3 });
     expect(keyOf(historyOf(drafts), K, { maxStatesPerKey: 4 })).toMatchObject({ status: 'ok', states: 3 });
   });
@@ -390,10 +390,10 @@ describe('linearizability: budget and progress', () => {
   it('leaves a key it has no time left for unknown without searching, and names the most states any search spent', () => {
     const timeLimitMs = 150;
     const drafts = (key: string, first: number, t: number) => [
-      op.create(key, '1', [t, t + 10], ok(first)),
-      op.update(key, '2', first, [t + 20, t + 30], ok(first + 1)),
-      op.get(key, '2', first + 1, first + 1, [t + 40, t + 50]),
-      op.get(key, '2', first + 1, first + 1, [t + 60, t + 70]),
+      draft.create(key, '1', [t, t + 10], applied(first)),
+      draft.update(key, '2', first, [t + 20, t + 30], applied(first + 1)),
+      draft.get(key, '2', first + 1, first + 1, [t + 40, t + 50]),
+      draft.get(key, '2', first + 1, first + 1, [t + 60, t + 70]),
     ];
     const history = historyOf([...drafts(K, 5, 1000), ...drafts(L, 7, 1100)]);
     const before = performance.now();

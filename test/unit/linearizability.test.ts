@@ -5,7 +5,7 @@ import { checkLinearizability, linearizability, linearizabilityVerdict } from '.
 import { bruteForceLinearizable } from '../../src/checks/linearizability-search.js';
 import { serializableReads } from '../../src/checks/serializable-reads.js';
 import { emptyHistory, type History } from '../../src/workload/history.js';
-import { DRILL_PREFIX, conflict, generateKvHistory, historyOf, mutateHistory, ok, op, timedOut } from '../support/kv-history.js';
+import { DRILL_PREFIX, applied, compareFailed, draft, generateKvHistory, historyOf, mutateHistory, unanswered } from '../support/kv-history.js';
 
 const K = `${DRILL_PREFIX}3`;
 const L = `${DRILL_PREFIX}4`;
@@ -16,7 +16,7 @@ const sliceOf = (history: History, key = K) => checkLinearizability(history).key
 
 describe('linearizability: textbook cases', () => {
   it('fails a read of a value before its write began, naming the key', () => {
-    const history = historyOf([op.get(K, '1', 5, 5, [0, 10]), op.create(K, '1', [100, 110], ok(5))]);
+    const history = historyOf([draft.get(K, '1', 5, 5, [0, 10]), draft.create(K, '1', [100, 110], applied(5))]);
     const verdict = judge(history);
     expect(verdict.status).toBe('failed');
     expect(verdict.message).toMatch(new RegExp(`^${K} cannot be linearized: the operation below, from the start of the history \\(${K} absent\\)`));
@@ -26,12 +26,12 @@ describe('linearizability: textbook cases', () => {
 
   it('fails two clients that see two writes in opposite orders', () => {
     const history = historyOf([
-      op.txn({ [K]: 'a' }, [0, 100], ok(10)),
-      op.txn({ [K]: 'b' }, [0, 100], ok(11)),
-      op.get(K, 'a', 10, 10, [10, 20]), // client A: a, then b
-      op.get(K, 'b', 11, 11, [30, 40]),
-      op.get(K, 'b', 11, 11, [12, 22]), // client B: b, then a
-      op.get(K, 'a', 10, 11, [32, 42]),
+      draft.txn({ [K]: 'a' }, [0, 100], applied(10)),
+      draft.txn({ [K]: 'b' }, [0, 100], applied(11)),
+      draft.get(K, 'a', 10, 10, [10, 20]), // client A: a, then b
+      draft.get(K, 'b', 11, 11, [30, 40]),
+      draft.get(K, 'b', 11, 11, [12, 22]), // client B: b, then a
+      draft.get(K, 'a', 10, 11, [32, 42]),
     ]);
     expect(judge(history).status).toBe('failed');
     // From 30 ms on, the last two reads disagree, whichever write lands when.
@@ -45,9 +45,9 @@ describe('linearizability: textbook cases', () => {
 
   it('fails a lost update: two updates guarded on the same revision both applied', () => {
     const history = historyOf([
-      op.create(K, '1', [0, 10], ok(5)),
-      op.update(K, '2', 5, [20, 30], ok(6)),
-      op.update(K, '3', 5, [40, 50], ok(7)),
+      draft.create(K, '1', [0, 10], applied(5)),
+      draft.update(K, '2', 5, [20, 30], applied(6)),
+      draft.update(K, '3', 5, [40, 50], applied(7)),
     ]);
     expect(judge(history).status).toBe('failed');
     expect(sliceOf(history)!.lines).toEqual([
@@ -57,39 +57,39 @@ describe('linearizability: textbook cases', () => {
   });
 
   it('places a timed-out write that later shows up', () => {
-    const history = historyOf([op.create(K, '1', [0, 10], timedOut), op.get(K, '1', 7, 7, [100, 110])]);
+    const history = historyOf([draft.create(K, '1', [0, 10], unanswered), draft.get(K, '1', 7, 7, [100, 110])]);
     const verdict = judge(history);
     expect(verdict.status).toBe('ok');
     expect(verdict.message).toContain('linearizable (1 indeterminate writes placed)');
   });
 
   it('accepts a timed-out write that never shows up', () => {
-    const history = historyOf([op.create(K, '1', [0, 10], timedOut), op.get(K, undefined, 0, 3, [100, 110])]);
+    const history = historyOf([draft.create(K, '1', [0, 10], unanswered), draft.get(K, undefined, 0, 3, [100, 110])]);
     expect(judge(history).status).toBe('ok');
   });
 
   it('fails a timed-out write that shows up and then vanishes with no delete', () => {
-    const history = historyOf([op.create(K, '1', [0, 10], timedOut), op.get(K, '1', 7, 7, [100, 110]), op.get(K, undefined, 0, 7, [200, 210])]);
+    const history = historyOf([draft.create(K, '1', [0, 10], unanswered), draft.get(K, '1', 7, 7, [100, 110]), draft.get(K, undefined, 0, 7, [200, 210])]);
     expect(judge(history).status).toBe('failed');
     expect(sliceOf(history)!.lines).toHaveLength(3);
   });
 
   it('judges a failed compare as a read of the key as it was', () => {
-    const created = op.create(K, '1', [0, 10], ok(5));
-    expect(judge(historyOf([created, op.update(K, '2', 4, [20, 30], conflict('1', 5, 5))])).status).toBe('ok');
+    const created = draft.create(K, '1', [0, 10], applied(5));
+    expect(judge(historyOf([created, draft.update(K, '2', 4, [20, 30], compareFailed('1', 5, 5))])).status).toBe('ok');
     // It shows a value the key never held then…
-    const wrongValue = historyOf([created, op.update(K, '2', 4, [20, 30], conflict('9', 5, 5))]);
+    const wrongValue = historyOf([created, draft.update(K, '2', 4, [20, 30], compareFailed('9', 5, 5))]);
     expect(judge(wrongValue).status).toBe('failed');
     // …or says the compare failed although the key was at the revision it asked for.
-    const compareHeld = historyOf([created, op.update(K, '2', 5, [20, 30], conflict('1', 5, 5))]);
+    const compareHeld = historyOf([created, draft.update(K, '2', 5, [20, 30], compareFailed('1', 5, 5))]);
     expect(judge(compareHeld).status).toBe('failed');
     expect(sliceOf(compareHeld)!.lines).toEqual([`op 2 update ${K} if mod=5 → conflict: 1 mod 5 rev 5 [20–30 ms]`]);
   });
 
   it('decomposes a range into a read of every key under its prefix the history writes', () => {
-    const writes = [op.create(K, '1', [0, 10], ok(5)), op.create(L, '2', [0, 10], ok(6))];
-    expect(judge(historyOf([...writes, op.range(DRILL_PREFIX, { [K]: ['1', 5], [L]: ['2', 6] }, 6, [20, 30])])).status).toBe('ok');
-    const missing = historyOf([...writes, op.range(DRILL_PREFIX, { [K]: ['1', 5] }, 6, [20, 30])]);
+    const writes = [draft.create(K, '1', [0, 10], applied(5)), draft.create(L, '2', [0, 10], applied(6))];
+    expect(judge(historyOf([...writes, draft.range(DRILL_PREFIX, { [K]: ['1', 5], [L]: ['2', 6] }, 6, [20, 30])])).status).toBe('ok');
+    const missing = historyOf([...writes, draft.range(DRILL_PREFIX, { [K]: ['1', 5] }, 6, [20, 30])]);
     const verdict = judge(missing);
     expect(verdict.status).toBe('failed');
     expect(verdict.message).toMatch(new RegExp(`^${L} cannot be linearized`));
@@ -100,19 +100,19 @@ describe('linearizability: textbook cases', () => {
   });
 
   it('fails a mod revision that goes backwards', () => {
-    const history = historyOf([op.create(K, '1', [0, 10], ok(10)), op.update(K, '2', 10, [20, 30], ok(8))]);
+    const history = historyOf([draft.create(K, '1', [0, 10], applied(10)), draft.update(K, '2', 10, [20, 30], applied(8))]);
     expect(judge(history).status).toBe('failed');
     expect(sliceOf(history)!.lines).toHaveLength(2);
   });
 
   it('fails a read answered at a revision older than one the same key already showed', () => {
-    const history = historyOf([op.create(K, '1', [0, 10], ok(10)), op.get(K, '1', 10, 12, [20, 30]), op.get(K, '1', 10, 11, [40, 50])]);
+    const history = historyOf([draft.create(K, '1', [0, 10], applied(10)), draft.get(K, '1', 10, 12, [20, 30]), draft.get(K, '1', 10, 11, [40, 50])]);
     expect(judge(history).status).toBe('failed');
     expect(sliceOf(history)!.lines).toHaveLength(2);
   });
 
   it('fails a read whose header revision is below a write acknowledged before it began, on another key', () => {
-    const history = historyOf([op.create(K, '1', [0, 10], ok(50)), op.get(L, undefined, 0, 40, [20, 30]), op.create(L, '2', [100, 110], ok(60))]);
+    const history = historyOf([draft.create(K, '1', [0, 10], applied(50)), draft.get(L, undefined, 0, 40, [20, 30]), draft.create(L, '2', [100, 110], applied(60))]);
     const result = checkLinearizability(history);
     expect(result.keys.every((k) => k.status === 'ok')).toBe(true);
     const verdict = judge(history);
@@ -121,7 +121,7 @@ describe('linearizability: textbook cases', () => {
   });
 
   it('judges the final read as a read of every written key at its instant', () => {
-    const writes = [op.create(K, '1', [0, 10], ok(5)), op.create(L, '2', [0, 10], ok(6))];
+    const writes = [draft.create(K, '1', [0, 10], applied(5)), draft.create(L, '2', [0, 10], applied(6))];
     const final = (values: Record<string, string>) => ({ final: { at: 100, revision: 6, prefix: DRILL_PREFIX, values } });
     expect(judge(historyOf(writes, final({ [K]: '1', [L]: '2' }))).status).toBe('ok');
     const lost = historyOf(writes, final({ [K]: '1' }));
@@ -130,28 +130,28 @@ describe('linearizability: textbook cases', () => {
   });
 
   it('judges what follows a restore from what the restore left', () => {
-    const before = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6))];
+    const before = [draft.create(K, '1', [0, 10], applied(5)), draft.update(K, '2', 5, [20, 30], applied(6))];
     const restore = { startedAt: 40, endedAt: 50, snapshotRevision: 5, restoredValues: { [K]: '1' } };
-    expect(judge(historyOf([...before, op.get(K, '1', 5, 5, [60, 70])], { restores: [restore] })).status).toBe('ok');
-    expect(judge(historyOf([...before, op.get(K, '1', 5, 5, [60, 70])])).status).toBe('failed');
+    expect(judge(historyOf([...before, draft.get(K, '1', 5, 5, [60, 70])], { restores: [restore] })).status).toBe('ok');
+    expect(judge(historyOf([...before, draft.get(K, '1', 5, 5, [60, 70])])).status).toBe('failed');
   });
 
   it('starts from the store as the workload first listed it: keys another run left there are no violation', () => {
-    const list = op.range(DRILL_PREFIX, { [K]: ['9', 3] }, 4, [0, 5]);
+    const list = draft.range(DRILL_PREFIX, { [K]: ['9', 3] }, 4, [0, 5]);
     const start = { at: 5, reason: 'start' as const, fromRevision: 5, listOp: 1 };
-    const drafts = [list, op.get(K, '9', 3, 4, [10, 15]), op.update(K, '10', 3, [20, 30], ok(5)), op.get(K, '10', 5, 5, [40, 45])];
+    const drafts = [list, draft.get(K, '9', 3, 4, [10, 15]), draft.update(K, '10', 3, [20, 30], applied(5)), draft.get(K, '10', 5, 5, [40, 45])];
     expect(judge(historyOf(drafts, { watch: { prefix: DRILL_PREFIX, sessions: [start], events: [] } })).status).toBe('ok');
     // Without the list to start from, the same history reads a value nobody wrote.
     expect(judge(historyOf(drafts.slice(1))).status).toBe('failed');
     // And a stale read after the list is still caught.
-    const stale = [...drafts, op.get(K, '9', 3, 5, [50, 55])];
+    const stale = [...drafts, draft.get(K, '9', 3, 5, [50, 55])];
     expect(judge(historyOf(stale, { watch: { prefix: DRILL_PREFIX, sessions: [start], events: [] } })).status).toBe('failed');
   });
 
   it('still judges what came before a restore: a stale read there fails', () => {
-    const before = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6)), op.get(K, '1', 5, 6, [32, 35])];
+    const before = [draft.create(K, '1', [0, 10], applied(5)), draft.update(K, '2', 5, [20, 30], applied(6)), draft.get(K, '1', 5, 6, [32, 35])];
     const restore = { startedAt: 40, endedAt: 50, snapshotRevision: 5, restoredValues: { [K]: '1' } };
-    const verdict = judge(historyOf([...before, op.get(K, '1', 5, 5, [60, 70])], { restores: [restore] }));
+    const verdict = judge(historyOf([...before, draft.get(K, '1', 5, 5, [60, 70])], { restores: [restore] }));
     expect(verdict.status).toBe('failed');
     expect(verdict.message).toMatch(new RegExp(`^${K} cannot be linearized`));
   });
@@ -177,9 +177,9 @@ describe('a workload that never read what it wrote', () => {
   // 60 creates of w-keys; every get, list and serializable get is of r-keys nobody writes.
   const neverRead = historyOf(
     Array.from({ length: 60 }, (_, i) => [
-      op.create(`${DRILL_PREFIX}w${i}`, String(i), [i * 20, i * 20 + 5], ok(i + 2)),
-      op.get(`${DRILL_PREFIX}r${i}`, undefined, 0, i + 2, [i * 20 + 10, i * 20 + 15]),
-      op.serializableGet('member1', `${DRILL_PREFIX}r${i}`, undefined, 0, i + 2, [i * 20 + 10, i * 20 + 15]),
+      draft.create(`${DRILL_PREFIX}w${i}`, String(i), [i * 20, i * 20 + 5], applied(i + 2)),
+      draft.get(`${DRILL_PREFIX}r${i}`, undefined, 0, i + 2, [i * 20 + 10, i * 20 + 15]),
+      draft.serializableGet('member1', `${DRILL_PREFIX}r${i}`, undefined, 0, i + 2, [i * 20 + 10, i * 20 + 15]),
     ]).flat(),
   );
 
@@ -238,18 +238,18 @@ describe('linearizability: generated histories', () => {
 });
 
 describe('serializable-reads', () => {
-  const writes = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6))];
+  const writes = [draft.create(K, '1', [0, 10], applied(5)), draft.update(K, '2', 5, [20, 30], applied(6))];
   const judgeReads = (history: History) => serializableReads.judge(history, { reads: 1, values: 0 });
 
   it('fails a value no write carried, naming key and member', () => {
-    const verdict = judgeReads(historyOf([...writes, op.serializableGet('member2', K, '99', 9, 9, [40, 50])]));
+    const verdict = judgeReads(historyOf([...writes, draft.serializableGet('member2', K, '99', 9, 9, [40, 50])]));
     expect(verdict.status).toBe('failed');
     expect(verdict.message).toBe(`${K} on member2: serializable read (op 3) returned 99, a value no write of ${K} carried`);
   });
 
   it('fails a member that goes back in time', () => {
     const verdict = judgeReads(
-      historyOf([...writes, op.serializableGet('member1', K, '2', 6, 6, [40, 50]), op.serializableGet('member1', K, '1', 5, 5, [60, 70])]),
+      historyOf([...writes, draft.serializableGet('member1', K, '2', 6, 6, [40, 50]), draft.serializableGet('member1', K, '1', 5, 5, [60, 70])]),
     );
     expect(verdict.status).toBe('failed');
     expect(verdict.message).toMatch(new RegExp(`^${K} on member1: serializable read \\(op 4\\) answered at revision 5, after op 3 on member1`));
@@ -260,11 +260,11 @@ describe('serializable-reads', () => {
     const verdict = judgeReads(
       historyOf([
         ...writes,
-        op.serializableGet('member2', K, '1', 5, 5, [40, 50]),
-        op.serializableGet('member3', K, '2', 6, 6, [40, 50]),
-        op.serializableGet('member2', K, '1', 5, 5, [60, 70]),
-        op.serializableGet('member3', K, undefined, 0, 4, [45, 80]), // overlaps member3's newer read
-        op.serializableGet('member1', K, undefined, 0, 0, [60, 70]),
+        draft.serializableGet('member2', K, '1', 5, 5, [40, 50]),
+        draft.serializableGet('member3', K, '2', 6, 6, [40, 50]),
+        draft.serializableGet('member2', K, '1', 5, 5, [60, 70]),
+        draft.serializableGet('member3', K, undefined, 0, 4, [45, 80]), // overlaps member3's newer read
+        draft.serializableGet('member1', K, undefined, 0, 0, [60, 70]),
       ]),
     );
     expect(verdict.message).toBe(
@@ -279,10 +279,10 @@ describe('serializable-reads', () => {
 });
 
 describe('serializable-reads: boundaries and order', () => {
-  const writes = [op.create(K, '1', [0, 10], ok(5)), op.update(K, '2', 5, [20, 30], ok(6)), op.update(K, '3', 6, [30, 35], ok(7))];
+  const writes = [draft.create(K, '1', [0, 10], applied(5)), draft.update(K, '2', 5, [20, 30], applied(6)), draft.update(K, '3', 6, [30, 35], applied(7))];
   const judgeReads = (history: History) => serializableReads.judge(history, { reads: 1, values: 0 });
   const read = (value: string | undefined, modRevision: number | undefined, revision: number | undefined, span: readonly [number, number]) => ({
-    ...op.serializableGet('member1', K, value, 0, 0, span),
+    ...draft.serializableGet('member1', K, value, 0, 0, span),
     modRevision,
     revision,
   });
@@ -290,13 +290,13 @@ describe('serializable-reads: boundaries and order', () => {
   const judgeOn = (reads: ReturnType<typeof read>[], extra: Partial<History> = {}) => judgeReads(historyOf([...writes, ...reads], extra));
 
   it('does not take the value a failed compare showed for a value some write carried', () => {
-    const refused = op.update(K, '9', 4, [40, 45], conflict('8', 4, 7));
-    const v = judgeReads(historyOf([...writes, refused, op.serializableGet('member1', K, '8', 4, 7, [50, 60])]));
+    const refused = draft.update(K, '9', 4, [40, 45], compareFailed('8', 4, 7));
+    const v = judgeReads(historyOf([...writes, refused, draft.serializableGet('member1', K, '8', 4, 7, [50, 60])]));
     expect(v.message).toBe(`${K} on member1: serializable read (op 5) returned 8, a value no write of ${K} carried`);
   });
 
   it('names a value read from a key no one wrote', () => {
-    const v = judgeReads(historyOf([...writes, op.serializableGet('member1', L, '1', 5, 7, [50, 60])]));
+    const v = judgeReads(historyOf([...writes, draft.serializableGet('member1', L, '1', 5, 7, [50, 60])]));
     expect(v.message).toBe(`${L} on member1: serializable read (op 4) returned 1, a value no write of ${L} carried`);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { printPlainLines } from '../../src/cli/ui.js';
 import { EventBus, type MemberSample } from '../../src/events.js';
 import { quorumLine, quorumState, quorumWarning } from '../../src/faults/quorum-view.js';
-import { memberSample } from './fixtures/member-sample.js';
+import { memberSample } from '../support/member-sample.js';
 
 /** Member N's ID is the N-th letter: member1 is 'a', member2 'b'; a member following its own ID leads. */
 function member(name: string, leaderId: string | undefined, answered = true): MemberSample {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { htmlReport, latencyRuns } from '../../src/scenarios/reports/html.js';
 import { describeMetric, describeMetrics, formatDuration } from '../../src/scenarios/reports/metrics.js';
-import { outageReport, t0 } from './fixtures/outage-report.js';
+import { outageReport, t0 } from '../support/outage-report.js';
 
 describe('the latency line', () => {
   it('breaks across an outage instead of drawing a straight line over it', () => {

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { htmlReport } from '../../src/scenarios/reports/html.js';
-import { outageReport } from './fixtures/outage-report.js';
+import { outageReport } from '../support/outage-report.js';
 
 /**
  * The HTML report in a real browser: Debian's Chromium, headless, takes a screenshot of a report

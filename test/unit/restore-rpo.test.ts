@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeRestore, restoreRpo } from '../../src/checks/restore-rpo.js';
 import type { Operation, RestoreFacts } from '../../src/workload/history.js';
-import { create, del, get, history, restore, timedOut, update } from './fixtures/history.js';
+import { create, del, get, history, restore, timedOut, update } from '../support/history.js';
 
 const A = '/registry/drill/objects/a';
 const B = '/registry/drill/objects/b';

@@ -9,7 +9,7 @@ import { InvalidInputError } from '../../src/errors.js';
 import { EventBus } from '../../src/events.js';
 import type { Scenario } from '../../src/scenarios/types.js';
 import { emptyHistory, type BackupFacts } from '../../src/workload/history.js';
-import { history, restore } from './fixtures/history.js';
+import { history, restore } from '../support/history.js';
 
 /** Every registered check, with its default floors, must refuse to vouch for a history with nothing in it. */
 describe.each([...CHECKS.keys()])('%s on the empty history', (name) => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus, type MemberSample } from '../../src/events.js';
 import type { TrainerAction, TrainerControl } from '../../src/scenarios/trainer-actions.js';
 import { App } from '../../src/tui/app.js';
-import { memberSample } from './fixtures/member-sample.js';
+import { memberSample } from '../support/member-sample.js';
 
 const member = (name: string, role: MemberSample['role'], faults: string[] = []) => memberSample(name, { role, faults });
 

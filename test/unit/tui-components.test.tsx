@@ -8,7 +8,7 @@ import { initialView, reduce, type ScenarioProgress } from '../../src/tui/model.
 import { QuorumLine } from '../../src/tui/quorum-line.js';
 import { ScenarioView } from '../../src/tui/scenario-view.js';
 import { sparkline, WorkloadSparklines } from '../../src/tui/sparkline.js';
-import { memberSample as member } from './fixtures/member-sample.js';
+import { memberSample as member } from '../support/member-sample.js';
 
 
 /** `size` members of which `up` count as up: a majority following one leader, or, without one, members that answer but know no leader. */

@@ -3,8 +3,8 @@ import { EventBus } from '../../src/events.js';
 import { App } from '../../src/tui/app.js';
 import { tableColumns } from '../../src/tui/members-table.js';
 import { packLines, planFrame, windowAround } from '../../src/tui/layout.js';
-import { drillEvents, drillMembers, emitAll, idleControl } from './fixtures/drill-session.js';
-import { cellsOf, renderSized, visibleLines } from './fixtures/sized-render.js';
+import { drillEvents, drillMembers, emitAll, idleControl } from '../support/drill-session.js';
+import { cellsOf, renderSized, visibleLines } from '../support/sized-render.js';
 
 let unmount: (() => void) | undefined;
 afterEach(() => {

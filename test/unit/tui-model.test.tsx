@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DrillEvent, Timestamped } from '../../src/events.js';
 import { initialView, reduce, withRecovery, type DashboardView } from '../../src/tui/model.js';
-import { memberSample as member } from './fixtures/member-sample.js';
+import { memberSample as member } from '../support/member-sample.js';
 
 const at = (event: DrillEvent, time: number): Timestamped => ({ ...event, at: time });
 const fold = (view: DashboardView, events: Timestamped[]) => events.reduce(reduce, view);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { watchGuarantees } from '../../src/checks/watch.js';
 import { emptyHistory, type Operation, type WatchEvent, type WatchSession } from '../../src/workload/history.js';
-import { PREFIX, conflict, del, op, timedOut, txn, update } from './fixtures/history.js';
+import { PREFIX, conflict, del, op, timedOut, txn, update } from '../support/history.js';
 
 const K = (n: number) => `${PREFIX}${n}`;
 
