@@ -150,16 +150,20 @@ async function corruptMember(ctx: FaultContext, member: MemberInfo, file: 'db' |
   const dataDir = await dataDirOf(pid);
   const path = file === 'db' ? join(dataDir, 'member', 'snap', 'db') : await newestWal(pid, dataDir);
   await ctx.runtime.stop(member.containerId, STOP_GRACE_SECONDS);
-  const content = await ctx.runtime.copyFromContainer(member.containerId, path);
   const original = join(stash, `${member.name}-${file}`);
-  await writeFile(original, content);
-  const flips = file === 'db' ? flipInValue(content, Buffer.from(probe), bits, ctx.random) : flipInWritten(content, bits, ctx.random);
-  if (flips.length === 0) {
+  let flips: Flip[] = [];
+  try {
+    const content = await ctx.runtime.copyFromContainer(member.containerId, path);
+    await writeFile(original, content);
+    flips = file === 'db' ? flipInValue(content, Buffer.from(probe), bits, ctx.random) : flipInWritten(content, bits, ctx.random);
+    if (flips.length > 0) await ctx.runtime.copyToContainer(member.containerId, [{ target: path, content, mode: 0o600 }]);
+  } finally {
+    // Whatever failed on the way, the member is not left stopped.
     await ctx.runtime.start(member.containerId);
+  }
+  if (flips.length === 0) {
     throw new DrillError(`corrupt found nothing to flip in ${member.name}'s ${path}`, { hint: file === 'db' ? 'the probe value never reached its bbolt file: try again' : 'its WAL segment is empty' });
   }
-  await ctx.runtime.copyToContainer(member.containerId, [{ target: path, content, mode: 0o600 }]);
-  await ctx.runtime.start(member.containerId);
   return { member: member.name, path, original, flips };
 }
 
@@ -215,7 +219,10 @@ async function restoreFiles(ctx: FaultContext, corrupted: CorruptedFile[]): Prom
   for (const c of corrupted) {
     const { containerId } = ctx.cluster.member(c.member);
     await ctx.runtime.stop(containerId, STOP_GRACE_SECONDS);
-    await ctx.runtime.copyToContainer(containerId, [{ target: c.path, content: await readFile(c.original), mode: 0o600 }]);
-    await ctx.runtime.start(containerId);
+    try {
+      await ctx.runtime.copyToContainer(containerId, [{ target: c.path, content: await readFile(c.original), mode: 0o600 }]);
+    } finally {
+      await ctx.runtime.start(containerId);
+    }
   }
 }
