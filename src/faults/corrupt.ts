@@ -10,6 +10,7 @@ import { DATA_DIR } from '../topology/plan.js';
 import { WaitEnded, waitFor } from '../wait.js';
 import { defineFault, type FaultContext } from './fault.js';
 import { refuseUnlessUp } from './member-loss.js';
+import { lastLogLine } from './etcd-log.js';
 
 /**
  * Bit rot in a member's data, flipped while the member is stopped, found the way production finds
@@ -93,16 +94,9 @@ async function writeProbe(ctx: FaultContext, member: MemberInfo, value: string):
   }
 }
 
-/** The line etcd logged as it refused to start (its JSON msg and error), or the last line. */
+/** The line etcd logged as it refused to start (a fatal or panic line), or else its last line. */
 function refusalLine(logs: string): string {
-  const lines = logs.trim().split('\n');
-  const fatal = [...lines].reverse().find((l) => /"level":"(fatal|panic)"|panic:/.test(l)) ?? lines.at(-1) ?? '';
-  try {
-    const { msg, error } = JSON.parse(fatal) as { msg?: string; error?: string };
-    return [msg, error].filter(Boolean).join(': ') || fatal;
-  } catch {
-    return fatal.trim();
-  }
+  return lastLogLine(logs, (l) => /"level":"(fatal|panic)"|panic:/.test(l)) ?? lastLogLine(logs, (l) => l.trim() !== '') ?? '';
 }
 
 /**

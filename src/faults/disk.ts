@@ -8,6 +8,7 @@ import { quorumSize } from '../topology/leadership.js';
 import { waitFor } from '../wait.js';
 import { scrapeMember, syncsOver } from '../workload/operator-signals.js';
 import { defineFault, type FaultContext } from './fault.js';
+import { lastLogLine } from './etcd-log.js';
 import { delayOptions, refuseJitterOverDelay } from './delay-options.js';
 import { endHelpers, helperCommand } from './helper-process.js';
 import { refuseUnlessUp } from './member-loss.js';
@@ -138,16 +139,9 @@ function startAgain(ctx: FaultContext, names: string[]): Promise<unknown> {
   return Promise.all(names.map((name) => ctx.runtime.start(ctx.cluster.member(name).containerId)));
 }
 
-/** What etcd logged as it stopped for the failed disk, as "failed to commit tx: input/output error" (its JSON line's msg and error). */
+/** What etcd logged as it stopped for the failed disk, as "failed to commit tx: input/output error". */
 export function ioErrorLine(logs: string): string | undefined {
-  const line = logs.split('\n').reverse().find((l) => /input\/output error/i.test(l))?.trim();
-  if (!line) return undefined;
-  try {
-    const { msg, error } = JSON.parse(line) as { msg?: string; error?: string };
-    return msg && error ? `${msg}: ${error}` : line;
-  } catch {
-    return line;
-  }
+  return lastLogLine(logs, (l) => /input\/output error/i.test(l));
 }
 
 export const diskFailure = defineFault({

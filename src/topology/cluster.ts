@@ -1,19 +1,21 @@
 import type { Etcd3 } from 'etcd3';
-import { CommandFailedError, ContainerGoneError, DrillError, describeError } from '../errors.js';
+import { ContainerGoneError, DrillError, describeError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { waitFor, withTimeout } from '../wait.js';
 import { classifyError, createClient, memberIdHex, type ClientOptions } from './client.js';
-import { ETCD_BIN_DIR, snapshotTool, type EtcdImage } from './image.js';
-import { PKI_DIR, labelKeys } from './plan.js';
+import type { EtcdImage } from './image.js';
+import { labelKeys } from './plan.js';
 import type { ClusterSpec } from './spec.js';
 import { clusterDir, tlsDir, type ClusterState } from './state.js';
 import { timeoutsFor, type Timeouts } from './timeouts.js';
-import { tlsFiles, type TlsMaterial } from './tls.js';
+import type { TlsMaterial } from './tls.js';
 import { decidedLeader, leaderOf, type Leadership, type LeadershipClaim } from './leadership.js';
 import type { MemberContainerContext } from './member-container.js';
 import * as membership from './membership.js';
 import * as verbs from './member-verbs.js';
+import * as tools from './member-tools.js';
+import type { EtcdctlOptions, EtcdctlResult, OfflineRunner } from './member-tools.js';
 import type { CopyEnd } from './copy-end.js';
 import { removeCluster } from './existing.js';
 
@@ -62,31 +64,7 @@ export function unansweredStatus(name: string, endpoint: string, error: string):
   return { name, endpoint, healthy: false, isLeader: false, leaderId: undefined, raftTerm: undefined, raftIndex: undefined, revision: undefined, dbSizeBytes: undefined, version: undefined, clusterId: undefined, error };
 }
 
-/**
- * Where an etcd tool runs outside the members (the restore workbench); `name` is the member the
- * command is for, as the timeline shows it.
- */
-export interface OfflineRunner {
-  containerId: string;
-  name: string;
-}
-
-export interface EtcdctlResult {
-  /** The command as an operator would type it. */
-  command: string;
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}
-
-export interface EtcdctlOptions {
-  /** The member whose container runs etcdctl and, unless `--endpoints` is given, is talked to. */
-  member?: string;
-  /** Return non-zero exits instead of throwing CommandFailedError. */
-  allowFailure?: boolean;
-  timeoutMs?: number;
-}
+export type { EtcdctlOptions, EtcdctlResult, OfflineRunner } from './member-tools.js';
 
 /** The key boot writes first and `waitForLeader` reads back linearizably. */
 export const BOOT_KEY = '/etcd-drill/boot';
@@ -296,50 +274,24 @@ export class Cluster implements AsyncDisposable {
     );
   }
 
+  private tools(): tools.ToolHandle {
+    return { name: this.name, image: this.state.image, tls: this.tls !== undefined, members: this.members, member: (name) => this.member(name), runtime: this.runtime, events: this.events, timeouts: this.timeouts };
+  }
+
   /**
    * Runs the real etcdctl inside a running member's container with this cluster's TLS flags, so
    * what the timeline shows is exactly what an operator would type.
    */
-  async etcdctl(args: string[], options: EtcdctlOptions = {}): Promise<EtcdctlResult> {
-    const runner = await this.runningMember(options.member);
-    const flags: string[] = [];
-    if (!args.some((a) => a.startsWith('--endpoints'))) flags.push(`--endpoints=${runner.clientUrl}`);
-    if (this.tls) {
-      flags.push(`--cacert=${PKI_DIR}/${tlsFiles.caCert}`, `--cert=${PKI_DIR}/${tlsFiles.clientCert}`, `--key=${PKI_DIR}/${tlsFiles.clientKey}`);
-    }
-    const argv = [...flags, ...args];
-    return this.runTool(runner, 'etcdctl', argv, `ETCDCTL_API=3 etcdctl ${argv.join(' ')}`, {
-      timeoutMs: options.timeoutMs ?? this.timeouts.requestMs + 5_000,
-      allowFailure: options.allowFailure ?? false,
-    });
+  etcdctl(args: string[], options: EtcdctlOptions = {}): Promise<EtcdctlResult> {
+    return tools.etcdctl(this.tools(), args, options);
   }
 
   /**
    * Runs etcd's offline tool on a file inside a member — `etcdutl` where the image has it (3.5+),
    * else `etcdctl`, which held `snapshot status/restore` before — as the operator would type it.
    */
-  async snapshotTool(args: string[], options: { member?: string; offline?: OfflineRunner; allowFailure?: boolean } = {}): Promise<EtcdctlResult> {
-    const runner = options.offline ?? (await this.runningMember(options.member));
-    const tool = snapshotTool(this.state.image);
-    return this.runTool(runner, tool, args, [tool, ...args].join(' '), { timeoutMs: this.timeouts.bootMs, allowFailure: options.allowFailure ?? false });
-  }
-
-  /** Runs one of the image's etcd tools in a container and puts the command, as typed, on the timeline. */
-  private async runTool(runner: OfflineRunner, tool: string, argv: string[], command: string, options: { timeoutMs: number; allowFailure: boolean }): Promise<EtcdctlResult> {
-    const started = Date.now();
-    const result = await this.runtime.exec(runner.containerId, [`${ETCD_BIN_DIR}/${tool}`, ...argv], { env: ['ETCDCTL_API=3'], timeoutMs: options.timeoutMs });
-    const outcome = { command, ...result, durationMs: Date.now() - started };
-    this.events.emit({ type: 'command.ran', cluster: this.name, member: runner.name, command, exitCode: result.exitCode, output: (result.stdout + result.stderr).slice(0, 4000), durationMs: outcome.durationMs });
-    if (result.exitCode !== 0 && !options.allowFailure) throw new CommandFailedError(command, result.exitCode, result.stderr || result.stdout);
-    return outcome;
-  }
-
-  private async runningMember(name: string | undefined): Promise<MemberInfo> {
-    const candidates = name ? [this.member(name)] : this.members;
-    for (const m of candidates) if (await this.runtime.isRunning(m.containerId)) return m;
-    throw new DrillError(name ? `member ${name} is not running, so etcdctl cannot run in it` : `no member of '${this.name}' is running`, {
-      hint: name ? 'pick a running member' : 'heal the cluster or restore it first',
-    });
+  snapshotTool(args: string[], options: { member?: string; offline?: OfflineRunner; allowFailure?: boolean } = {}): Promise<EtcdctlResult> {
+    return tools.snapshotTool(this.tools(), args, options);
   }
 
   /** The labels a Docker object of this cluster carries, so clean-up finds what runbooks make too. */
